@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import { ActionType, EditOps, ModelName, Spec, SpecInput, UpscaleFactor, MAX_SEED } from './recipe.ts';
+
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.string().describe('Stable machine-readable code, e.g. "not_found".'),
+    message: z.string().describe('What went wrong and what to do about it.'),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export const NodeId = z.coerce
+  .number({ error: 'id must be a number' })
+  .int('id must be a whole number')
+  .positive('id must be a positive number');
+
+const Prompt = z.string().trim().min(1, 'prompt must not be empty').max(4000, 'prompt is limited to 4000 characters');
+const NegativePrompt = z.string().max(4000, 'negative_prompt is limited to 4000 characters');
+
+export const GenerationRequest = z
+  .object({
+    prompt: Prompt.optional().describe('Required for a new image; derived versions default to the parent prompt.'),
+    negative_prompt: NegativePrompt.optional(),
+    model: ModelName.optional().describe('Defaults to "sdxl", or to the parent model for derived versions.'),
+    spec: SpecInput.optional(),
+    parent_id: z.number().int().positive().optional().describe('The image this one derives from.'),
+    action_type: ActionType.optional().describe(
+      'generate (no parent) or img2img | variation | remix | upscale | edit (with parent_id). Defaults to generate, or img2img when parent_id is set.',
+    ),
+    upscale: z.object({ factor: UpscaleFactor }).strict().optional().describe('For action_type "upscale".'),
+    edit: EditOps.optional().describe('For action_type "edit".'),
+  })
+  .strict();
+export type GenerationRequest = z.infer<typeof GenerationRequest>;
+
+export const ImageNode = z.object({
+  id: z.number().int(),
+  is_root: z.boolean(),
+  parent_id: z.number().int().nullable(),
+  root_id: z.number().int(),
+  depth: z.number().int(),
+  prompt: z.string(),
+  negative_prompt: z.string(),
+  model: z.string(),
+  provider: z.string().describe('"builtin" is the offline procedural renderer, not AI.'),
+  seed: z.number().int().nullable(),
+  spec_json: Spec.partial().passthrough(),
+  request_params: z.record(z.string(), z.unknown()),
+  action_type: ActionType,
+  image_path: z.string().nullable(),
+  filename: z.string(),
+  url: z.string().nullable().describe('Shareable URL of the PNG; null once deleted.'),
+  thumbnail_url: z.string().nullable(),
+  width: z.number().int(),
+  height: z.number().int(),
+  bytes: z.number().int(),
+  sha256: z.string(),
+  starred: z.boolean(),
+  deleted_at: z.string().nullable(),
+  created_at: z.string(),
+  children_count: z.number().int(),
+  base64: z.string().optional(),
+});
+export type ImageNode = z.infer<typeof ImageNode>;
+
+export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
+export const JobStatus = z.enum(JOB_STATUSES);
+export type JobStatus = z.infer<typeof JobStatus>;
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'canceled'];
+
+export const Job = z.object({
+  id: z.string(),
+  status: JobStatus,
+  progress: z.number().min(0).max(1),
+  step: z.number().int().nullable(),
+  total_steps: z.number().int().nullable(),
+  action_type: ActionType,
+  model: z.string(),
+  provider: z.string(),
+  parent_id: z.number().int().nullable(),
+  request: z.record(z.string(), z.unknown()),
+  error: ErrorBody.shape.error.nullable(),
+  attempts: z.number().int(),
+  created_at: z.string(),
+  started_at: z.string().nullable(),
+  finished_at: z.string().nullable(),
+  images: z.array(ImageNode),
+});
+export type Job = z.infer<typeof Job>;
+
+export const JobEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('progress'), job: Job }),
+  z.object({ type: z.literal('completed'), job: Job }),
+  z.object({ type: z.literal('failed'), job: Job }),
+  z.object({ type: z.literal('canceled'), job: Job }),
+]);
+export type JobEvent = z.infer<typeof JobEvent>;
+
+export const IncludeBase64Query = z.object({
+  include_base64: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => v === 'true' || v === '1'),
+});
+
+export const ImagesResponse = z.object({ images: z.array(ImageNode) });
+
+export const PatchImage = z.object({ starred: z.boolean() }).strict();
+
+export const LINEAGE_SCOPES = ['tree', 'ancestors', 'descendants'] as const;
+export const LineageQuery = z.object({
+  scope: z.enum(LINEAGE_SCOPES).default('tree'),
+  limit: z.coerce.number().int().min(1).max(5000).default(1000),
+  cursor: z.string().optional().describe('next_cursor of the previous page.'),
+});
+export const Lineage = z.object({
+  root_id: z.number().int(),
+  focus_id: z.number().int(),
+  path: z.array(z.number().int()).describe('Ids from the root to the focus node.'),
+  nodes: z.array(ImageNode),
+  truncated: z.boolean().describe('True when more nodes exist; fetch them with next_cursor.'),
+  next_cursor: z.string().nullable(),
+});
+export type Lineage = z.infer<typeof Lineage>;
+
+export const GalleryQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().optional(),
+  q: z.string().trim().max(200).optional().describe('Full-text search over prompts.'),
+  model: z.string().max(64).optional(),
+  action_type: ActionType.optional(),
+  starred: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true')),
+});
+export type GalleryQuery = z.infer<typeof GalleryQuery>;
+export const GalleryPage = z.object({ items: z.array(ImageNode), next_cursor: z.string().nullable() });
+export type GalleryPage = z.infer<typeof GalleryPage>;
+
+/** Request body of the diffusers-style routes `/api/{sdxl,flux}/{txt2img,img2img}`. */
+export const DiffusersTxt2Img = z
+  .object({
+    prompt: Prompt,
+    negative_prompt: NegativePrompt.optional(),
+    width: z.number().int().optional(),
+    height: z.number().int().optional(),
+    num_inference_steps: z.number().int().optional(),
+    guidance_scale: z.number().optional(),
+    seed: z.number().int().min(0).max(MAX_SEED).nullable().optional(),
+    num_images: z.number().int().optional(),
+    model: z.enum(['flux-dev', 'flux-schnell']).optional().describe('FLUX variant (flux routes only).'),
+  })
+  .strict();
+export const DiffusersImg2Img = DiffusersTxt2Img.extend({
+  image: z.string().optional().describe('Init image as base64 or a data URL.'),
+  parent_id: z.number().int().positive().optional().describe('Use a stored image as the init image.'),
+  strength: z.number().min(0).max(1).optional(),
+}).strict();
+export const DiffusersResponse = z.object({
+  images: z.array(z.object({ id: z.number().int(), base64: z.string(), url: z.string(), filename: z.string() })),
+});
+
+export const Health = z.object({
+  status: z.literal('ok'),
+  version: z.string(),
+  database: z.string(),
+  providers: z.record(z.string(), z.object({ ok: z.boolean(), ai: z.boolean() })),
+});

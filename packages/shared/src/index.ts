@@ -1,0 +1,2 @@
+export * from './recipe.ts';
+export * from './api.ts';

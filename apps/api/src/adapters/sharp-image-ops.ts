@@ -1,0 +1,81 @@
+import sharp, { type Metadata, type Sharp } from 'sharp';
+import type { EditOps } from '@imageflow/shared';
+import type { DecodedImage, ImageOps } from '../ports/image-ops.port.ts';
+import { UnsupportedMediaError, ValidationError } from '../errors.ts';
+
+const PNG_OPTIONS = { compressionLevel: 6 } as const;
+
+async function encode(pipeline: Sharp): Promise<DecodedImage> {
+  const { data, info } = await pipeline.png(PNG_OPTIONS).toBuffer({ resolveWithObject: true });
+  return { png: data, width: info.width, height: info.height };
+}
+
+export const MAX_UPSCALED_SIDE = 8192;
+
+export const sharpImageOps: ImageOps = {
+  thumbnail(image, longSide) {
+    return sharp(image)
+      .resize(longSide, longSide, { fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: 80 })
+      .toBuffer();
+  },
+
+  async upscale(png, factor) {
+    const meta = await sharp(png).metadata();
+    const width = (meta.width ?? 0) * factor;
+    const height = (meta.height ?? 0) * factor;
+    if (Math.max(width, height) > MAX_UPSCALED_SIDE) {
+      throw new ValidationError(
+        `upscaling ${meta.width}x${meta.height} by ${factor} would give ${width}x${height}; the largest side allowed is ${MAX_UPSCALED_SIDE}. Use a smaller factor.`,
+      );
+    }
+    return encode(sharp(png).resize(width, height, { kernel: 'lanczos3' }));
+  },
+
+  async edit(png, ops: EditOps) {
+    let pipeline = sharp(png);
+    if (ops.crop) {
+      const meta = await sharp(png).metadata();
+      const { left, top, width, height } = ops.crop;
+      if (left + width > (meta.width ?? 0) || top + height > (meta.height ?? 0)) {
+        throw new ValidationError(
+          `crop ${width}x${height} at (${left}, ${top}) falls outside the ${meta.width}x${meta.height} image`,
+        );
+      }
+      pipeline = pipeline.extract({ left, top, width, height });
+    }
+    // Materialise the crop so rotation and flips apply to the cropped pixels.
+    if (ops.crop) pipeline = sharp(await pipeline.png().toBuffer());
+    if (ops.rotate) pipeline = pipeline.rotate(ops.rotate);
+    if (ops.flip) pipeline = pipeline.flip();
+    if (ops.flop) pipeline = pipeline.flop();
+    if (ops.brightness !== undefined && ops.brightness !== 1) pipeline = pipeline.modulate({ brightness: ops.brightness });
+    if (ops.contrast !== undefined && ops.contrast !== 1) {
+      // Scale around mid-grey: out = c * in + 128 * (1 - c).
+      pipeline = pipeline.linear(ops.contrast, 128 * (1 - ops.contrast));
+    }
+    return encode(pipeline);
+  },
+
+  async toPng(data, maxPixels) {
+    let meta: Metadata;
+    try {
+      meta = await sharp(data).metadata();
+    } catch {
+      throw new UnsupportedMediaError('The file is not an image ImageFlow can read. Upload a PNG, JPEG, WebP, GIF, AVIF or TIFF.');
+    }
+    const width = meta.autoOrient?.width ?? meta.width ?? 0;
+    const height = meta.autoOrient?.height ?? meta.height ?? 0;
+    if (!width || !height) throw new UnsupportedMediaError('The image has no size; it may be damaged.');
+    if (width * height > maxPixels) {
+      throw new ValidationError(
+        `The image is ${width}x${height} (${(width * height / 1e6).toFixed(1)} megapixels); the limit is ${(maxPixels / 1e6).toFixed(0)} megapixels.`,
+      );
+    }
+    try {
+      return await encode(sharp(data, { limitInputPixels: maxPixels }).autoOrient());
+    } catch (err) {
+      throw new UnsupportedMediaError(`The image could not be decoded: ${(err as Error).message}`);
+    }
+  },
+};

@@ -1,0 +1,23 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('has defaults that run a fresh clone', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 8000, host: '127.0.0.1', dataDir: path.resolve('./outputs'), jobConcurrency: 1 });
+    expect(c.corsOrigins).toContain('http://localhost:5173');
+  });
+
+  it('reads the environment', () => {
+    const c = loadConfig({ PORT: '9001', HOST: '0.0.0.0', IMAGEFLOW_DATA_DIR: '/tmp/x', IMAGEFLOW_CORS_ORIGINS: 'https://a.example, https://b.example' });
+    expect(c).toMatchObject({ port: 9001, host: '0.0.0.0', dataDir: '/tmp/x', corsOrigins: ['https://a.example', 'https://b.example'] });
+  });
+
+  it('names the bad variable and what is allowed', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow('Invalid PORT="eighty": must be a number');
+    expect(() => loadConfig({ PORT: '70000' })).toThrow('Invalid PORT="70000": must be between 1 and 65535');
+    expect(() => loadConfig({ IMAGEFLOW_CORS_ORIGINS: 'not a url' })).toThrow(/^Invalid IMAGEFLOW_CORS_ORIGINS="not a url": must be a comma-separated list of origins/);
+    expect(() => loadConfig({ IMAGEFLOW_JOB_CONCURRENCY: '0' })).toThrow('Invalid IMAGEFLOW_JOB_CONCURRENCY="0": must be between 1 and 64');
+  });
+});

@@ -1,0 +1,70 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce
+  .number({ error: 'must be a number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
+
+const origins = z
+  .string()
+  .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+  .pipe(
+    z.array(
+      z.union([
+        z.literal('*'),
+        z.url({ message: 'must be a comma-separated list of origins like http://localhost:5173, or *' }),
+      ]),
+    ),
+  );
+
+const positiveInt = (max: number) =>
+  z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, `must be between 1 and ${max}`).max(max, `must be between 1 and ${max}`);
+
+const ConfigSchema = z.object({
+  PORT: port.default(8000),
+  HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+  IMAGEFLOW_DATA_DIR: z.string().min(1, 'must not be empty').default('./outputs'),
+  IMAGEFLOW_CORS_ORIGINS: origins.default(['http://localhost:5173', 'http://127.0.0.1:5173']),
+  IMAGEFLOW_JOB_CONCURRENCY: positiveInt(64).default(1),
+  IMAGEFLOW_MAX_UPLOAD_MB: positiveInt(512).default(50),
+  IMAGEFLOW_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  corsOrigins: string[];
+  jobConcurrency: number;
+  maxUploadBytes: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates configuration; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(
+    Object.keys(ConfigSchema.shape).flatMap((k) => (env[k] === undefined || env[k] === '' ? [] : [[k, env[k]]])),
+  );
+  const parsed = ConfigSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'configuration');
+    throw new ConfigError(`Invalid ${name}=${JSON.stringify(env[name])}: ${issue.message}`);
+  }
+  const c = parsed.data;
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    dataDir: path.resolve(c.IMAGEFLOW_DATA_DIR),
+    corsOrigins: c.IMAGEFLOW_CORS_ORIGINS,
+    jobConcurrency: c.IMAGEFLOW_JOB_CONCURRENCY,
+    maxUploadBytes: c.IMAGEFLOW_MAX_UPLOAD_MB * 1024 * 1024,
+    logLevel: c.IMAGEFLOW_LOG_LEVEL,
+  };
+}

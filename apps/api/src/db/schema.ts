@@ -1,0 +1,68 @@
+import type { Generated } from 'kysely';
+
+/** Row shapes as stored. Booleans are 0/1 integers so SQLite and PostgreSQL share one schema. */
+export interface ImageNodesTable {
+  id: number;
+  is_root: number;
+  parent_id: number | null;
+  root_id: number;
+  depth: number;
+  prompt: string;
+  negative_prompt: string;
+  spec_json: string;
+  request_params: string;
+  image_path: string | null;
+  filename: string;
+  action_type: string;
+  model: string;
+  provider: string;
+  seed: number | null;
+  width: number;
+  height: number;
+  bytes: number;
+  sha256: string;
+  starred: Generated<number>;
+  deleted_at: string | null;
+  created_at: string;
+  job_id: string | null;
+}
+
+export interface JobsTable {
+  id: string;
+  status: string;
+  progress: number;
+  step: number | null;
+  total_steps: number | null;
+  action_type: string;
+  model: string;
+  provider: string;
+  parent_id: number | null;
+  /** The request as received. */
+  request_json: string;
+  /** The resolved recipe the worker runs (seeds fixed), so a re-run after a restart makes the same images. */
+  plan_json: string;
+  error_code: string | null;
+  error_message: string | null;
+  attempts: number;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** Write-ahead record of files being stored, so a crash never leaves a file without its node. */
+export interface PendingFilesTable {
+  filename: string;
+  created_at: string;
+}
+
+export interface IdSequencesTable {
+  name: string;
+  next_value: number;
+}
+
+export interface Database {
+  image_nodes: ImageNodesTable;
+  jobs: JobsTable;
+  pending_files: PendingFilesTable;
+  id_sequences: IdSequencesTable;
+}

@@ -1,0 +1,54 @@
+/** Typed errors that the HTTP layer maps to `{error: {code, message}}`. */
+export class AppError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string) {
+    super(400, 'validation_error', message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string) {
+    super(404, 'not_found', message);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string) {
+    super(409, 'conflict', message);
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(message: string) {
+    super(413, 'payload_too_large', message);
+  }
+}
+
+export class UnsupportedMediaError extends AppError {
+  constructor(message: string) {
+    super(415, 'unsupported_media_type', message);
+  }
+}
+
+/** A generation backend failed; the message says what to do about it. */
+export class ProviderError extends AppError {
+  constructor(message: string, code = 'provider_error') {
+    super(502, code, message);
+  }
+}
+
+export class CanceledError extends AppError {
+  constructor(message = 'The job was canceled.') {
+    super(409, 'canceled', message);
+  }
+}

@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { LocalImageStore } from './adapters/local-image-store.ts';
+import { sharpImageOps } from './adapters/sharp-image-ops.ts';
+import { cryptoRandom, systemClock } from './adapters/system.ts';
+import { migrate, openSqlite } from './db/database.ts';
+import { BuiltinProvider } from './providers/builtin/builtin.provider.ts';
+import { ProviderRegistry } from './services/provider-registry.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`imageflow: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+
+  const db = openSqlite(path.join(config.dataDir, 'imageflow.db'));
+  await migrate(db);
+  const store = await LocalImageStore.open(config.dataDir);
+  const { app, start } = await buildApp({
+    config,
+    db,
+    store,
+    ops: sharpImageOps,
+    providers: new ProviderRegistry(new BuiltinProvider()),
+    clock: systemClock,
+    random: cryptoRandom,
+    logger: {
+      level: config.logLevel,
+      // Readable lines for a person at a terminal; JSON lines for log collectors.
+      ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } } : {}),
+    },
+  });
+
+  await start();
+  await app.listen({ port: config.port, host: config.host });
+  app.log.info(`ImageFlow is ready at http://${config.host}:${config.port}/ (data in ${config.dataDir})`);
+
+  const shutdown = async (signal: string) => {
+    app.log.info(`${signal}: shutting down`);
+    await app.close();
+    await db.destroy();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+void main();

@@ -1,0 +1,48 @@
+import type { ImageNodesTable } from '../db/schema.ts';
+
+export type NodeRow = Omit<ImageNodesTable, 'starred'> & { starred: number };
+export type NodeRowWithCounts = NodeRow & { children_count: number };
+export type NewNodeRow = Omit<NodeRow, 'starred'>;
+
+export interface GalleryFilter {
+  limit: number;
+  beforeId?: number;
+  q?: string;
+  model?: string;
+  actionType?: string;
+  starred?: boolean;
+}
+
+export interface TreePage {
+  rows: NodeRowWithCounts[];
+  hasMore: boolean;
+}
+
+export interface NodeRepository {
+  /** Reserves ids for nodes not yet written, so files can carry their node id. */
+  reserveIds(count: number): Promise<number[]>;
+  findById(id: number): Promise<NodeRowWithCounts | undefined>;
+  findByJob(jobId: string): Promise<NodeRowWithCounts[]>;
+  gallery(filter: GalleryFilter): Promise<NodeRowWithCounts[]>;
+  /** Root first, ending at `id`. */
+  ancestors(id: number): Promise<NodeRowWithCounts[]>;
+  ancestorIds(id: number): Promise<number[]>;
+  /** Nodes of a tree breadth-first: ordered by (depth, id), after the keyset `after`. */
+  treePage(rootId: number, limit: number, after?: { depth: number; id: number }): Promise<TreePage>;
+  /** Descendants of `id` (not itself), ordered by (depth, id), after the keyset `after`. */
+  descendantsPage(id: number, limit: number, after?: { depth: number; id: number }): Promise<TreePage>;
+  setStarred(id: number, starred: boolean): Promise<void>;
+  markDeleted(id: number, at: string): Promise<void>;
+
+  /** Write-ahead log of files being stored. */
+  addPendingFiles(filenames: string[], at: string): Promise<void>;
+  removePendingFiles(filenames: string[]): Promise<void>;
+  listPendingFiles(): Promise<string[]>;
+  filenamesInUse(filenames: string[]): Promise<string[]>;
+
+  /**
+   * In one transaction: inserts the nodes, clears their files from the pending log and,
+   * when `jobId` is given, marks that job succeeded.
+   */
+  commitNodes(nodes: NewNodeRow[], pendingFiles: string[], job?: { id: string; finishedAt: string }): Promise<void>;
+}

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { ErrorBody, GenerationRequest, ImagesResponse, IncludeBase64Query, Job, TERMINAL_STATUSES } from '@imageflow/shared';
+import type { Services } from '../app.ts';
+import { jobFailure } from './job-failure.ts';
+
+const JobParams = z.object({ id: z.string().min(1).max(64) });
+const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+
+export function generationRoutes(app: FastifyInstance, { generations, images }: Services): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post('/api/generations', {
+    schema: {
+      tags: ['generations'],
+      summary: 'Queue a generation; answers at once with the job',
+      body: GenerationRequest,
+      response: { 202: Job, ...errors },
+    },
+    handler: async (req, reply) => reply.status(202).send(await generations.submit(req.body)),
+  });
+
+  r.get('/api/generations/:id', {
+    schema: { tags: ['generations'], summary: 'A job with its progress and, once done, its images', params: JobParams, response: { 200: Job, ...errors } },
+    handler: (req) => generations.get(req.params.id),
+  });
+
+  r.delete('/api/generations/:id', {
+    schema: { tags: ['generations'], summary: 'Cancel a queued or running job', params: JobParams, response: { 200: Job, ...errors } },
+    handler: (req) => generations.cancel(req.params.id),
+  });
+
+  r.get('/api/generations/:id/events', {
+    schema: {
+      tags: ['generations'],
+      summary: 'Server-Sent Events: progress, completed, failed, canceled',
+      description: 'Each event\'s data is the job as JSON. The current state is sent first; the stream ends when the job does.',
+      params: JobParams,
+    },
+    handler: async (req, reply) => {
+      const current = await generations.get(req.params.id);
+      reply.raw.writeHead(200, {
+        ...(reply.getHeaders() as Record<string, string>),
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      const send = (type: string, job: unknown) => reply.raw.write(`event: ${type}\ndata: ${JSON.stringify(job)}\n\n`);
+      const typeOf = (status: string) =>
+        status === 'succeeded' ? 'completed' : status === 'failed' || status === 'canceled' ? status : 'progress';
+
+      let closed = false;
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        unsubscribe();
+        clearInterval(heartbeat);
+        reply.raw.end();
+      };
+      const unsubscribe = generations.subscribe(current.id, (event) => {
+        send(event.type, event.job);
+        if (event.type !== 'progress') close();
+      });
+      const heartbeat = setInterval(() => reply.raw.write(': keep-alive\n\n'), 15_000);
+      req.raw.on('close', close);
+      send(typeOf(current.status), current);
+      if (TERMINAL_STATUSES.includes(current.status)) close();
+      return reply.hijack();
+    },
+  });
+
+  r.post('/api/images/generate', {
+    schema: {
+      tags: ['images'],
+      summary: 'Generate and wait: answers when the images are stored',
+      body: GenerationRequest,
+      querystring: IncludeBase64Query,
+      response: { 201: ImagesResponse, ...errors, 502: ErrorBody },
+    },
+    handler: async (req, reply) => {
+      const queued = await generations.submit(req.body);
+      const job = await generations.waitUntilFinished(queued.id);
+      if (job.status !== 'succeeded') throw jobFailure(job);
+      const nodes = req.query.include_base64 ? await images.withBase64(job.images) : job.images;
+      return reply.status(201).send({ images: nodes });
+    },
+  });
+}

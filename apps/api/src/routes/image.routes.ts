@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { ErrorBody, GalleryPage, GalleryQuery, ImageNode, IncludeBase64Query, Lineage, LineageQuery, NodeId, PatchImage } from '@imageflow/shared';
+import type { Services } from '../app.ts';
+import { PayloadTooLargeError, ValidationError } from '../errors.ts';
+
+const IdParams = z.object({ id: NodeId });
+const errors = { 400: ErrorBody, 404: ErrorBody };
+
+export function imageRoutes(app: FastifyInstance, { images, lineage, config }: Services): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get('/api/images', {
+    schema: { tags: ['images'], summary: 'Gallery: newest first, keyset-paged, searchable', querystring: GalleryQuery, response: { 200: GalleryPage, ...errors } },
+    handler: (req) => images.gallery(req.query),
+  });
+
+  r.get('/api/images/:id', {
+    schema: { tags: ['images'], summary: 'One image node', params: IdParams, querystring: IncludeBase64Query, response: { 200: ImageNode, ...errors } },
+    handler: async (req) => {
+      const node = await images.get(req.params.id);
+      return req.query.include_base64 ? (await images.withBase64([node]))[0] : node;
+    },
+  });
+
+  r.patch('/api/images/:id', {
+    schema: { tags: ['images'], summary: 'Star or unstar an image', params: IdParams, body: PatchImage, response: { 200: ImageNode, ...errors } },
+    handler: (req) => images.setStarred(req.params.id, req.body.starred),
+  });
+
+  r.delete('/api/images/:id', {
+    schema: {
+      tags: ['images'],
+      summary: 'Delete the files; the node stays in its lineage as a tombstone',
+      params: IdParams,
+      response: { 200: ImageNode, ...errors },
+    },
+    handler: (req) => images.delete(req.params.id),
+  });
+
+  r.get('/api/images/:id/lineage', {
+    schema: {
+      tags: ['lineage'],
+      summary: 'The tree around an image, its ancestors, or its descendants',
+      params: IdParams,
+      querystring: LineageQuery,
+      response: { 200: Lineage, ...errors },
+    },
+    handler: (req) => lineage.lineage(req.params.id, req.query.scope, req.query.limit, req.query.cursor),
+  });
+
+  r.post('/api/images/upload', {
+    schema: {
+      tags: ['images'],
+      summary: 'Import an image (multipart field "file") as a new root',
+      consumes: ['multipart/form-data'],
+      response: { 201: ImageNode, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody },
+    },
+    handler: async (req, reply) => {
+      if (!req.isMultipart()) throw new ValidationError('Send the image as multipart/form-data with a field named "file".');
+      const file = await req.file({ limits: { fileSize: config.maxUploadBytes, files: 1 } });
+      if (!file) throw new ValidationError('The upload has no file; send the image in a field named "file".');
+      let data: Buffer;
+      try {
+        data = await file.toBuffer();
+      } catch (err) {
+        if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+          throw new PayloadTooLargeError(`The file is larger than the ${config.maxUploadBytes / 1024 / 1024} MB upload limit (IMAGEFLOW_MAX_UPLOAD_MB).`);
+        }
+        throw err;
+      }
+      return reply.status(201).send(await images.upload(data, file.filename));
+    },
+  });
+}

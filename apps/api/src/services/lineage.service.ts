@@ -1,0 +1,51 @@
+import type { Lineage } from '@imageflow/shared';
+import { NotFoundError, ValidationError } from '../errors.ts';
+import type { NodeRepository, TreePage } from '../ports/node.repository.port.ts';
+import { toImageNode } from './presenter.ts';
+
+export type LineageScope = 'tree' | 'ancestors' | 'descendants';
+
+export class LineageService {
+  constructor(private readonly nodes: NodeRepository) {}
+
+  async lineage(id: number, scope: LineageScope, limit: number, cursor?: string): Promise<Lineage> {
+    const focus = await this.nodes.findById(id);
+    if (!focus) throw new NotFoundError(`No image with id ${id}.`);
+    const after = cursor === undefined ? undefined : decodeTreeCursor(cursor);
+    const path = await this.nodes.ancestorIds(id);
+    const rootId = Number(focus.root_id);
+
+    let page: TreePage;
+    if (scope === 'ancestors') {
+      // Already known in full from the path; page it root-first by depth.
+      const rows = await this.nodes.ancestors(id);
+      const from = after ? rows.findIndex((r) => r.depth > after.depth) : 0;
+      const rest = from < 0 ? [] : rows.slice(from);
+      page = { rows: rest.slice(0, limit), hasMore: rest.length > limit };
+    } else if (scope === 'descendants') {
+      page = await this.nodes.descendantsPage(id, limit, after);
+    } else {
+      page = await this.nodes.treePage(rootId, limit, after);
+    }
+
+    const last = page.rows.at(-1);
+    return {
+      root_id: rootId,
+      focus_id: id,
+      path,
+      nodes: page.rows.map(toImageNode),
+      truncated: page.hasMore,
+      next_cursor: page.hasMore && last ? encodeTreeCursor(last.depth, Number(last.id)) : null,
+    };
+  }
+}
+
+export function encodeTreeCursor(depth: number, id: number): string {
+  return Buffer.from(`t:${depth}:${id}`).toString('base64url');
+}
+
+export function decodeTreeCursor(cursor: string): { depth: number; id: number } {
+  const match = /^t:(\d+):(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!match) throw new ValidationError('cursor is not valid: pass the next_cursor of the previous page unchanged.');
+  return { depth: Number(match[1]), id: Number(match[2]) };
+}

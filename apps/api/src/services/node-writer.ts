@@ -1,0 +1,118 @@
+import type { ActionType } from '@imageflow/shared';
+import type { ImageOps } from '../ports/image-ops.port.ts';
+import type { ImageStore } from '../ports/image-store.port.ts';
+import type { NewNodeRow, NodeRepository } from '../ports/node.repository.port.ts';
+import type { Clock, Random } from '../ports/system.port.ts';
+import { imageFilename, thumbnailFilename } from '../lib/filenames.ts';
+import { sha256Hex } from '../lib/hash.ts';
+import { embedRecipe } from '../lib/recipe-chunks.ts';
+
+export const THUMBNAIL_LONG_SIDE = 256;
+
+export interface NodeDraft {
+  png: Buffer;
+  width: number;
+  height: number;
+  seed: number | null;
+  prompt: string;
+  negativePrompt: string;
+  model: string;
+  provider: string;
+  actionType: ActionType;
+  spec: Record<string, unknown> & { width: number; height: number };
+  requestParams: unknown;
+  parent: { id: number; rootId: number; depth: number; sha256: string } | null;
+  jobId: string | null;
+}
+
+/**
+ * Stores images and their nodes so that neither exists without the other: files are logged
+ * as pending, written atomically, then the nodes are inserted in one transaction that clears
+ * the log. On failure the files are removed; after a crash, `recoverPendingFiles` does it.
+ */
+export class NodeWriter {
+  constructor(
+    private readonly nodes: NodeRepository,
+    private readonly store: ImageStore,
+    private readonly ops: ImageOps,
+    private readonly clock: Clock,
+    private readonly random: Random,
+  ) {}
+
+  async write(drafts: NodeDraft[], job?: { id: string }): Promise<number[]> {
+    const ids = await this.nodes.reserveIds(drafts.length);
+    const createdAt = this.clock.now().toISOString();
+    const files: Array<{ bucket: 'images' | 'thumbs'; name: string; data: Buffer }> = [];
+    const rows: NewNodeRow[] = [];
+
+    for (const [i, draft] of drafts.entries()) {
+      const id = ids[i]!;
+      const filename = imageFilename(draft.model, draft.actionType, this.random.uuid());
+      const png = embedRecipe(draft.png, {
+        nodeId: id,
+        parentId: draft.parent?.id ?? null,
+        parentSha256: draft.parent?.sha256 ?? null,
+        actionType: draft.actionType,
+        model: draft.model,
+        provider: draft.provider,
+        prompt: draft.prompt,
+        negativePrompt: draft.negativePrompt,
+        spec: draft.spec,
+      });
+      files.push({ bucket: 'images', name: filename, data: png });
+      files.push({ bucket: 'thumbs', name: thumbnailFilename(filename), data: await this.ops.thumbnail(png, THUMBNAIL_LONG_SIDE) });
+      rows.push({
+        id,
+        is_root: draft.parent ? 0 : 1,
+        parent_id: draft.parent?.id ?? null,
+        root_id: draft.parent?.rootId ?? id,
+        depth: draft.parent ? draft.parent.depth + 1 : 0,
+        prompt: draft.prompt,
+        negative_prompt: draft.negativePrompt,
+        spec_json: JSON.stringify(draft.spec),
+        request_params: JSON.stringify(draft.requestParams ?? {}),
+        image_path: `images/${filename}`,
+        filename,
+        action_type: draft.actionType,
+        model: draft.model,
+        provider: draft.provider,
+        seed: draft.seed,
+        width: draft.width,
+        height: draft.height,
+        bytes: png.length,
+        sha256: sha256Hex(png),
+        deleted_at: null,
+        created_at: createdAt,
+        job_id: job?.id ?? null,
+      });
+    }
+
+    const names = files.map((f) => f.name);
+    await this.nodes.addPendingFiles(names, createdAt);
+    try {
+      for (const file of files) await this.store.put(file.bucket, file.name, file.data);
+      await this.nodes.commitNodes(rows, names, job ? { id: job.id, finishedAt: this.clock.now().toISOString() } : undefined);
+    } catch (err) {
+      await this.discard(files);
+      await this.nodes.removePendingFiles(names);
+      throw err;
+    }
+    return ids;
+  }
+
+  private async discard(files: Array<{ bucket: 'images' | 'thumbs'; name: string }>): Promise<void> {
+    for (const file of files) await this.store.remove(file.bucket, file.name).catch(() => undefined);
+  }
+
+  /** After a crash: removes files that were being stored but never got their node. */
+  async recoverPendingFiles(): Promise<number> {
+    const pending = await this.nodes.listPendingFiles();
+    if (pending.length === 0) return 0;
+    const imageNames = pending.filter((n) => n.endsWith('.png'));
+    const inUse = new Set(await this.nodes.filenamesInUse(imageNames));
+    const orphans = pending.filter((n) => !inUse.has(n.endsWith('.webp') ? n.replace(/\.webp$/, '.png') : n));
+    for (const name of orphans) await this.store.remove(name.endsWith('.webp') ? 'thumbs' : 'images', name);
+    await this.nodes.removePendingFiles(pending);
+    return orphans.length;
+  }
+}

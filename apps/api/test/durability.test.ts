@@ -1,0 +1,117 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { KyselyNodeRepository } from '../src/adapters/kysely-node.repository.ts';
+import { MAX_ATTEMPTS } from '../src/services/generation.service.ts';
+import { GatedProvider, generate, listFiles, makeDataDir, SMALL, startTestApp, type TestApp } from './harness.ts';
+
+let t: TestApp | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+describe('restart persistence', () => {
+  it('images, nodes and jobs survive a restart', async () => {
+    const dataDir = await makeDataDir();
+    t = await startTestApp({ dataDir });
+    const [root] = await generate(t.app, { prompt: 'persistent fox' });
+    const [child] = await generate(t.app, { parent_id: root!.id, action_type: 'variation' });
+    const before = (await t.app.inject({ url: root!.url })).rawPayload;
+    await t.close();
+
+    t = await startTestApp({ dataDir });
+    expect((await t.app.inject({ url: `/api/images/${child!.id}` })).json()).toMatchObject({ parent_id: root!.id, prompt: 'persistent fox' });
+    expect((await t.app.inject({ url: root!.url })).rawPayload.equals(before)).toBe(true);
+    expect((await t.app.inject({ url: `/api/images/${root!.id}/lineage` })).json().nodes).toHaveLength(2);
+    expect((await t.app.inject({ url: '/api/images?q=fox' })).json().items).toHaveLength(2);
+  });
+
+  it('a job running when the process stopped runs again after the restart, exactly once', async () => {
+    const dataDir = await makeDataDir();
+    const provider = new GatedProvider();
+    t = await startTestApp({ dataDir, provider });
+    const job = (await t.app.inject({ method: 'POST', url: '/api/generations', payload: { prompt: 'interrupted', spec: SMALL } })).json();
+    await provider.waitForStart();
+    // Simulate a crash: the process goes away without finishing the job (the row stays "running").
+    await t.close();
+    t = await startTestApp({ dataDir, start: false });
+    expect((await t.app.inject({ url: `/api/generations/${job.id}` })).json().status).toBe('running');
+    await t.close();
+
+    t = await startTestApp({ dataDir });
+    await t.services.queue.idle();
+    const done = (await t.app.inject({ url: `/api/generations/${job.id}` })).json();
+    expect(done.status).toBe('succeeded');
+    expect(done.attempts).toBe(2);
+    expect(done.images).toHaveLength(1);
+    expect((await t.app.inject({ url: '/api/images' })).json().items).toHaveLength(1);
+    expect(await listFiles(dataDir)).toHaveLength(2);
+  });
+
+  it(`a job interrupted ${MAX_ATTEMPTS} times fails with a clear reason`, async () => {
+    const dataDir = await makeDataDir();
+    const job = await (async () => {
+      const provider = new GatedProvider();
+      t = await startTestApp({ dataDir, provider });
+      const created = (await t.app.inject({ method: 'POST', url: '/api/generations', payload: { prompt: 'doomed', spec: SMALL } })).json();
+      await provider.waitForStart();
+      await t.close();
+      return created;
+    })();
+    for (let i = 1; i < MAX_ATTEMPTS; i++) {
+      const provider = new GatedProvider();
+      t = await startTestApp({ dataDir, provider });
+      await provider.waitForStart();
+      await t.close();
+    }
+    t = await startTestApp({ dataDir });
+    await t.services.queue.idle();
+    const failed = (await t.app.inject({ url: `/api/generations/${job.id}` })).json();
+    expect(failed).toMatchObject({ status: 'failed', attempts: MAX_ATTEMPTS, error: { code: 'interrupted' } });
+    expect(failed.error.message).toMatch(/interrupted by a restart of ImageFlow 3 times/);
+  });
+});
+
+describe('file and row stay together', () => {
+  it('a failure between storing the files and writing the rows leaves nothing behind', async () => {
+    const dataDir = await makeDataDir();
+    t = await startTestApp({ dataDir });
+    const [kept] = await generate(t.app, { prompt: 'kept' });
+    await t.close();
+
+    class FailingCommit extends KyselyNodeRepository {
+      override async commitNodes(): Promise<void> {
+        throw new Error('disk full (injected)');
+      }
+    }
+    t = await startTestApp({ dataDir, nodes: (db) => new FailingCommit(db) });
+    const res = await t.app.inject({ method: 'POST', url: '/api/images/generate', payload: { prompt: 'lost', spec: SMALL } });
+    expect(res.statusCode).toBe(502);
+    expect(res.json().error.message).toMatch(/disk full \(injected\)/);
+    expect(await listFiles(dataDir)).toEqual([`images/${kept!.filename}`, `thumbs/${kept!.filename.replace('.png', '.webp')}`]);
+    expect(await t.db.selectFrom('image_nodes').select('id').execute()).toHaveLength(1);
+    expect(await t.db.selectFrom('pending_files').selectAll().execute()).toEqual([]);
+    expect((await t.app.inject({ url: '/api/generations/' + (await t.db.selectFrom('jobs').select('id').where('status', '=', 'failed').executeTakeFirstOrThrow()).id })).json()).toMatchObject({ status: 'failed', images: [] });
+  });
+
+  it('files of a write cut short by a crash are removed at the next start', async () => {
+    const dataDir = await makeDataDir();
+    t = await startTestApp({ dataDir });
+    const [kept] = await generate(t.app, { prompt: 'kept' });
+    // What a crash between file and row leaves: a pending entry and its files, plus a temp file.
+    const orphan = 'sdxl_11111111-1111-4111-8111-111111111111.png';
+    await t.db.insertInto('pending_files').values([
+      { filename: orphan, created_at: new Date().toISOString() },
+      { filename: orphan.replace('.png', '.webp'), created_at: new Date().toISOString() },
+    ]).execute();
+    await fs.writeFile(path.join(dataDir, 'images', orphan), 'half an image');
+    await fs.writeFile(path.join(dataDir, 'thumbs', orphan.replace('.png', '.webp')), 'thumb');
+    await fs.writeFile(path.join(dataDir, 'images', '.tmp-abc'), 'partial');
+    await t.close();
+
+    t = await startTestApp({ dataDir });
+    expect(await listFiles(dataDir)).toEqual([`images/${kept!.filename}`, `thumbs/${kept!.filename.replace('.png', '.webp')}`]);
+    expect(await t.db.selectFrom('pending_files').selectAll().execute()).toEqual([]);
+  });
+});

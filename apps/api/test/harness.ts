@@ -1,0 +1,131 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type Services } from '../src/app.ts';
+import type { NodeRepository } from '../src/ports/node.repository.port.ts';
+import { loadConfig } from '../src/config.ts';
+import { LocalImageStore } from '../src/adapters/local-image-store.ts';
+import { sharpImageOps } from '../src/adapters/sharp-image-ops.ts';
+import { cryptoRandom, systemClock } from '../src/adapters/system.ts';
+import { migrate, openSqlite, type Db } from '../src/db/database.ts';
+import { BuiltinProvider } from '../src/providers/builtin/builtin.provider.ts';
+import { ProviderRegistry } from '../src/services/provider-registry.ts';
+import type { Provider } from '../src/ports/provider.port.ts';
+
+export interface TestApp {
+  app: FastifyInstance;
+  services: Services;
+  db: Db;
+  dataDir: string;
+  /** Closes the app and database; the data folder stays for a restart. */
+  close(): Promise<void>;
+}
+
+const madeDirs: string[] = [];
+
+export async function makeDataDir(): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'imageflow-test-'));
+  madeDirs.push(dir);
+  return dir;
+}
+
+/** Removes the data folders this test file made (called from test/setup.ts). */
+export async function removeDataDirs(): Promise<void> {
+  await Promise.all(madeDirs.splice(0).map((dir) => fs.rm(dir, { recursive: true, force: true })));
+}
+
+/** A real app over a real SQLite file and a real folder. Small images keep the suite fast. */
+export async function startTestApp(
+  options: {
+    dataDir?: string;
+    provider?: Provider;
+    start?: boolean;
+    env?: Record<string, string>;
+    /** A node repository of the test's own over the app's database, e.g. to inject a fault. */
+    nodes?: (db: Db) => NodeRepository;
+  } = {},
+): Promise<TestApp> {
+  const dataDir = options.dataDir ?? (await makeDataDir());
+  const config = loadConfig({ IMAGEFLOW_DATA_DIR: dataDir, IMAGEFLOW_JOB_CONCURRENCY: '2', ...options.env });
+  const db = openSqlite(path.join(dataDir, 'imageflow.db'));
+  await migrate(db);
+  const store = await LocalImageStore.open(dataDir);
+  const { app, services, start } = await buildApp({
+    config,
+    db,
+    store,
+    ops: sharpImageOps,
+    providers: new ProviderRegistry(options.provider ?? new BuiltinProvider()),
+    clock: systemClock,
+    random: cryptoRandom,
+    nodes: options.nodes?.(db),
+  });
+  await app.ready();
+  if (options.start !== false) await start();
+  return {
+    app,
+    services,
+    db,
+    dataDir,
+    close: async () => {
+      await app.close();
+      await db.destroy();
+    },
+  };
+}
+
+/** Small, quick recipe for tests. */
+export const SMALL = { width: 128, height: 96, steps: 4 } as const;
+
+export async function generate(app: FastifyInstance, body: Record<string, unknown>) {
+  const res = await app.inject({ method: 'POST', url: '/api/images/generate', payload: { ...body, spec: { ...SMALL, ...(body.spec as object) } } });
+  if (res.statusCode !== 201) throw new Error(`generate failed: ${res.statusCode} ${res.body}`);
+  return res.json().images as Array<Record<string, any>>;
+}
+
+export async function listFiles(dataDir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const bucket of ['images', 'thumbs']) {
+    for (const name of await fs.readdir(path.join(dataDir, bucket))) out.push(`${bucket}/${name}`);
+  }
+  return out.sort();
+}
+
+/** A provider whose runs wait until the test lets them go, for cancel and restart tests. */
+export class GatedProvider implements Provider {
+  readonly name = 'builtin';
+  readonly isAi = false;
+  started = 0;
+  private release: (() => void) | null = null;
+  private startedWaiters: Array<() => void> = [];
+  private readonly inner = new BuiltinProvider();
+
+  async generate(...args: Parameters<Provider['generate']>) {
+    const [, options] = args;
+    this.started++;
+    for (const w of this.startedWaiters.splice(0)) w();
+    await new Promise<void>((resolve, reject) => {
+      this.release = resolve;
+      options?.signal?.addEventListener('abort', () => reject(options.signal!.reason), { once: true });
+    });
+    return this.inner.generate(...args);
+  }
+
+  waitForStart(): Promise<void> {
+    if (this.started > 0) return Promise.resolve();
+    return new Promise((resolve) => this.startedWaiters.push(resolve));
+  }
+
+  letGo(): void {
+    this.release?.();
+  }
+
+  health() {
+    return this.inner.health();
+  }
+
+  models() {
+    return this.inner.models();
+  }
+}

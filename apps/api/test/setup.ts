@@ -1,0 +1,4 @@
+import { afterAll } from 'vitest';
+import { removeDataDirs } from './harness.ts';
+
+afterAll(removeDataDirs);

@@ -2,10 +2,23 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { KyselyNodeRepository } from '../src/adapters/kysely-node.repository.ts';
+import type { ImageStore } from '../src/ports/image-store.port.ts';
 import { MAX_ATTEMPTS } from '../src/services/generation.service.ts';
 import { GatedProvider, generate, listFiles, makeDataDir, SMALL, startTestApp, type TestApp } from './harness.ts';
 
 let t: TestApp | undefined;
+
+/** The store's methods bound to it, so a test can override one and keep the rest. */
+function bindAll(store: ImageStore): ImageStore {
+  return {
+    put: store.put.bind(store),
+    get: store.get.bind(store),
+    exists: store.exists.bind(store),
+    remove: store.remove.bind(store),
+    sweepIncomplete: store.sweepIncomplete.bind(store),
+    localRoot: store.localRoot.bind(store),
+  };
+}
 afterEach(async () => {
   await t?.close();
   t = undefined;
@@ -93,6 +106,26 @@ describe('file and row stay together', () => {
     expect(await t.db.selectFrom('image_nodes').select('id').execute()).toHaveLength(1);
     expect(await t.db.selectFrom('pending_files').selectAll().execute()).toEqual([]);
     expect((await t.app.inject({ url: '/api/generations/' + (await t.db.selectFrom('jobs').select('id').where('status', '=', 'failed').executeTakeFirstOrThrow()).id })).json()).toMatchObject({ status: 'failed', images: [] });
+  });
+
+  it('a store that fails on the thumbnail leaves neither the image file nor a row', async () => {
+    const dataDir = await makeDataDir();
+    t = await startTestApp({
+      dataDir,
+      store: (real) => ({
+        ...bindAll(real),
+        put: async (bucket, name, data) => {
+          if (bucket === 'thumbs') throw new Error('thumbnail volume is read-only (injected)');
+          return real.put(bucket, name, data);
+        },
+      }),
+    });
+    const res = await t.app.inject({ method: 'POST', url: '/api/images/generate', payload: { prompt: 'half', spec: SMALL } });
+    expect(res.statusCode).toBe(502);
+    expect(res.json().error.message).toMatch(/read-only \(injected\)/);
+    expect(await listFiles(dataDir)).toEqual([]);
+    expect(await t.db.selectFrom('image_nodes').select('id').execute()).toEqual([]);
+    expect(await t.db.selectFrom('pending_files').selectAll().execute()).toEqual([]);
   });
 
   it('files of a write cut short by a crash are removed at the next start', async () => {

@@ -101,7 +101,8 @@ describe('POST /api/generations (queued jobs)', () => {
   it('an event stream of a finished job sends its final state and ends', async () => {
     const job = (await t.app.inject({ method: 'POST', url: '/api/generations', payload: { prompt: 'sun', spec: SMALL } })).json();
     await t.services.queue.idle();
-    const res = await t.app.inject({ url: `/api/generations/${job.id}/events` });
+    const res = await t.app.inject({ url: `/api/generations/${job.id}/events`, headers: { origin: 'http://localhost:5173' } });
+    expect(res.headers['access-control-allow-origin']).toBe('http://localhost:5173');
     expect(res.body).toMatch(/^event: completed\ndata: \{/);
     expect(res.body.match(/event:/g)).toHaveLength(1);
   });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type Services } from '../src/app.ts';
 import type { NodeRepository } from '../src/ports/node.repository.port.ts';
+import type { ImageStore } from '../src/ports/image-store.port.ts';
 import { loadConfig } from '../src/config.ts';
 import { LocalImageStore } from '../src/adapters/local-image-store.ts';
 import { sharpImageOps } from '../src/adapters/sharp-image-ops.ts';
@@ -44,13 +45,16 @@ export async function startTestApp(
     env?: Record<string, string>;
     /** A node repository of the test's own over the app's database, e.g. to inject a fault. */
     nodes?: (db: Db) => NodeRepository;
+    /** An image store of the test's own around the real one, e.g. to inject a fault. */
+    store?: (store: ImageStore) => ImageStore;
   } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? (await makeDataDir());
   const config = loadConfig({ IMAGEFLOW_DATA_DIR: dataDir, IMAGEFLOW_JOB_CONCURRENCY: '2', ...options.env });
   const db = openSqlite(path.join(dataDir, 'imageflow.db'));
   await migrate(db);
-  const store = await LocalImageStore.open(dataDir);
+  const local = await LocalImageStore.open(dataDir);
+  const store = options.store?.(local) ?? local;
   const { app, services, start } = await buildApp({
     config,
     db,

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ErrorBody, GenerationRequest, ImagesResponse, IncludeBase64Query, Job, TERMINAL_STATUSES } from '@imageflow/shared';
 import type { Services } from '../app.ts';
+import { eventFor } from '../lib/job-events.ts';
 import { jobFailure } from './job-failure.ts';
 
 const JobParams = z.object({ id: z.string().min(1).max(64) });
@@ -40,6 +41,7 @@ export function generationRoutes(app: FastifyInstance, { generations, images }: 
     },
     handler: async (req, reply) => {
       const current = await generations.get(req.params.id);
+      reply.hijack();
       reply.raw.writeHead(200, {
         ...(reply.getHeaders() as Record<string, string>),
         'content-type': 'text/event-stream; charset=utf-8',
@@ -48,8 +50,6 @@ export function generationRoutes(app: FastifyInstance, { generations, images }: 
         'x-accel-buffering': 'no',
       });
       const send = (type: string, job: unknown) => reply.raw.write(`event: ${type}\ndata: ${JSON.stringify(job)}\n\n`);
-      const typeOf = (status: string) =>
-        status === 'succeeded' ? 'completed' : status === 'failed' || status === 'canceled' ? status : 'progress';
 
       let closed = false;
       const close = () => {
@@ -65,9 +65,8 @@ export function generationRoutes(app: FastifyInstance, { generations, images }: 
       });
       const heartbeat = setInterval(() => reply.raw.write(': keep-alive\n\n'), 15_000);
       req.raw.on('close', close);
-      send(typeOf(current.status), current);
+      send(eventFor(current).type, current);
       if (TERMINAL_STATUSES.includes(current.status)) close();
-      return reply.hijack();
     },
   });
 

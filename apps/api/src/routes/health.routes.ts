@@ -17,14 +17,15 @@ export function healthRoutes(app: FastifyInstance, { providers, databaseKind }: 
     },
   });
 
-  app.get('/', { schema: { hide: true } }, (_req, reply) => {
+  app.get('/', { schema: { hide: true } }, (req, reply) => {
+    const origin = `${req.protocol}://${req.host}`;
     reply.type('text/html; charset=utf-8').send(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ImageFlow</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}code{background:#f3f3f3;padding:.1em .3em;border-radius:4px}</style></head>
 <body><h1>ImageFlow</h1>
 <p>The API is running. Browse and try every route at <a href="/api/docs">/api/docs</a>.</p>
 <p>With no GPU backend configured, images come from the <strong>builtin</strong> engine: an offline procedural renderer, not an AI model.</p>
-<p>Try: <code>curl -X POST localhost:${app.server.address() && typeof app.server.address() === 'object' ? (app.server.address() as { port: number }).port : 8000}/api/images/generate -H 'content-type: application/json' -d '{"prompt":"lighthouse at sunset"}'</code></p>
+<p>Try: <code>curl ${origin}/api/images/generate -H 'content-type: application/json' -d '{"prompt":"lighthouse at sunset"}'</code></p>
 </body></html>`);
   });
 }

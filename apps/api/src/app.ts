@@ -28,6 +28,7 @@ import { fileRoutes } from './routes/file.routes.ts';
 import { generationRoutes } from './routes/generation.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { imageRoutes } from './routes/image.routes.ts';
+import { webRoutes } from './routes/web.routes.ts';
 
 export const VERSION = '0.1.0';
 
@@ -123,6 +124,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; s
   imageRoutes(app, services);
   diffusersRoutes(app, services);
   fileRoutes(app, services);
+  webRoutes(app, services);
 
   app.addHook('onClose', async () => {
     await queue.stop();

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 const port = z.coerce
@@ -29,6 +30,7 @@ const ConfigSchema = z.object({
   IMAGEFLOW_CORS_ORIGINS: origins.default(['http://localhost:5173', 'http://127.0.0.1:5173']),
   IMAGEFLOW_JOB_CONCURRENCY: positiveInt(64).default(1),
   IMAGEFLOW_MAX_UPLOAD_MB: positiveInt(512).default(50),
+  IMAGEFLOW_WEB_DIR: z.string().min(1, 'must not be empty').optional(),
   IMAGEFLOW_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -40,7 +42,11 @@ export interface Config {
   jobConcurrency: number;
   maxUploadBytes: number;
   logLevel: string;
+  /** The built web app, served at `/`. */
+  webDir: string;
 }
+
+const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -66,5 +72,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobConcurrency: c.IMAGEFLOW_JOB_CONCURRENCY,
     maxUploadBytes: c.IMAGEFLOW_MAX_UPLOAD_MB * 1024 * 1024,
     logLevel: c.IMAGEFLOW_LOG_LEVEL,
+    webDir: path.resolve(c.IMAGEFLOW_WEB_DIR ?? DEFAULT_WEB_DIR),
   };
 }

@@ -167,3 +167,17 @@ export const Health = z.object({
   database: z.string(),
   providers: z.record(z.string(), z.object({ ok: z.boolean(), ai: z.boolean() })),
 });
+
+export const ModelInfo = z.object({
+  name: ModelName,
+  label: z.string(),
+  family: z.enum(['sdxl', 'flux']),
+  provider: z.string().describe('Which backend serves the model.'),
+  ai: z.boolean().describe('False for the builtin procedural renderer, which is not AI.'),
+  reachable: z.boolean(),
+  message: z.string().nullable(),
+  defaults: Spec.omit({ seed: true }),
+});
+export type ModelInfo = z.infer<typeof ModelInfo>;
+export const ModelList = z.object({ models: z.array(ModelInfo) });
+export type ModelList = z.infer<typeof ModelList>;

@@ -93,6 +93,12 @@ export const MODEL_DEFAULTS: Record<ModelName, Omit<Spec, 'seed'>> = {
   },
 };
 
+export const MODEL_LABELS: Record<ModelName, string> = {
+  sdxl: 'SDXL',
+  'flux-dev': 'FLUX.1 [dev]',
+  'flux-schnell': 'FLUX.1 [schnell]',
+};
+
 /** Short prefix used in stored file names: `sdxl_{uuid}.png`, `flux_img2img_{uuid}.png`. */
 export function modelFamily(model: string): string {
   if (model.startsWith('flux')) return 'flux';

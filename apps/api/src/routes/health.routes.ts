@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { Health } from '@imageflow/shared';
+import { Health, MODEL_DEFAULTS, MODEL_LABELS, MODEL_NAMES, ModelList, modelFamily } from '@imageflow/shared';
 import type { Services } from '../app.ts';
 import { VERSION } from '../app.ts';
 
@@ -17,15 +17,26 @@ export function healthRoutes(app: FastifyInstance, { providers, databaseKind }: 
     },
   });
 
-  app.get('/', { schema: { hide: true } }, (req, reply) => {
-    const origin = `${req.protocol}://${req.host}`;
-    reply.type('text/html; charset=utf-8').send(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>ImageFlow</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}code{background:#f3f3f3;padding:.1em .3em;border-radius:4px}</style></head>
-<body><h1>ImageFlow</h1>
-<p>The API is running. Browse and try every route at <a href="/api/docs">/api/docs</a>.</p>
-<p>With no GPU backend configured, images come from the <strong>builtin</strong> engine: an offline procedural renderer, not an AI model.</p>
-<p>Try: <code>curl ${origin}/api/images/generate -H 'content-type: application/json' -d '{"prompt":"lighthouse at sunset"}'</code></p>
-</body></html>`);
+  r.get('/api/models', {
+    schema: { tags: ['system'], summary: 'Each model, the provider serving it, and whether it is reachable', response: { 200: ModelList } },
+    handler: async () => {
+      const models = await Promise.all(
+        MODEL_NAMES.map(async (name) => {
+          const provider = providers.forModel(name);
+          const health = await provider.health();
+          return {
+            name,
+            label: MODEL_LABELS[name],
+            family: modelFamily(name) as 'sdxl' | 'flux',
+            provider: provider.name,
+            ai: provider.isAi,
+            reachable: health.ok,
+            message: health.message ?? null,
+            defaults: MODEL_DEFAULTS[name],
+          };
+        }),
+      );
+      return { models };
+    },
   });
 }

@@ -1,0 +1,1 @@
+export function GalleryPage() { return <div className="p-6">GalleryPage</div>; }

@@ -1,0 +1,1 @@
+export function CreatePage() { return <div className="p-6">CreatePage</div>; }

@@ -1,0 +1,1 @@
+export function ImagePage() { return <div className="p-6">ImagePage</div>; }

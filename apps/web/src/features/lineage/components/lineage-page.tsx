@@ -1,0 +1,1 @@
+export default function LineagePage() { return <div>Lineage</div>; }

@@ -1,0 +1,16 @@
+import path from 'node:path';
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+import tailwindcss from '@tailwindcss/vite';
+
+const api = process.env.IMAGEFLOW_API_URL ?? 'http://127.0.0.1:8000';
+
+export default defineConfig({
+  plugins: [react(), tailwindcss()],
+  resolve: { alias: { '@': path.resolve(import.meta.dirname, 'src') } },
+  server: {
+    port: 5173,
+    proxy: { '/api': api, '/images': api, '/thumbs': api },
+  },
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: false },
+});

@@ -37,6 +37,8 @@ export const MIN_SIDE = 64;
 export const MAX_SIDE = 2048;
 export const MAX_SEED = 4_294_967_295;
 export const MAX_BATCH = 8;
+/** The largest side an upscale may produce. */
+export const MAX_UPSCALED_SIDE = 8192;
 
 const side = (name: string) =>
   z

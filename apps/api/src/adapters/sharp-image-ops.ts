@@ -1,5 +1,5 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
-import type { EditOps } from '@imageflow/shared';
+import { MAX_UPSCALED_SIDE, type EditOps } from '@imageflow/shared';
 import type { DecodedImage, ImageOps } from '../ports/image-ops.port.ts';
 import { UnsupportedMediaError, ValidationError } from '../errors.ts';
 
@@ -9,8 +9,6 @@ async function encode(pipeline: Sharp): Promise<DecodedImage> {
   const { data, info } = await pipeline.png(PNG_OPTIONS).toBuffer({ resolveWithObject: true });
   return { png: data, width: info.width, height: info.height };
 }
-
-export const MAX_UPSCALED_SIDE = 8192;
 
 export const sharpImageOps: ImageOps = {
   thumbnail(image, longSide) {

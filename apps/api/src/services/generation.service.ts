@@ -255,6 +255,8 @@ export class GenerationService {
       seed: row.seed === null ? null : Number(row.seed),
       actionType: row.action_type as ParentRecipe['actionType'],
       deleted: row.deleted_at !== null,
+      width: row.width,
+      height: row.height,
     };
   }
 }

@@ -12,6 +12,8 @@ const parent: ParentRecipe = {
   seed: 100,
   actionType: 'generate',
   deleted: false,
+  width: 768,
+  height: 512,
 };
 
 describe('resolvePlan', () => {
@@ -35,6 +37,13 @@ describe('resolvePlan', () => {
     expect(() => resolvePlan({ parent_id: 5, action_type: 'variation' }, { ...parent, prompt: '' }, seed)).toThrow(/has no prompt to reuse/);
     expect(() => resolvePlan({ parent_id: 5, action_type: 'upscale', spec: { batch_size: 2 } }, parent, seed)).toThrow(/exactly one image/);
     expect(() => resolvePlan({ prompt: 'x', upscale: { factor: 2 } }, null, seed)).toThrow(/only used with action_type "upscale"/);
+    expect(() => resolvePlan({ parent_id: 5, action_type: 'upscale', upscale: { factor: 4 } }, { ...parent, width: 2100 }, seed)).toThrow(
+      'upscaling image 5 (2100x512) by 4 would give 8400x2048; the largest side allowed is 8192',
+    );
+    expect(resolvePlan({ parent_id: 5, action_type: 'upscale', upscale: { factor: 4 } }, { ...parent, width: 2048 }, seed).upscale).toEqual({ factor: 4 });
+    expect(() => resolvePlan({ parent_id: 5, action_type: 'edit', edit: { crop: { left: 700, top: 0, width: 100, height: 10 } } }, parent, seed)).toThrow(
+      'crop 100x10 at (700, 0) falls outside the 768x512 image 5.',
+    );
   });
 });
 

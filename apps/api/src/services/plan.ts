@@ -3,6 +3,7 @@ import {
   MODEL_NAMES,
   MAX_SEED,
   MAX_SIDE,
+  MAX_UPSCALED_SIDE,
   MIN_SIDE,
   ROOT_ACTIONS,
   Spec,
@@ -34,6 +35,8 @@ export interface ParentRecipe {
   seed: number | null;
   actionType: ActionType;
   deleted: boolean;
+  width: number;
+  height: number;
 }
 
 /** Actions that read the parent's pixels (and so need its file to still exist). */
@@ -75,6 +78,9 @@ export function resolvePlan(
     throw new ValidationError('action_type "edit" needs edit, e.g. {"rotate": 90} or {"crop": {"left": 0, "top": 0, "width": 512, "height": 512}}.');
   }
 
+  if (parent && action === 'upscale') checkUpscale(parent, request.upscale?.factor ?? 2);
+  if (parent && request.edit?.crop) checkCrop(parent, request.edit.crop);
+
   const parentModel = parent && isModelName(parent.model) ? parent.model : undefined;
   const model: ModelName = request.model ?? parentModel ?? 'sdxl';
   const prompt = request.prompt ?? parent?.prompt ?? '';
@@ -108,6 +114,24 @@ export function resolvePlan(
     ...(action === 'upscale' ? { upscale: request.upscale ?? { factor: 2 } } : {}),
     ...(action === 'edit' ? { edit: request.edit } : {}),
   };
+}
+
+function checkUpscale(parent: ParentRecipe, factor: number): void {
+  const width = parent.width * factor;
+  const height = parent.height * factor;
+  if (Math.max(width, height) > MAX_UPSCALED_SIDE) {
+    throw new ValidationError(
+      `upscaling image ${parent.id} (${parent.width}x${parent.height}) by ${factor} would give ${width}x${height}; the largest side allowed is ${MAX_UPSCALED_SIDE}. Use a smaller factor.`,
+    );
+  }
+}
+
+function checkCrop(parent: ParentRecipe, crop: NonNullable<EditOps['crop']>): void {
+  if (crop.left + crop.width > parent.width || crop.top + crop.height > parent.height) {
+    throw new ValidationError(
+      `crop ${crop.width}x${crop.height} at (${crop.left}, ${crop.top}) falls outside the ${parent.width}x${parent.height} image ${parent.id}.`,
+    );
+  }
 }
 
 /** The parent's recipe fields that are valid here; its size fitted to what models accept. */

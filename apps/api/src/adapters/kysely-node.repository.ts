@@ -44,23 +44,44 @@ export class KyselyNodeRepository implements NodeRepository {
   }
 
   async gallery(filter: GalleryFilter): Promise<NodeRowWithCounts[]> {
+    if (filter.q !== undefined) return this.searchGallery(filter, filter.q);
     let query = this.nodes().where('n.deleted_at', 'is', null);
     if (filter.beforeId !== undefined) query = query.where('n.id', '<', filter.beforeId);
-    if (filter.model !== undefined) query = query.where('n.model', '=', filter.model);
-    if (filter.actionType !== undefined) query = query.where('n.action_type', '=', filter.actionType);
-    if (filter.starred !== undefined) query = query.where('n.starred', '=', filter.starred ? 1 : 0);
-    if (filter.q !== undefined) query = this.matchPrompt(query, filter.q);
-    return query.orderBy('n.id', 'desc').limit(filter.limit).execute();
+    return this.filtered(query, filter).orderBy('n.id', 'desc').limit(filter.limit).execute();
   }
 
-  private matchPrompt<O>(query: SelectQueryBuilder<Database & { n: Database['image_nodes'] }, 'n', O>, q: string) {
-    const fts = toFtsQuery(q);
-    if (fts === null) return query.where(sql<boolean>`1 = 0`);
-    if (this.sqlite) {
-      return query.where('n.id', 'in', sql<number>`(SELECT rowid FROM image_nodes_fts WHERE image_nodes_fts MATCH ${fts})`);
+  private filtered<Q extends SelectQueryBuilder<Database & { n: Database['image_nodes'] }, 'n' | 'image_nodes_fts', NodeRowWithCounts>>(
+    query: Q,
+    filter: GalleryFilter,
+  ): Q {
+    let q = query;
+    if (filter.model !== undefined) q = q.where('n.model', '=', filter.model) as Q;
+    if (filter.actionType !== undefined) q = q.where('n.action_type', '=', filter.actionType) as Q;
+    if (filter.starred !== undefined) q = q.where('n.starred', '=', filter.starred ? 1 : 0) as Q;
+    return q;
+  }
+
+  private async searchGallery(filter: GalleryFilter, text: string): Promise<NodeRowWithCounts[]> {
+    const words = text.match(/[\p{L}\p{N}_]+/gu);
+    if (!words) return [];
+    if (!this.sqlite) {
+      let query = this.nodes()
+        .where('n.deleted_at', 'is', null)
+        .where(sql<boolean>`to_tsvector('simple', n.prompt) @@ to_tsquery('simple', ${words.map((w) => `${w}:*`).join(' & ')})`);
+      if (filter.beforeId !== undefined) query = query.where('n.id', '<', filter.beforeId);
+      return this.filtered(query, filter).orderBy('n.id', 'desc').limit(filter.limit).execute();
     }
-    const words = q.match(/[\p{L}\p{N}_]+/gu)!.map((w) => `${w}:*`).join(' & ');
-    return query.where(sql<boolean>`to_tsvector('simple', n.prompt) @@ to_tsquery('simple', ${words})`);
+    // Walk the FTS index newest first and stop after one page: order and cursor are on its rowid
+    // (the node id), so SQLite never collects every match before sorting.
+    let query = this.db
+      .selectFrom('image_nodes_fts')
+      .innerJoin('image_nodes as n', 'n.id', 'image_nodes_fts.rowid')
+      .selectAll('n')
+      .select(childrenCount)
+      .where(sql<boolean>`image_nodes_fts MATCH ${toFtsQuery(text)}`)
+      .where('n.deleted_at', 'is', null);
+    if (filter.beforeId !== undefined) query = query.where('image_nodes_fts.rowid', '<', filter.beforeId);
+    return this.filtered(query, filter).orderBy('image_nodes_fts.rowid', 'desc').limit(filter.limit).execute();
   }
 
   async ancestorIds(id: number): Promise<number[]> {

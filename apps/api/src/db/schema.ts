@@ -60,7 +60,15 @@ export interface IdSequencesTable {
   next_value: number;
 }
 
+/** SQLite only: the FTS5 index over prompts (rowid = image_nodes.id). */
+export interface ImageNodesFtsTable {
+  rowid: number;
+  prompt: string;
+  image_nodes_fts: string;
+}
+
 export interface Database {
+  image_nodes_fts: ImageNodesFtsTable;
   image_nodes: ImageNodesTable;
   jobs: JobsTable;
   pending_files: PendingFilesTable;

@@ -12,20 +12,20 @@ export class LineageService {
     const focus = await this.nodes.findById(id);
     if (!focus) throw new NotFoundError(`No image with id ${id}.`);
     const after = cursor === undefined ? undefined : decodeTreeCursor(cursor);
-    const path = await this.nodes.ancestorIds(id);
     const rootId = Number(focus.root_id);
 
     let page: TreePage;
+    let path: number[];
     if (scope === 'ancestors') {
-      // Already known in full from the path; page it root-first by depth.
+      // One walk up the chain gives both the path and the nodes, paged root-first by depth.
       const rows = await this.nodes.ancestors(id);
+      path = rows.map((r) => Number(r.id));
       const from = after ? rows.findIndex((r) => r.depth > after.depth) : 0;
       const rest = from < 0 ? [] : rows.slice(from);
       page = { rows: rest.slice(0, limit), hasMore: rest.length > limit };
-    } else if (scope === 'descendants') {
-      page = await this.nodes.descendantsPage(id, limit, after);
     } else {
-      page = await this.nodes.treePage(rootId, limit, after);
+      path = await this.nodes.ancestorIds(id);
+      page = scope === 'descendants' ? await this.nodes.descendantsPage(id, limit, after) : await this.nodes.treePage(rootId, limit, after);
     }
 
     const last = page.rows.at(-1);

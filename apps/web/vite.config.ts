@@ -12,5 +12,6 @@ export default defineConfig({
     port: 5173,
     proxy: { '/api': api, '/images': api, '/thumbs': api },
   },
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: false },
+  // The initial-JavaScript budget is measured by bench/web (gzip), not by this raw-size warning.
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 700 },
 });

@@ -1,1 +1,187 @@
-export function GalleryPage() { return <div className="p-6">GalleryPage</div>; }
+import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { useQueryClient } from '@tanstack/react-query';
+import { CircleAlert, ImageOff, LoaderCircle, SearchX, Sparkles } from 'lucide-react';
+import type { ImageNode } from '@imageflow/shared';
+import { Button } from '@/components/ui/button';
+import { EmptyState } from '@/components/ui/empty-state';
+import { Kbd } from '@/components/ui/kbd';
+import { Skeleton } from '@/components/ui/skeleton';
+import { useGallery, useModelOptions, useToggleStar } from '../api';
+import { filtersFromSearchParams, filtersToSearchParams, hasFilters, ACTION_LABELS, type GalleryFilters } from '../filters';
+import { GalleryGrid } from './gallery-grid';
+import { GalleryToolbar } from './gallery-toolbar';
+
+/** Height of the app header (h-14), which stays on top while the page scrolls. */
+const APP_HEADER = 56;
+
+function describeFilters(filters: GalleryFilters, modelLabel: (name: string) => string): string {
+  const parts: string[] = [];
+  if (filters.q.trim()) parts.push(`matching “${filters.q.trim()}”`);
+  if (filters.model) parts.push(`from ${modelLabel(filters.model)}`);
+  if (filters.action) parts.push(`of type ${ACTION_LABELS[filters.action].toLowerCase()}`);
+  if (filters.starred) parts.push('that are starred');
+  return parts.join(', ');
+}
+
+/** The filters other than the search text as a sentence: "Showing only starred remix images from SDXL." */
+function otherFilters(filters: GalleryFilters, modelLabel: (name: string) => string): string {
+  if (!filters.model && !filters.action && !filters.starred) return '';
+  const kinds = [filters.starred ? 'starred' : '', filters.action ? ACTION_LABELS[filters.action].toLowerCase() : ''].filter(Boolean).join(' ');
+  return `Showing only ${kinds ? `${kinds} ` : ''}images${filters.model ? ` from ${modelLabel(filters.model)}` : ''}.`;
+}
+
+function GridSkeleton() {
+  return (
+    <div aria-hidden className="grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-6">
+      {Array.from({ length: 18 }, (_, i) => (
+        <Skeleton key={i} className="aspect-square rounded-xl" />
+      ))}
+    </div>
+  );
+}
+
+export function GalleryPage() {
+  const [params, setParams] = useSearchParams();
+  const filters = useMemo(() => filtersFromSearchParams(params), [params]);
+  const setFilters = useCallback(
+    (next: GalleryFilters) => setParams((p) => filtersToSearchParams(next, p), { replace: true }),
+    [setParams],
+  );
+
+  const gallery = useGallery(filters);
+  const models = useModelOptions();
+  const star = useToggleStar();
+  const queryClient = useQueryClient();
+  const items = useMemo(() => gallery.data?.pages.flatMap((p) => p.items) ?? [], [gallery.data]);
+
+  const toolbarRef = useRef<HTMLDivElement>(null);
+  const [toolbarHeight, setToolbarHeight] = useState(64);
+  useLayoutEffect(() => {
+    const el = toolbarRef.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => setToolbarHeight(el.offsetHeight));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+
+  const onToggleStar = useCallback((node: ImageNode) => star.mutate({ id: node.id, starred: !node.starred }), [star]);
+  // The image page opens instantly from what the gallery already has.
+  const onOpen = useCallback(
+    (node: ImageNode) => queryClient.setQueryData<ImageNode>(['image', node.id], (old) => old ?? node),
+    [queryClient],
+  );
+
+  const modelLabel = (name: string) => models.data?.find((m) => m.name === name)?.label ?? (name === 'upload' ? 'uploads' : name);
+  const filtered = hasFilters(filters);
+  const count = items.length;
+
+  let body: React.ReactNode;
+  if (gallery.isPending) {
+    body = <GridSkeleton />;
+  } else if (gallery.isError && !gallery.data) {
+    body = (
+      <EmptyState
+        icon={<CircleAlert className="h-8 w-8 text-red-500" />}
+        title="The gallery could not be loaded"
+        action={
+          <Button variant="secondary" onClick={() => void gallery.refetch()} disabled={gallery.isFetching}>
+            {gallery.isFetching ? <LoaderCircle className="h-4 w-4 animate-spin" aria-hidden /> : null}
+            Retry
+          </Button>
+        }
+      >
+        <p role="alert">{gallery.error.message}</p>
+      </EmptyState>
+    );
+  } else if (count === 0 && filtered) {
+    body = (
+      <EmptyState
+        icon={<SearchX className="h-8 w-8" />}
+        title={filters.q.trim() ? `No images match “${filters.q.trim()}”` : 'No images match these filters'}
+        action={
+          <Button variant="secondary" onClick={() => setFilters({ q: '', model: '', action: '', starred: false })}>
+            Clear filters
+          </Button>
+        }
+      >
+        {otherFilters(filters, modelLabel)}{' '}
+        {filters.q.trim() ? 'An image matches when its prompt has every word you typed: try fewer words.' : 'Try another filter.'}
+      </EmptyState>
+    );
+  } else if (count === 0) {
+    body = (
+      <EmptyState
+        icon={<ImageOff className="h-8 w-8" />}
+        title="No images yet"
+        action={
+          <Link
+            to="/"
+            className="inline-flex h-10 items-center gap-2 rounded-lg bg-indigo-600 px-4 text-sm font-medium text-white shadow-sm hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-500"
+          >
+            <Sparkles className="h-4 w-4" aria-hidden />
+            Create your first image
+          </Link>
+        }
+      >
+        Everything you generate or upload shows up here, newest first.
+      </EmptyState>
+    );
+  } else {
+    body = (
+      <>
+        <GalleryGrid
+          items={items}
+          hasNextPage={gallery.hasNextPage}
+          isFetchingNextPage={gallery.isFetchingNextPage}
+          fetchNextPage={() => void gallery.fetchNextPage()}
+          onToggleStar={onToggleStar}
+          onOpen={onOpen}
+          stickyOffset={APP_HEADER + toolbarHeight}
+          label={filtered ? `Images ${describeFilters(filters, modelLabel)}` : 'All images'}
+        />
+        <div className="flex min-h-16 items-center justify-center py-6 text-sm text-zinc-500 dark:text-zinc-400">
+          {gallery.isFetchNextPageError ? (
+            <span className="flex items-center gap-3" role="alert">
+              Could not load more: {gallery.error?.message ?? 'the server did not answer.'}
+              <Button size="sm" variant="secondary" onClick={() => void gallery.fetchNextPage()}>
+                Retry
+              </Button>
+            </span>
+          ) : gallery.isFetchingNextPage ? (
+            <span className="inline-flex items-center gap-2">
+              <LoaderCircle className="h-4 w-4 animate-spin" aria-hidden /> Loading more…
+            </span>
+          ) : !gallery.hasNextPage ? (
+            <span>{count === 1 ? 'One image' : `All ${count.toLocaleString()} images`} shown</span>
+          ) : null}
+        </div>
+      </>
+    );
+  }
+
+  return (
+    <div className="mx-auto max-w-7xl px-4 sm:px-6">
+      <div
+        ref={toolbarRef}
+        className="sticky top-14 z-20 -mx-4 border-b border-transparent bg-white/85 px-4 pt-5 pb-3 backdrop-blur sm:-mx-6 sm:px-6 dark:bg-zinc-950/85"
+      >
+        <div className="mb-3 flex items-baseline justify-between gap-4">
+          <h1 className="text-xl font-semibold tracking-tight">Gallery</h1>
+          <p className="text-xs text-zinc-500 tabular-nums dark:text-zinc-400" aria-live="polite">
+            {gallery.isPending ? 'Loading…' : !gallery.data ? '' : `${count.toLocaleString()}${gallery.hasNextPage ? '+' : ''} ${count === 1 ? 'image' : 'images'}`}
+          </p>
+        </div>
+        <GalleryToolbar filters={filters} onChange={setFilters} models={models.data} />
+      </div>
+      <div className="pt-2 pb-4">
+        {body}
+      </div>
+      {count > 0 ? (
+        <p className="hidden pb-8 text-center text-xs text-zinc-400 sm:block dark:text-zinc-500">
+          <Kbd>←</Kbd> <Kbd>↑</Kbd> <Kbd>→</Kbd> <Kbd>↓</Kbd> to move · <Kbd>Enter</Kbd> to open · <Kbd>S</Kbd> to star
+        </p>
+      ) : null}
+    </div>
+  );
+}

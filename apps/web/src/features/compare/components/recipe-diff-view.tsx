@@ -1,0 +1,130 @@
+import { useMemo } from 'react';
+import type { ImageNode } from '@imageflow/shared';
+import { cn } from '@/lib/cn';
+import { diffParams, diffWords, spaceBefore, type DiffParamKey, type ParamValue } from '../recipe-diff';
+
+const PARAM_LABELS: Record<DiffParamKey, string> = {
+  model: 'Model',
+  provider: 'Provider',
+  seed: 'Seed',
+  width: 'Width',
+  height: 'Height',
+  steps: 'Steps',
+  guidance: 'Guidance',
+  sampler: 'Sampler',
+  strength: 'Strength',
+  action_type: 'Action',
+};
+
+const show = (v: ParamValue) => (v === null ? '—' : String(v));
+
+/** A word diff of one prompt: removed words struck through in red, added words in green. */
+export function PromptDiff({ label, a, b }: { label: string; a: string; b: string }) {
+  const segments = useMemo(() => diffWords(a, b), [a, b]);
+  const changed = segments.some((s) => s.type !== 'same');
+  return (
+    <div>
+      <div className="mb-1.5 flex items-center gap-2">
+        <h3 className="text-sm font-medium">{label}</h3>
+        <span
+          className={cn(
+            'rounded-md px-1.5 py-px text-[11px] font-medium',
+            changed ? 'bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-200' : 'bg-zinc-100 text-zinc-600 dark:bg-zinc-800 dark:text-zinc-400',
+          )}
+        >
+          {changed ? 'changed' : 'same'}
+        </span>
+      </div>
+      <p className="break-words rounded-xl bg-zinc-50 p-3 text-sm leading-7 ring-1 ring-inset ring-zinc-200/70 dark:bg-zinc-900/60 dark:ring-zinc-800" data-testid={`diff-${label.toLowerCase().replace(/\s+/g, '-')}`}>
+        {segments.length === 0 ? <span className="text-zinc-400">Empty on both</span> : null}
+        {segments.map((segment, i) => {
+          const space = i > 0 && spaceBefore(segment.text) ? ' ' : '';
+          if (segment.type === 'same') return <span key={i}>{space + segment.text}</span>;
+          if (segment.type === 'removed') {
+            return (
+              <span key={i}>
+                {space}
+                <del className="rounded bg-red-100 px-0.5 text-red-800 decoration-red-500/70 dark:bg-red-950/70 dark:text-red-300">
+                  <span className="sr-only">removed: </span>
+                  {segment.text}
+                </del>
+              </span>
+            );
+          }
+          return (
+            <span key={i}>
+              {space}
+              <ins className="rounded bg-emerald-100 px-0.5 text-emerald-900 no-underline dark:bg-emerald-950/70 dark:text-emerald-300">
+                <span className="sr-only">added: </span>
+                {segment.text}
+              </ins>
+            </span>
+          );
+        })}
+      </p>
+    </div>
+  );
+}
+
+/** Every recipe setting of A and B, the changed ones emphasised. */
+export function ParamsDiff({ a, b }: { a: ImageNode; b: ImageNode }) {
+  const rows = useMemo(() => diffParams(a, b), [a, b]);
+  const changed = rows.filter((r) => r.changed).length;
+  return (
+    <div>
+      <h3 className="mb-1.5 text-sm font-medium">
+        Settings <span className="font-normal text-zinc-500 dark:text-zinc-400">· {changed === 0 ? 'all the same' : `${changed} of ${rows.length} changed`}</span>
+      </h3>
+      <div className="overflow-x-auto rounded-xl ring-1 ring-inset ring-zinc-200 dark:ring-zinc-800">
+        <table className="w-full table-fixed text-sm">
+          <caption className="sr-only">Recipe settings of A (#{a.id}) and B (#{b.id})</caption>
+          <thead className="bg-zinc-50 text-left text-xs text-zinc-500 dark:bg-zinc-900/60 dark:text-zinc-400">
+            <tr>
+              <th scope="col" className="w-[34%] px-3 py-2 font-medium sm:w-[30%]">
+                Setting
+              </th>
+              <th scope="col" className="px-3 py-2 font-medium">
+                A · #{a.id}
+              </th>
+              <th scope="col" className="px-3 py-2 font-medium">
+                B · #{b.id}
+              </th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800/80">
+            {rows.map((row) => (
+              <tr key={row.key} data-changed={row.changed || undefined} className={row.changed ? 'bg-amber-50/70 dark:bg-amber-950/25' : undefined}>
+                <th scope="row" className="px-3 py-1.5 text-left font-normal text-zinc-600 dark:text-zinc-400">
+                  <span className="inline-flex items-center gap-1.5">
+                    <span className={cn('h-1.5 w-1.5 rounded-full', row.changed ? 'bg-amber-500' : 'bg-transparent')} aria-hidden />
+                    {PARAM_LABELS[row.key]}
+                    {row.changed ? <span className="sr-only"> (changed)</span> : null}
+                  </span>
+                </th>
+                <td className={cn('break-words px-3 py-1.5 tabular-nums', row.changed ? 'text-zinc-500 dark:text-zinc-400' : '')}>{show(row.a)}</td>
+                <td className={cn('break-words px-3 py-1.5 tabular-nums', row.changed ? 'font-semibold text-zinc-950 dark:text-white' : '')}>{show(row.b)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
+
+export function RecipeDiffView({ a, b }: { a: ImageNode; b: ImageNode }) {
+  return (
+    <section aria-labelledby="diff-heading" className="space-y-4">
+      <h2 id="diff-heading" className="text-base font-semibold">
+        Recipe changes <span className="font-normal text-zinc-500 dark:text-zinc-400">from A to B</span>
+      </h2>
+      <div className="grid gap-5 lg:grid-cols-[minmax(0,1fr)_minmax(0,26rem)]">
+        <div className="space-y-4">
+          <PromptDiff label="Prompt" a={a.prompt} b={b.prompt} />
+          <PromptDiff label="Negative prompt" a={a.negative_prompt} b={b.negative_prompt} />
+        </div>
+        <ParamsDiff a={a} b={b} />
+      </div>
+    </section>
+  );
+}

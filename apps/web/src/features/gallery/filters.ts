@@ -1,0 +1,64 @@
+import type { ActionType } from '@imageflow/shared';
+import type { GalleryParams } from '@/lib/api-client';
+
+/** What the gallery shows, as kept in the URL: ?q=…&model=…&action=…&starred=1 */
+export interface GalleryFilters {
+  q: string;
+  model: string;
+  action: ActionType | '';
+  starred: boolean;
+}
+
+export const EMPTY_FILTERS: GalleryFilters = { q: '', model: '', action: '', starred: false };
+
+// Mirrors ACTION_TYPES from @imageflow/shared (a runtime import would bundle zod); filters.test.ts checks it.
+export const ACTION_LABELS: Record<ActionType, string> = {
+  generate: 'Generated',
+  upload: 'Uploaded',
+  img2img: 'Image-to-image',
+  variation: 'Variation',
+  remix: 'Remix',
+  upscale: 'Upscale',
+  edit: 'Edit',
+};
+
+function isActionType(value: string): value is ActionType {
+  return Object.hasOwn(ACTION_LABELS, value);
+}
+
+export function filtersFromSearchParams(params: URLSearchParams): GalleryFilters {
+  const action = params.get('action') ?? '';
+  const starred = params.get('starred');
+  return {
+    q: (params.get('q') ?? '').slice(0, 200),
+    model: (params.get('model') ?? '').slice(0, 64),
+    action: isActionType(action) ? action : '',
+    starred: starred === '1' || starred === 'true',
+  };
+}
+
+/** Writes the filters into a copy of `base`, dropping empty ones so links stay short. */
+export function filtersToSearchParams(filters: GalleryFilters, base: URLSearchParams = new URLSearchParams()): URLSearchParams {
+  const out = new URLSearchParams(base);
+  const put = (key: string, value: string) => (value ? out.set(key, value) : out.delete(key));
+  put('q', filters.q.trim());
+  put('model', filters.model);
+  put('action', filters.action);
+  put('starred', filters.starred ? '1' : '');
+  return out;
+}
+
+export function hasFilters(filters: GalleryFilters): boolean {
+  return filters.q.trim() !== '' || filters.model !== '' || filters.action !== '' || filters.starred;
+}
+
+/** The API query for the filters (without cursor), with only the keys in use: also the query key. */
+export function galleryParams(filters: GalleryFilters, limit: number): GalleryParams {
+  const params: GalleryParams = { limit };
+  const q = filters.q.trim();
+  if (q) params.q = q;
+  if (filters.model) params.model = filters.model;
+  if (filters.action) params.action_type = filters.action;
+  if (filters.starred) params.starred = true;
+  return params;
+}

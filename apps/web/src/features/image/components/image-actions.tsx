@@ -1,0 +1,163 @@
+import { useState, type ReactNode } from 'react';
+import { useNavigate } from 'react-router';
+import { toast } from 'sonner';
+import { ClipboardCopy, Download, ImagePlus, Loader2, Maximize2, Shuffle, SlidersHorizontal, Star, Trash2, Wand2 } from 'lucide-react';
+import type { GenerationRequest, ImageNode } from '@imageflow/shared';
+import { Button } from '@/components/ui/button';
+import { Dialog } from '@/components/ui/dialog';
+import { cn } from '@/lib/cn';
+import { ShareButton } from '@/features/share/components/share-button';
+import { copyText } from '@/features/share/clipboard';
+import { useDeleteImage, useDeriveVersion, useSetStarred } from '../api';
+import { MAX_UPSCALED_SIDE } from '../format';
+import { EditDialog } from './edit-dialog';
+
+/** The recipe as JSON: enough to make the same image again anywhere. */
+export function recipeJson(node: ImageNode): string {
+  return JSON.stringify({ prompt: node.prompt, negative_prompt: node.negative_prompt, model: node.model, spec_json: node.spec_json }, null, 2);
+}
+
+// `!` overrides the Button size's padding and type (class lists are not merged).
+const actionButton = 'w-full justify-center whitespace-nowrap gap-1! px-1.5! text-[13px]! [&_svg]:shrink-0';
+
+export function ImageActions({ node }: { node: ImageNode }) {
+  const navigate = useNavigate();
+  const derive = useDeriveVersion();
+  const [editing, setEditing] = useState(false);
+  const [confirmingDelete, setConfirmingDelete] = useState(false);
+  const deleted = node.deleted_at !== null;
+  const pending = derive.isPending ? derive.variables?.label : undefined;
+
+  const run = (label: string, request: Omit<GenerationRequest, 'parent_id'>) => derive.mutate({ label, request: { parent_id: node.id, ...request } });
+  const spinnerOr = (label: string, icon: ReactNode) => (pending === label ? <Loader2 className="h-4 w-4 animate-spin" aria-hidden /> : icon);
+
+  const upscaleBlocked = (factor: number) => Math.max(node.width, node.height) * factor > MAX_UPSCALED_SIDE;
+  const upscaleTitle = (factor: number) =>
+    upscaleBlocked(factor)
+      ? `Upscaling by ${factor} would exceed ${MAX_UPSCALED_SIDE} pixels on a side`
+      : `Make a ${node.width * factor} × ${node.height * factor} copy`;
+
+  const copyRecipe = async () => {
+    if (await copyText(recipeJson(node))) toast.success('Recipe copied', { description: 'Prompt, negative prompt, model and settings, as JSON.' });
+    else toast.error('Could not copy the recipe', { description: 'The browser blocked the clipboard. Try again from a secure (https or localhost) page.' });
+  };
+
+  return (
+    <div className="space-y-3">
+      <div className="grid grid-cols-2 gap-2 min-[420px]:grid-cols-3" role="group" aria-label="New version from this image">
+        <Button variant="primary" className={actionButton} onClick={() => run('Variation', { action_type: 'variation' })} title="Same recipe, new seed">
+          {spinnerOr('Variation', <Shuffle className="h-4 w-4" aria-hidden />)}
+          Variation
+        </Button>
+        <Button className={actionButton} onClick={() => navigate(`/?from=${node.id}`)} title="Open Create with this recipe to change it">
+          <Wand2 className="h-4 w-4" aria-hidden />
+          Remix
+        </Button>
+        <Button
+          className={actionButton}
+          onClick={() => navigate(`/?init=${node.id}`)}
+          disabled={deleted}
+          title={deleted ? 'The pixels are gone' : 'Use this image as the starting point of a new one'}
+        >
+          <ImagePlus className="h-4 w-4" aria-hidden />
+          Image to image
+        </Button>
+        {([2, 4] as const).map((factor) => (
+          <Button
+            key={factor}
+            className={actionButton}
+            disabled={deleted || upscaleBlocked(factor)}
+            title={deleted ? 'The pixels are gone' : upscaleTitle(factor)}
+            onClick={() => run(`Upscale ×${factor}`, { action_type: 'upscale', upscale: { factor } })}
+          >
+            {spinnerOr(`Upscale ×${factor}`, <Maximize2 className="h-4 w-4" aria-hidden />)}
+            Upscale ×{factor}
+          </Button>
+        ))}
+        <Button className={actionButton} disabled={deleted} onClick={() => setEditing(true)} title={deleted ? 'The pixels are gone' : 'Crop, rotate, mirror, adjust'}>
+          <SlidersHorizontal className="h-4 w-4" aria-hidden />
+          Edit
+        </Button>
+      </div>
+
+      <div className="flex flex-wrap gap-1.5" role="group" aria-label="This image">
+        {deleted ? null : <StarButton node={node} />}
+        {node.url ? (
+          <a
+            href={node.url}
+            download={node.filename}
+            className="inline-flex h-8 items-center gap-1.5 rounded-lg bg-white px-2.5 text-sm font-medium text-zinc-800 ring-1 ring-inset ring-zinc-300 transition-colors hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-500 dark:bg-zinc-900 dark:text-zinc-100 dark:ring-zinc-700 dark:hover:bg-zinc-800"
+          >
+            <Download className="h-4 w-4" aria-hidden />
+            Download
+          </a>
+        ) : null}
+        {deleted ? null : <ShareButton node={node} />}
+        <Button size="sm" onClick={() => void copyRecipe()}>
+          <ClipboardCopy className="h-4 w-4" aria-hidden />
+          Copy recipe
+        </Button>
+        {deleted ? null : (
+          <Button size="sm" variant="danger" onClick={() => setConfirmingDelete(true)}>
+            <Trash2 className="h-4 w-4" aria-hidden />
+            Delete
+          </Button>
+        )}
+      </div>
+
+      <EditDialog node={node} open={editing} onClose={() => setEditing(false)} />
+      <DeleteDialog node={node} open={confirmingDelete} onClose={() => setConfirmingDelete(false)} />
+    </div>
+  );
+}
+
+function StarButton({ node }: { node: ImageNode }) {
+  const setStarred = useSetStarred();
+  return (
+    <Button size="sm" onClick={() => setStarred.mutate({ id: node.id, starred: !node.starred })}>
+      <Star className={cn('h-4 w-4', node.starred && 'fill-amber-400 text-amber-500')} aria-hidden />
+      {node.starred ? 'Unstar' : 'Star'}
+    </Button>
+  );
+}
+
+function DeleteDialog({ node, open, onClose }: { node: ImageNode; open: boolean; onClose: () => void }) {
+  const remove = useDeleteImage();
+  const branches = node.children_count;
+  return (
+    <Dialog
+      open={open}
+      onClose={onClose}
+      title={`Delete image #${node.id}?`}
+      description={
+        <>
+          The PNG and its thumbnail are removed for good, and its link stops working. Its recipe and its place in the lineage stay, as a tombstone
+          {branches > 0 ? `; its ${branches} ${branches === 1 ? 'branch stays' : 'branches stay'} too` : ''}.
+        </>
+      }
+      footer={
+        <>
+          <Button variant="secondary" onClick={onClose} autoFocus>
+            Cancel
+          </Button>
+          <Button
+            variant="primary"
+            className="bg-red-600! hover:bg-red-500! disabled:bg-red-600/50!"
+            disabled={remove.isPending}
+            onClick={() =>
+              remove.mutate(node.id, {
+                onSuccess: () => {
+                  onClose();
+                  toast.success(`Image #${node.id} deleted`, { description: 'Its recipe stays in the lineage.' });
+                },
+              })
+            }
+          >
+            {remove.isPending ? <Loader2 className="h-4 w-4 animate-spin" aria-hidden /> : <Trash2 className="h-4 w-4" aria-hidden />}
+            Delete image #{node.id}
+          </Button>
+        </>
+      }
+    />
+  );
+}

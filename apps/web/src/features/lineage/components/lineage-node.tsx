@@ -1,0 +1,116 @@
+import { createContext, memo, useContext } from 'react';
+import { Handle, useStore, type NodeProps, type ReactFlowState } from '@xyflow/react';
+import { Ghost, Minus, Star } from 'lucide-react';
+import { cn } from '@/lib/cn';
+import type { LineageFlowNode } from '../graph';
+import { useNodeLook } from '../view-store';
+import { CHECKER } from '@/features/image/styles';
+import { ACTION_COLORS, ActionBadge } from './action-badge';
+
+export interface LineageActions {
+  toggleCollapsed: (id: number) => void;
+}
+export const LineageActionsContext = createContext<LineageActions>({ toggleCollapsed: () => {} });
+
+/** Below this zoom a node is a coloured tile: no image to decode, nothing too small to read. */
+const DETAIL_ZOOM = 0.4;
+const zoomedOut = (s: ReactFlowState) => s.transform[2] < DETAIL_ZOOM;
+
+function LineageNodeView({ data, sourcePosition, targetPosition }: NodeProps<LineageFlowNode>) {
+  const { node, childCount, hiddenCount, collapsed, direction } = data;
+  const { emphasis, pick } = useNodeLook(node.id);
+  const far = useStore(zoomedOut);
+  const { toggleCollapsed } = useContext(LineageActionsContext);
+  const deleted = node.deleted_at !== null;
+
+  if (far) {
+    // Zoomed far out: a flat tile, cheap to paint a thousand times; the path shows as colour.
+    return (
+      <div
+        className={cn(
+          'lineage-card flex h-full w-full items-center justify-center rounded-lg',
+          emphasis === 'selected' ? 'bg-indigo-600 text-white' : emphasis === 'path' ? 'bg-indigo-300 text-indigo-950' : deleted ? 'bg-zinc-200 text-zinc-500 dark:bg-zinc-800' : 'text-zinc-800 dark:text-zinc-100',
+          pick && 'outline-[6px] outline-offset-4 outline-amber-500',
+        )}
+        style={emphasis === 'none' && !deleted ? { background: `${ACTION_COLORS[node.action_type] ?? '#71717a'}40` } : undefined}
+        data-emphasis={emphasis}
+        data-pick={pick || undefined}
+      >
+        <Handle type="target" position={targetPosition!} isConnectable={false} className="lineage-handle" />
+        <span className="text-3xl font-semibold tabular-nums">#{node.id}</span>
+        <Handle type="source" position={sourcePosition!} isConnectable={false} className="lineage-handle" />
+      </div>
+    );
+  }
+
+  return (
+    <div
+      className={cn(
+        'lineage-card relative h-full w-full rounded-xl bg-white dark:bg-zinc-900',
+        deleted && 'border-[1.5px] border-dashed border-zinc-300 dark:border-zinc-600',
+        emphasis === 'selected'
+          ? 'shadow-lg shadow-indigo-500/25 ring-[3px] ring-indigo-600 dark:ring-indigo-400'
+          : emphasis === 'path'
+            ? 'shadow-sm ring-2 ring-indigo-400 dark:ring-indigo-500'
+            : deleted
+              ? ''
+              : 'shadow-sm ring-1 ring-zinc-200 dark:ring-zinc-800',
+        pick && 'outline-[3px] outline-offset-[3px] outline-amber-500',
+      )}
+      data-emphasis={emphasis}
+      data-pick={pick || undefined}
+    >
+      <Handle type="target" position={targetPosition!} isConnectable={false} className="lineage-handle" />
+
+      <div className="flex h-full w-full flex-col overflow-hidden rounded-xl">
+        <div className={`${CHECKER} relative h-24 w-full shrink-0 bg-zinc-100 dark:bg-zinc-800`}>
+          {node.thumbnail_url ? (
+            <img src={node.thumbnail_url} alt="" loading="lazy" decoding="async" draggable={false} className="h-full w-full object-cover" />
+          ) : (
+            <div className="flex h-full w-full flex-col items-center justify-center gap-1 text-zinc-400">
+              <Ghost className="h-6 w-6" aria-hidden />
+              <span className="text-[10px] font-medium uppercase tracking-wide">deleted</span>
+            </div>
+          )}
+          {node.starred ? <Star className="absolute right-1.5 top-1.5 h-4 w-4 fill-amber-400 text-amber-500 drop-shadow" aria-hidden /> : null}
+        </div>
+        <div className="flex min-w-0 flex-1 items-center gap-1.5 px-2">
+          <span className={cn('text-xs font-semibold tabular-nums', emphasis !== 'none' ? 'text-indigo-700 dark:text-indigo-300' : 'text-zinc-800 dark:text-zinc-200')}>#{node.id}</span>
+          <ActionBadge action={node.action_type} className="ml-auto truncate" />
+        </div>
+      </div>
+
+      {pick ? (
+        <span className="absolute -left-2.5 -top-2.5 flex h-6 w-6 items-center justify-center rounded-full bg-amber-500 text-xs font-bold text-white shadow ring-2 ring-white dark:ring-zinc-950" aria-hidden>
+          {pick}
+        </span>
+      ) : null}
+
+      {childCount > 0 ? (
+        <button
+          type="button"
+          // nodrag/nopan: a click here must not pan the canvas or select the node.
+          className={cn(
+            'nodrag nopan absolute z-10 flex h-6 min-w-6 items-center justify-center rounded-full border bg-white px-1.5 text-[11px] font-semibold tabular-nums shadow-sm transition-colors hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:bg-zinc-900 dark:hover:bg-zinc-800',
+            direction === 'TB' ? 'left-1/2 -bottom-3 -translate-x-1/2' : '-right-3 top-1/2 -translate-y-1/2',
+            collapsed ? 'border-indigo-300 text-indigo-700 dark:border-indigo-700 dark:text-indigo-300' : 'border-zinc-300 text-zinc-500 dark:border-zinc-700 dark:text-zinc-400',
+          )}
+          onClick={(e) => {
+            e.stopPropagation();
+            toggleCollapsed(node.id);
+          }}
+          onDoubleClick={(e) => e.stopPropagation()}
+          aria-label={collapsed ? `Expand branch #${node.id} (${hiddenCount} hidden)` : `Collapse branch #${node.id}`}
+          aria-expanded={!collapsed}
+          title={collapsed ? `Show ${hiddenCount} hidden ${hiddenCount === 1 ? 'version' : 'versions'}` : 'Hide this branch'}
+        >
+          {collapsed ? `+${hiddenCount}` : <Minus className="h-3 w-3" aria-hidden />}
+        </button>
+      ) : null}
+
+      <Handle type="source" position={sourcePosition!} isConnectable={false} className="lineage-handle" />
+    </div>
+  );
+}
+
+export const LineageNode = memo(LineageNodeView);

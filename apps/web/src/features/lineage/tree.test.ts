@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { collapseOffPath, descendantCounts, hiddenByCollapse, indexTree, miniTreeRows, pathTo, treeGuides } from './tree';
+
+const nodes = [
+  { id: 1, parent_id: null },
+  { id: 2, parent_id: 1 },
+  { id: 3, parent_id: 1 },
+  { id: 4, parent_id: 2 },
+  { id: 5, parent_id: 4 },
+  { id: 6, parent_id: 3 },
+];
+
+describe('tree helpers', () => {
+  it('indexes children by id and finds roots', () => {
+    const index = indexTree([...nodes].reverse());
+    expect(index.roots).toEqual([1]);
+    expect(index.children.get(1)).toEqual([2, 3]);
+  });
+
+  it('walks the path from the root', () => {
+    const { byId } = indexTree(nodes);
+    expect(pathTo(5, byId)).toEqual([1, 2, 4, 5]);
+    expect(pathTo(1, byId)).toEqual([1]);
+  });
+
+  it('counts descendants', () => {
+    const counts = descendantCounts(indexTree(nodes));
+    expect(counts.get(1)).toBe(5);
+    expect(counts.get(2)).toBe(2);
+    expect(counts.get(5)).toBe(0);
+  });
+
+  it('hides everything under collapsed nodes', () => {
+    expect([...hiddenByCollapse(indexTree(nodes), new Set([2]))].sort()).toEqual([4, 5]);
+    expect(hiddenByCollapse(indexTree(nodes), new Set()).size).toBe(0);
+  });
+});
+
+describe('miniTreeRows', () => {
+  it('shows a small tree whole, depth first, marking the path and the current node', () => {
+    const rows = miniTreeRows(nodes, [1, 2, 4], 4);
+    expect(rows.map((r) => (r.kind === 'node' ? `${r.id}@${r.level}` : 'more'))).toEqual(['1@0', '2@1', '4@2', '5@3', '3@1', '6@2']);
+    expect(rows.filter((r) => r.kind === 'node' && r.onPath).map((r) => r.kind === 'node' && r.id)).toEqual([1, 2, 4]);
+    expect(rows.find((r) => r.kind === 'node' && r.current)).toMatchObject({ id: 4 });
+  });
+
+  it('prunes a big tree to the path, its siblings and the children, with "+N more"', () => {
+    const big: Array<{ id: number; parent_id: number | null }> = [{ id: 1, parent_id: null }];
+    for (let id = 2; id <= 40; id++) big.push({ id, parent_id: 1 });
+    big.push({ id: 41, parent_id: 30 }, { id: 42, parent_id: 41 });
+    const rows = miniTreeRows(big, [1, 30], 30, { childrenPerNode: 3 });
+    const ids = rows.map((r) => (r.kind === 'node' ? r.id : `+${r.count}`));
+    expect(ids).toEqual([1, 2, 3, 30, 41, '+36']);
+    // 41 is a child of the current node; its own child 42 is left out.
+    expect(ids).not.toContain(42);
+  });
+
+  it('still shows path nodes that were not loaded', () => {
+    const rows = miniTreeRows([{ id: 9, parent_id: 7 }], [1, 7, 9], 9, { showAllUpTo: 0 });
+    expect(rows.map((r) => r.kind === 'node' && r.id)).toEqual([1, 7, 9]);
+  });
+});
+
+describe('treeGuides', () => {
+  it('marks last children and the ancestor lines that pass by', () => {
+    // 1
+    // ├ 2
+    // │ └ 4
+    // └ 3
+    const guides = treeGuides([0, 1, 2, 1]);
+    expect(guides.map((g) => g.last)).toEqual([true, false, true, true]);
+    expect(guides[2]!.through[1]).toBe(true);
+    expect(guides[3]!.through).toEqual([]);
+  });
+});
+
+describe('collapseOffPath', () => {
+  it('folds every branch off the path', () => {
+    const index = indexTree(nodes);
+    expect([...collapseOffPath(index, [1, 2])].sort()).toEqual([3, 4]);
+    expect(collapseOffPath(index, [1, 2, 4, 5]).has(4)).toBe(false);
+  });
+});

@@ -1,0 +1,67 @@
+import { createContext, useContext, useSyncExternalStore } from 'react';
+
+/**
+ * What the lineage graph highlights: the selected node, the path from the root to it,
+ * and the (up to two) nodes picked for comparison. Nodes and edges subscribe to their
+ * own slice, so a new selection re-renders only the few nodes whose look changes —
+ * the node and edge arrays handed to React Flow (and the layout) stay untouched.
+ */
+export interface LineageViewState {
+  selected: number | null;
+  path: ReadonlySet<number>;
+  picked: readonly number[];
+}
+
+export function createViewStore(initial: LineageViewState) {
+  let state = initial;
+  const listeners = new Set<() => void>();
+  return {
+    get: () => state,
+    set(next: Partial<LineageViewState>) {
+      state = { ...state, ...next };
+      for (const listener of listeners) listener();
+    },
+    subscribe(listener: () => void) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+  };
+}
+
+export type ViewStore = ReturnType<typeof createViewStore>;
+
+export const ViewStoreContext = createContext<ViewStore | null>(null);
+
+function useViewStore(): ViewStore {
+  const store = useContext(ViewStoreContext);
+  if (!store) throw new Error('Lineage nodes need a ViewStoreContext provider.');
+  return store;
+}
+
+export type NodeEmphasis = 'selected' | 'path' | 'none';
+
+/** How one node is shown: "selected|path|none" and its compare pick ("A", "B" or ""). */
+export function nodeLook(state: LineageViewState, id: number): { emphasis: NodeEmphasis; pick: '' | 'A' | 'B' } {
+  const emphasis: NodeEmphasis = state.selected === id ? 'selected' : state.path.has(id) ? 'path' : 'none';
+  const at = state.picked.indexOf(id);
+  return { emphasis, pick: at === 0 ? 'A' : at === 1 ? 'B' : '' };
+}
+
+export function useNodeLook(id: number) {
+  const store = useViewStore();
+  // A string snapshot, so unrelated changes compare equal and skip the re-render.
+  const key = useSyncExternalStore(store.subscribe, () => {
+    const look = nodeLook(store.get(), id);
+    return `${look.emphasis}:${look.pick}`;
+  });
+  const [emphasis, pick] = key.split(':') as [NodeEmphasis, '' | 'A' | 'B'];
+  return { emphasis, pick };
+}
+
+/** An edge is on the path when its child is (its parent then is too). */
+export function useEdgeOnPath(childId: number): boolean {
+  const store = useViewStore();
+  return useSyncExternalStore(store.subscribe, () => store.get().path.has(childId));
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Builds the web app and runs the Playwright end-to-end tests in Debian's Chromium against
+// a real API on a free port with a temporary data folder.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+if (!fs.existsSync(chromium)) {
+  const lines = [
+    '',
+    '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+    `!!  No Chromium at ${chromium}: the browser end-to-end tests were NOT run.`,
+    '!!  Install it with `apt-get install -y chromium` (or set CHROMIUM_PATH).',
+    '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+    '',
+  ];
+  console.error(lines.join('\n'));
+  // CI must run them: a missing browser there is a failure, not a skip.
+  process.exit(process.env.CI ? 1 : 0);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function run(command, args, env = process.env) {
+  const result = spawnSync(command, args, { stdio: 'inherit', env });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+run('npm', ['run', 'build', '-w', '@imageflow/web']);
+const port = await freePort();
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'imageflow-e2e-'));
+try {
+  run('npx', ['playwright', 'test', '-c', 'e2e/playwright.config.ts', ...process.argv.slice(2)], {
+    ...process.env,
+    E2E_PORT: String(port),
+    E2E_DATA_DIR: dataDir,
+    CHROMIUM_PATH: chromium,
+  });
+} finally {
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}

@@ -6,6 +6,8 @@ describe('loadConfig', () => {
   it('has defaults that run a fresh clone', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ port: 8000, host: '127.0.0.1', dataDir: path.resolve('./outputs'), jobConcurrency: 1 });
+    // Under `npm start` the process runs in the workspace; paths stay relative to where it was started.
+    expect(loadConfig({ INIT_CWD: '/home/me/studio' }).dataDir).toBe('/home/me/studio/outputs');
     expect(c.corsOrigins).toContain('http://localhost:5173');
   });
 

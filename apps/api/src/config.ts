@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -31,6 +32,7 @@ const ConfigSchema = z.object({
   IMAGEFLOW_JOB_CONCURRENCY: positiveInt(64).default(1),
   IMAGEFLOW_MAX_UPLOAD_MB: positiveInt(512).default(50),
   IMAGEFLOW_WEB_DIR: z.string().min(1, 'must not be empty').optional(),
+  IMAGEFLOW_CONFIG: z.string().min(1, 'must not be empty').optional(),
   IMAGEFLOW_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -44,6 +46,10 @@ export interface Config {
   logLevel: string;
   /** The built web app, served at `/`. */
   webDir: string;
+  /** The backends file; null when none is named and `imageflow.config.json` does not exist. */
+  configFile: string | null;
+  /** Where relative paths are resolved: the directory the command was started in. */
+  baseDir: string;
 }
 
 const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -64,14 +70,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid ${name}=${JSON.stringify(env[name])}: ${issue.message}`);
   }
   const c = parsed.data;
+  // `npm start` runs the API inside its workspace; paths are meant relative to where the person ran it.
+  const baseDir = env.INIT_CWD ?? process.cwd();
+  const defaultConfigFile = path.resolve(baseDir, 'imageflow.config.json');
   return {
     port: c.PORT,
     host: c.HOST,
-    dataDir: path.resolve(c.IMAGEFLOW_DATA_DIR),
+    dataDir: path.resolve(baseDir, c.IMAGEFLOW_DATA_DIR),
     corsOrigins: c.IMAGEFLOW_CORS_ORIGINS,
     jobConcurrency: c.IMAGEFLOW_JOB_CONCURRENCY,
     maxUploadBytes: c.IMAGEFLOW_MAX_UPLOAD_MB * 1024 * 1024,
     logLevel: c.IMAGEFLOW_LOG_LEVEL,
-    webDir: path.resolve(c.IMAGEFLOW_WEB_DIR ?? DEFAULT_WEB_DIR),
+    webDir: path.resolve(baseDir, c.IMAGEFLOW_WEB_DIR ?? DEFAULT_WEB_DIR),
+    configFile: c.IMAGEFLOW_CONFIG ? path.resolve(baseDir, c.IMAGEFLOW_CONFIG) : fs.existsSync(defaultConfigFile) ? defaultConfigFile : null,
+    baseDir,
   };
 }

@@ -41,6 +41,8 @@ export async function startTestApp(
   options: {
     dataDir?: string;
     provider?: Provider;
+    /** Model routing of the test's own (overrides `provider`). */
+    providers?: ProviderRegistry;
     start?: boolean;
     env?: Record<string, string>;
     /** A node repository of the test's own over the app's database, e.g. to inject a fault. */
@@ -60,7 +62,7 @@ export async function startTestApp(
     db,
     store,
     ops: sharpImageOps,
-    providers: new ProviderRegistry(options.provider ?? new BuiltinProvider()),
+    providers: options.providers ?? ProviderRegistry.single(options.provider ?? new BuiltinProvider()),
     clock: systemClock,
     random: cryptoRandom,
     nodes: options.nodes?.(db),
@@ -99,6 +101,7 @@ export async function listFiles(dataDir: string): Promise<string[]> {
 /** A provider whose runs wait until the test lets them go, for cancel and restart tests. */
 export class GatedProvider implements Provider {
   readonly name = 'builtin';
+  readonly kind = 'builtin';
   readonly isAi = false;
   started = 0;
   private release: (() => void) | null = null;

@@ -93,6 +93,11 @@ export const JobEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('completed'), job: Job }),
   z.object({ type: z.literal('failed'), job: Job }),
   z.object({ type: z.literal('canceled'), job: Job }),
+  z.object({
+    type: z.literal('preview'),
+    job: Job,
+    preview: z.object({ mime: z.string(), data_base64: z.string() }).describe('A live preview of the image being made.'),
+  }),
 ]);
 export type JobEvent = z.infer<typeof JobEvent>;
 

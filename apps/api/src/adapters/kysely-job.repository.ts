@@ -47,6 +47,10 @@ export class KyselyJobRepository implements JobRepository {
     return this.db.selectFrom('jobs').selectAll().where('status', '=', 'running').execute();
   }
 
+  async setRemoteHandle(id: string, handleJson: string) {
+    await this.db.updateTable('jobs').set({ remote_json: handleJson }).where('id', '=', id).execute();
+  }
+
   async requeue(id: string) {
     await this.db
       .updateTable('jobs')

@@ -47,6 +47,8 @@ export interface JobsTable {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** The backend's handle of a submitted run (JSON), so a restart can follow it instead of running it again. */
+  remote_json: string | null;
 }
 
 /** Write-ahead record of files being stored, so a crash never leaves a file without its node. */

@@ -13,4 +13,5 @@ export interface JobRepository {
   /** Jobs left `running` by a process that stopped. */
   findRunning(): Promise<JobRow[]>;
   requeue(id: string): Promise<void>;
+  setRemoteHandle(id: string, handleJson: string): Promise<void>;
 }

@@ -16,9 +16,19 @@ export interface ProviderProgress {
   total: number;
 }
 
+/**
+ * What a remote backend needs to find a submitted job again (ComfyUI's prompt_id, fal's
+ * request_id and status URL, ...). Plain JSON: it is stored with the job.
+ */
+export type RemoteHandle = Record<string, unknown>;
+
 export interface ProviderRunOptions {
   onProgress?: (progress: ProviderProgress) => void;
+  /** A live preview of the image being made (JPEG or PNG bytes). */
   onPreview?: (preview: { mime: string; data: Buffer }) => void;
+  /** Called once the backend has accepted the job, with what `resume` needs to follow it again. */
+  onSubmitted?: (handle: RemoteHandle) => void;
+  /** Aborting cancels the run and reaches the backend (ComfyUI /interrupt, A1111 /sdapi/v1/interrupt, hosted cancel). */
   signal?: AbortSignal;
 }
 
@@ -39,10 +49,20 @@ export interface ProviderHealth {
 }
 
 export interface Provider {
+  /** The backend's name in configuration, e.g. "builtin", "comfyui", "gpu-box". */
   readonly name: string;
+  /** The kind of backend: builtin | comfyui | a1111 | fal | replicate | bfl | openai. */
+  readonly kind: string;
   /** False for engines that are not AI (the builtin procedural renderer). */
   readonly isAi: boolean;
   generate(request: ProviderRequest, options?: ProviderRunOptions): Promise<ProviderImage[]>;
+  /**
+   * Follows a job submitted before ImageFlow restarted, from the handle given to `onSubmitted`,
+   * to its images. Absent where a backend cannot be re-attached to (A1111 answers on the request).
+   */
+  resume?(handle: RemoteHandle, request: ProviderRequest, options?: ProviderRunOptions): Promise<ProviderImage[]>;
+  /** Cheap reachability check (e.g. ComfyUI /system_stats); never throws. */
   health(): Promise<ProviderHealth>;
+  /** The models this backend is configured to serve. */
   models(): Promise<ModelName[]>;
 }

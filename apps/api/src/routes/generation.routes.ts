@@ -35,8 +35,9 @@ export function generationRoutes(app: FastifyInstance, { generations, images }: 
   r.get('/api/generations/:id/events', {
     schema: {
       tags: ['generations'],
-      summary: 'Server-Sent Events: progress, completed, failed, canceled',
-      description: 'Each event\'s data is the job as JSON. The current state is sent first; the stream ends when the job does.',
+      summary: 'Server-Sent Events: progress, preview, completed, failed, canceled',
+      description:
+        'Each event\'s data is the job as JSON, except preview: {id, mime, data_url}, a live image of a remote backend\'s run. The current state is sent first; the stream ends when the job does.',
       params: JobParams,
     },
     handler: async (req, reply) => {
@@ -60,6 +61,10 @@ export function generationRoutes(app: FastifyInstance, { generations, images }: 
         reply.raw.end();
       };
       const unsubscribe = generations.subscribe(current.id, (event) => {
+        if (event.type === 'preview') {
+          send('preview', { id: event.job.id, mime: event.preview.mime, data_url: `data:${event.preview.mime};base64,${event.preview.data_base64}` });
+          return;
+        }
         send(event.type, event.job);
         if (event.type !== 'progress') close();
       });

@@ -8,7 +8,7 @@ import type { ImageStore } from '../ports/image-store.port.ts';
 import type { JobContext, JobQueue } from '../ports/job-queue.port.ts';
 import type { JobRepository, JobRow } from '../ports/job.repository.port.ts';
 import type { NodeRepository, NodeRowWithCounts } from '../ports/node.repository.port.ts';
-import type { ProviderImage } from '../ports/provider.port.ts';
+import type { ProviderImage, ProviderRequest, ProviderRunOptions, RemoteHandle } from '../ports/provider.port.ts';
 import type { Clock, Random } from '../ports/system.port.ts';
 import type { NodeDraft, NodeWriter } from './node-writer.ts';
 import { IMAGE_OP_ACTIONS, resolvePlan, type GenerationPlan, type ParentRecipe } from './plan.ts';
@@ -33,7 +33,12 @@ export interface GenerationDeps {
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
+/** The shortest time between two live previews sent for one job. */
+const PREVIEW_INTERVAL_MS = 250;
+
 export class GenerationService {
+  private readonly lastPreviewAt = new Map<string, number>();
+
   constructor(private readonly deps: GenerationDeps) {}
 
   /** Validates and resolves the request, records a queued job and wakes a worker. */
@@ -60,6 +65,7 @@ export class GenerationService {
       created_at: clock.now().toISOString(),
       started_at: null,
       finished_at: null,
+      remote_json: null,
     };
     await jobs.insert(row);
     queue.notify();
@@ -95,7 +101,7 @@ export class GenerationService {
   async waitUntilFinished(id: string): Promise<Job> {
     return new Promise<Job>((resolve, reject) => {
       const unsubscribe = this.subscribe(id, (event) => {
-        if (event.type === 'progress') return;
+        if (event.type === 'progress' || event.type === 'preview') return;
         unsubscribe();
         resolve(event.job);
       });
@@ -160,6 +166,8 @@ export class GenerationService {
       if (!canceled && !(err instanceof AppError)) log.error({ err, jobId: row.id }, 'generation failed');
       const changed = await jobs.finish(row.id, canceled ? 'canceled' : 'failed', clock.now().toISOString(), error);
       if (changed) events.publish(eventFor(await this.get(row.id)));
+    } finally {
+      this.lastPreviewAt.delete(row.id);
     }
   };
 
@@ -191,25 +199,30 @@ export class GenerationService {
       return [{ ...base, png: out.png, width: out.width, height: out.height, seed: parentRow!.seed === null ? null : Number(parentRow!.seed), provider: IMAGE_OP_PROVIDER, spec }];
     }
 
-    const provider = this.deps.providers.forModel(plan.model);
+    // A job that a stopped process had submitted to a remote backend is followed, not run again.
+    const submittedTo = row.remote_json ? this.deps.providers.byName(row.provider) : undefined;
+    const provider = submittedTo?.resume ? submittedTo : this.deps.providers.forModel(plan.model);
     let progressWrites = Promise.resolve();
-    const images: ProviderImage[] = await provider.generate(
-      {
-        model: plan.model,
-        prompt: plan.prompt,
-        negativePrompt: plan.negativePrompt,
-        spec: plan.spec,
-        ...(plan.action === 'img2img' && parentPng ? { init: { png: parentPng } } : {}),
-      },
-      {
-        signal,
-        onProgress: ({ step, total }) => {
-          progressWrites = progressWrites
-            .then(() => this.reportProgress(row, step, total))
-            .catch((err) => this.deps.log.warn({ err, jobId: row.id }, 'could not record progress'));
-        },
-      },
-    );
+    const record = (write: () => Promise<void>) => {
+      progressWrites = progressWrites.then(write).catch((err) => this.deps.log.warn({ err, jobId: row.id }, 'could not record progress'));
+    };
+    const request: ProviderRequest = {
+      model: plan.model,
+      prompt: plan.prompt,
+      negativePrompt: plan.negativePrompt,
+      spec: plan.spec,
+      ...(plan.action === 'img2img' && parentPng ? { init: { png: parentPng } } : {}),
+    };
+    const options: ProviderRunOptions = {
+      signal,
+      onProgress: ({ step, total }) => record(() => this.reportProgress(row, step, total)),
+      onPreview: (preview) => this.publishPreview(row, preview),
+      onSubmitted: (handle) => record(() => this.deps.jobs.setRemoteHandle(row.id, JSON.stringify(handle))),
+    };
+    const images: ProviderImage[] =
+      submittedTo?.resume && row.remote_json
+        ? await submittedTo.resume(JSON.parse(row.remote_json) as RemoteHandle, request, options)
+        : await provider.generate(request, options);
     await progressWrites;
     return images.map((image) => ({
       ...base,
@@ -231,6 +244,18 @@ export class GenerationService {
           : {}),
       },
     }));
+  }
+
+  /** Live previews go to subscribers only (at most a few a second); they are never stored. */
+  private publishPreview(row: JobRow, preview: { mime: string; data: Buffer }): void {
+    const now = Date.now();
+    if (now - (this.lastPreviewAt.get(row.id) ?? 0) < PREVIEW_INTERVAL_MS) return;
+    this.lastPreviewAt.set(row.id, now);
+    this.deps.events.publish({
+      type: 'preview',
+      job: toJob({ ...row, status: 'running' }, []),
+      preview: { mime: preview.mime, data_base64: preview.data.toString('base64') },
+    });
   }
 
   /** Persists and announces progress; callers chain these so events stay in order. */

@@ -1,18 +1,25 @@
-import type { ModelName } from '@imageflow/shared';
+import { MODEL_NAMES, type ModelName } from '@imageflow/shared';
 import type { Provider } from '../ports/provider.port.ts';
 
 /** Which provider serves each model. With nothing configured every model goes to `builtin`. */
 export class ProviderRegistry {
-  constructor(
-    private readonly fallback: Provider,
-    private readonly routes: Partial<Record<ModelName, Provider>> = {},
-  ) {}
+  constructor(private readonly routes: Record<ModelName, Provider>) {}
+
+  /** Every model served by one provider (the zero-configuration case, and tests). */
+  static single(provider: Provider): ProviderRegistry {
+    return new ProviderRegistry(Object.fromEntries(MODEL_NAMES.map((m) => [m, provider])) as Record<ModelName, Provider>);
+  }
 
   forModel(model: ModelName): Provider {
-    return this.routes[model] ?? this.fallback;
+    return this.routes[model];
+  }
+
+  /** A configured backend by name (e.g. to resume a job it was running). */
+  byName(name: string): Provider | undefined {
+    return this.all().find((p) => p.name === name);
   }
 
   all(): Provider[] {
-    return [...new Set([this.fallback, ...Object.values(this.routes)])];
+    return [...new Set(Object.values(this.routes))];
   }
 }

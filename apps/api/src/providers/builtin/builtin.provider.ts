@@ -65,6 +65,7 @@ const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 
 export class BuiltinProvider implements Provider {
   readonly name = 'builtin';
+  readonly kind = 'builtin';
   readonly isAi = false;
 
   async health(): Promise<ProviderHealth> {

@@ -95,6 +95,10 @@ export class FakeEventSource {
     for (const l of this.listeners.get(type) ?? []) l(new MessageEvent(type, { data: JSON.stringify(job) }));
   }
 
+  emitPreview(jobId: string, dataUrl: string): void {
+    for (const l of this.listeners.get('preview') ?? []) l(new MessageEvent('preview', { data: JSON.stringify({ id: jobId, mime: 'image/jpeg', data_url: dataUrl }) }));
+  }
+
   fail(): void {
     this.onerror?.(new Event('error'));
   }

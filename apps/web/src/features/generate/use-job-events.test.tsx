@@ -32,7 +32,17 @@ describe('useJobEvents', () => {
   it('opens nothing without a job', () => {
     const { hook } = setup(null);
     expect(FakeEventSource.instances).toHaveLength(0);
-    expect(hook.result.current).toEqual({ job: undefined, transport: 'idle', error: null });
+    expect(hook.result.current).toEqual({ job: undefined, transport: 'idle', error: null, preview: null });
+  });
+
+  it('shows the live previews a remote backend sends while the job runs, and drops them when it ends', async () => {
+    const { hook } = setup('j1');
+    const stream = FakeEventSource.latest();
+    act(() => stream.emit('progress', makeJob({ id: 'j1', status: 'running', step: 1, total_steps: 4, progress: 0.25 })));
+    act(() => stream.emitPreview('j1', 'data:image/jpeg;base64,AAAA'));
+    await waitFor(() => expect(hook.result.current.preview).toBe('data:image/jpeg;base64,AAAA'));
+    act(() => stream.emit('completed', makeJob({ id: 'j1', status: 'succeeded', images: [makeNode({ id: 3 })] })));
+    await waitFor(() => expect(hook.result.current.preview).toBeNull());
   });
 
   it('follows the stream, and on completion caches the nodes, invalidates gallery, lineage and the parent, and closes', async () => {

@@ -19,6 +19,8 @@ export interface JobEventsState {
   transport: 'stream' | 'polling' | 'idle';
   /** Set when polling fails too (e.g. the job no longer exists). */
   error: Error | null;
+  /** The latest live preview (a data URL) a remote backend sent while the job runs. */
+  preview: string | null;
 }
 
 export interface JobEventsOptions {
@@ -35,6 +37,7 @@ export interface JobEventsOptions {
 export function useJobEvents(jobId: string | null, options: JobEventsOptions = {}): JobEventsState {
   const queryClient = useQueryClient();
   const [pollingJobId, setPollingJobId] = useState<string | null>(null);
+  const [preview, setPreview] = useState<{ jobId: string; url: string } | null>(null);
   const polling = jobId !== null && pollingJobId === jobId;
 
   const query = useQuery({
@@ -69,6 +72,14 @@ export function useJobEvents(jobId: string | null, options: JobEventsOptions = {
       }
     };
     for (const type of JOB_EVENT_TYPES) source.addEventListener(type, onEvent as EventListener);
+    source.addEventListener('preview', ((event: MessageEvent<string>) => {
+      try {
+        const { data_url } = JSON.parse(event.data) as { data_url: string };
+        setPreview({ jobId, url: data_url });
+      } catch {
+        // A malformed preview is not worth interrupting the run for.
+      }
+    }) as EventListener);
     source.onerror = () => {
       if (ended) return;
       // EventSource would reconnect on its own; a plain poll is more predictable behind proxies.
@@ -94,5 +105,6 @@ export function useJobEvents(jobId: string | null, options: JobEventsOptions = {
     job,
     transport: !jobId || isTerminalJob(job) ? 'idle' : polling ? 'polling' : 'stream',
     error: polling ? query.error : null,
+    preview: preview && preview.jobId === jobId && !isTerminalJob(job) ? preview.url : null,
   };
 }

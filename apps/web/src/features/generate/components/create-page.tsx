@@ -393,6 +393,7 @@ export function CreatePage() {
           <ResultsPanel
             runs={runs}
             activeJob={events.job}
+            preview={events.preview}
             isActive={active !== undefined}
             canceling={cancel.isPending}
             onCancel={() => active && cancel.mutate(active.jobId)}

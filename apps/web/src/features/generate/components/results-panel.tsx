@@ -15,6 +15,8 @@ export interface ResultsPanelProps {
   runs: readonly Run[];
   /** The live job of runs[0] while it is queued or running. */
   activeJob: Job | undefined;
+  /** A live preview of the running job, when its backend sends them. */
+  preview?: string | null;
   isActive: boolean;
   canceling: boolean;
   onCancel: () => void;
@@ -158,7 +160,7 @@ function RunHeader({ run, children }: { run: Run; children?: React.ReactNode }) 
 }
 
 /** Where the images will appear: kept under ~38% of the viewport height, so earlier results stay in view. */
-function Placeholders({ run, job }: { run: Run; job: Job | undefined }) {
+function Placeholders({ run, preview }: { run: Run; preview: string | null }) {
   const count = run.request.spec?.batch_size ?? 1;
   const width = run.request.spec?.width ?? 1024;
   const height = run.request.spec?.height ?? 1024;
@@ -179,6 +181,7 @@ function Placeholders({ run, job }: { run: Run; job: Job | undefined }) {
           className="relative overflow-hidden rounded-xl bg-zinc-100 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800"
           style={{ aspectRatio: `${width} / ${height}` }}
         >
+          {preview && i === 0 ? <img src={preview} alt="Live preview from the backend" className="absolute inset-0 h-full w-full object-cover" /> : null}
           <div
             className="absolute inset-0 animate-pulse bg-gradient-to-br from-indigo-200/60 via-transparent to-violet-200/60 dark:from-indigo-500/15 dark:to-violet-500/15"
             style={{ animationDelay: `${i * 120}ms` }}
@@ -189,7 +192,7 @@ function Placeholders({ run, job }: { run: Run; job: Job | undefined }) {
   );
 }
 
-function ActiveRun({ run, job, canceling, onCancel }: { run: Run; job: Job | undefined; canceling: boolean; onCancel: () => void }) {
+function ActiveRun({ run, job, preview, canceling, onCancel }: { run: Run; job: Job | undefined; preview: string | null; canceling: boolean; onCancel: () => void }) {
   const now = useNow(true);
   const status = job?.status ?? run.status;
   const running = status === 'running';
@@ -218,7 +221,7 @@ function ActiveRun({ run, job, canceling, onCancel }: { run: Run; job: Job | und
           valueText={stepText ?? (running ? 'starting' : 'queued')}
         />
       </div>
-      <Placeholders run={run} job={job} />
+      <Placeholders run={run} preview={preview} />
     </section>
   );
 }
@@ -291,7 +294,7 @@ function statusMessage(run: Run | undefined, isActive: boolean): string {
 }
 
 /** The right-hand column: the current run (progress, then its images), earlier results, or examples. */
-export function ResultsPanel({ runs, activeJob, isActive, canceling, onCancel, onRetry, onUseAsInit, onPickExample, builtinOnly }: ResultsPanelProps) {
+export function ResultsPanel({ runs, activeJob, preview = null, isActive, canceling, onCancel, onRetry, onUseAsInit, onPickExample, builtinOnly }: ResultsPanelProps) {
   const [latest, ...rest] = runs;
   if (!latest) return <ExamplePrompts onPick={onPickExample} builtinOnly={builtinOnly} />;
 
@@ -305,7 +308,7 @@ export function ResultsPanel({ runs, activeJob, isActive, canceling, onCancel, o
         {statusMessage(latest, isActive)}
       </p>
       {isActive ? (
-        <ActiveRun run={latest} job={activeJob} canceling={canceling} onCancel={onCancel} />
+        <ActiveRun run={latest} job={activeJob} preview={preview} canceling={canceling} onCancel={onCancel} />
       ) : latest.status === 'succeeded' ? (
         <RunResults run={latest} onUseAsInit={onUseAsInit} />
       ) : latest.status === 'failed' ? (

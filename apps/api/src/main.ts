@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     db,
     store,
     ops: sharpImageOps,
-    providers: new ProviderRegistry(new BuiltinProvider()),
+    providers: ProviderRegistry.single(new BuiltinProvider()),
     clock: systemClock,
     random: cryptoRandom,
     logger: {

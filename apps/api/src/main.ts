@@ -5,15 +5,17 @@ import { LocalImageStore } from './adapters/local-image-store.ts';
 import { sharpImageOps } from './adapters/sharp-image-ops.ts';
 import { cryptoRandom, systemClock } from './adapters/system.ts';
 import { migrate, openSqlite } from './db/database.ts';
-import { BuiltinProvider } from './providers/builtin/builtin.provider.ts';
-import { ProviderRegistry } from './services/provider-registry.ts';
+import { BackendsConfigError, readBackendsConfig } from './providers/backends-config.ts';
+import { createProviderRegistry } from './providers/create-providers.ts';
 
 async function main(): Promise<void> {
   let config;
+  let backends;
   try {
     config = loadConfig();
+    backends = readBackendsConfig(config.configFile, process.env);
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof BackendsConfigError) {
       console.error(`imageflow: ${err.message}`);
       process.exit(1);
     }
@@ -28,7 +30,7 @@ async function main(): Promise<void> {
     db,
     store,
     ops: sharpImageOps,
-    providers: ProviderRegistry.single(new BuiltinProvider()),
+    providers: createProviderRegistry(backends, backends.dir),
     clock: systemClock,
     random: cryptoRandom,
     logger: {
@@ -41,6 +43,9 @@ async function main(): Promise<void> {
   await start();
   await app.listen({ port: config.port, host: config.host });
   app.log.info(`ImageFlow is ready at http://${config.host}:${config.port}/ (data in ${config.dataDir})`);
+  for (const [model, backend] of Object.entries(backends.routes)) {
+    app.log.info(`${model} → ${backend}${backend === 'builtin' ? ' (offline procedural renderer, not AI)' : ''}`);
+  }
 
   const shutdown = async (signal: string) => {
     app.log.info(`${signal}: shutting down`);

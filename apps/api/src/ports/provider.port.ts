@@ -4,7 +4,10 @@ export interface ProviderRequest {
   model: ModelName;
   prompt: string;
   negativePrompt: string;
-  /** The full recipe; `batch_size` images are made with seeds `seed`, `seed + 1`, ... */
+  /**
+   * The full recipe. `batch_size` images are made; each reports the seed that remakes it
+   * (`seed`, `seed + 1`, ... for most backends; ComfyUI draws a whole batch from one seed).
+   */
   spec: Spec;
   /** Image-to-image: the init image as PNG bytes. The provider resizes it to spec size. */
   init?: { png: Buffer };

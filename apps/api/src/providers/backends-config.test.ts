@@ -1,5 +1,9 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { resolveBackends } from './backends-config.ts';
+import { readBackendsConfig, resolveBackends } from './backends-config.ts';
+
+const EXAMPLE = fileURLToPath(new URL('../../../../imageflow.config.example.json', import.meta.url));
 
 describe('resolveBackends', () => {
   it('routes everything to builtin when nothing is configured', () => {
@@ -34,6 +38,15 @@ describe('resolveBackends', () => {
       'flux-dev': 'gpu-box',
       'flux-schnell': 'fal',
     });
+  });
+
+  it('the example config in the README is valid', () => {
+    const r = readBackendsConfig(EXAMPLE, { FAL_KEY: 'k', FORGE_PASSWORD: 'p' });
+    expect(r.dir).toBe(path.dirname(EXAMPLE));
+    expect(r.routes).toEqual({ sdxl: 'gpu-box', 'flux-dev': 'gpu-box', 'flux-schnell': 'fal' });
+    expect(r.backends.forge).toMatchObject({ type: 'a1111', password: 'p' });
+    expect(() => readBackendsConfig(EXAMPLE, { FAL_KEY: 'k' })).toThrow('backends.forge.password refers to the environment variable FORGE_PASSWORD, which is not set.');
+    expect(() => readBackendsConfig('/nonexistent/imageflow.config.json', {})).toThrow('Cannot read /nonexistent/imageflow.config.json: the file does not exist.');
   });
 
   it('says exactly what is wrong', () => {

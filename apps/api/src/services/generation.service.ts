@@ -213,16 +213,29 @@ export class GenerationService {
       spec: plan.spec,
       ...(plan.action === 'img2img' && parentPng ? { init: { png: parentPng } } : {}),
     };
+    // A shutdown must not cancel a run that a remote backend can be re-attached to: it is left
+    // running there and followed again after the restart. Anything else is aborted as usual.
+    let resumable = Boolean(row.remote_json && provider.resume);
+    const providerAbort = new AbortController();
+    const forwardAbort = () => {
+      if (!(resumable && signal.reason instanceof ShutdownError)) providerAbort.abort(signal.reason);
+    };
+    if (signal.aborted) forwardAbort();
+    signal.addEventListener('abort', forwardAbort, { once: true });
     const options: ProviderRunOptions = {
-      signal,
+      signal: providerAbort.signal,
       onProgress: ({ step, total }) => record(() => this.reportProgress(row, step, total)),
       onPreview: (preview) => this.publishPreview(row, preview),
-      onSubmitted: (handle) => record(() => this.deps.jobs.setRemoteHandle(row.id, JSON.stringify(handle))),
+      onSubmitted: (handle) => {
+        resumable = Boolean(provider.resume);
+        record(() => this.deps.jobs.setRemoteHandle(row.id, JSON.stringify(handle)));
+      },
     };
-    const images: ProviderImage[] =
+    const run =
       submittedTo?.resume && row.remote_json
-        ? await submittedTo.resume(JSON.parse(row.remote_json) as RemoteHandle, request, options)
-        : await provider.generate(request, options);
+        ? submittedTo.resume(JSON.parse(row.remote_json) as RemoteHandle, request, options)
+        : provider.generate(request, options);
+    const images: ProviderImage[] = await untilShutdown(run, signal).finally(() => signal.removeEventListener('abort', forwardAbort));
     await progressWrites;
     return images.map((image) => ({
       ...base,
@@ -284,6 +297,18 @@ export class GenerationService {
       height: row.height,
     };
   }
+}
+
+/** Settles with `run`, or rejects at once when `signal` aborts for a shutdown (leaving `run` to end on its own). */
+function untilShutdown<T>(run: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      if (signal.reason instanceof ShutdownError) reject(signal.reason);
+    };
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    run.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function needsParentPixels(plan: GenerationPlan): boolean {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ActionType, EditOps, ModelName, Spec, SpecInput, UpscaleFactor, MAX_SEED } from './recipe.ts';
+import { ActionType, EditOps, ModelName, Spec, SpecInput, UpscaleFactor, MAX_SEED, MAX_PROMPT_LENGTH } from './recipe.ts';
 
 export const ErrorBody = z.object({
   error: z.object({
@@ -14,8 +14,12 @@ export const NodeId = z.coerce
   .int('id must be a whole number')
   .positive('id must be a positive number');
 
-const Prompt = z.string().trim().min(1, 'prompt must not be empty').max(4000, 'prompt is limited to 4000 characters');
-const NegativePrompt = z.string().max(4000, 'negative_prompt is limited to 4000 characters');
+const Prompt = z
+  .string()
+  .trim()
+  .min(1, 'prompt must not be empty')
+  .max(MAX_PROMPT_LENGTH, `prompt is limited to ${MAX_PROMPT_LENGTH} characters`);
+const NegativePrompt = z.string().max(MAX_PROMPT_LENGTH, `negative_prompt is limited to ${MAX_PROMPT_LENGTH} characters`);
 
 export const GenerationRequest = z
   .object({

@@ -1,44 +1,51 @@
 import { z } from 'zod';
+import {
+  ACTION_TYPES,
+  GUIDANCE_RANGE,
+  MAX_BATCH,
+  MAX_PROMPT_LENGTH,
+  MAX_SEED,
+  MAX_SIDE,
+  MIN_SIDE,
+  MODEL_DEFAULTS,
+  MODEL_NAMES,
+  SAMPLERS,
+  STEPS_RANGE,
+  type ActionType as ActionTypeName,
+  type ModelName as ModelNameValue,
+  type Sampler as SamplerName,
+} from './constants.ts';
 
-export const MODEL_NAMES = ['sdxl', 'flux-dev', 'flux-schnell'] as const;
+export {
+  ACTION_TYPES,
+  GUIDANCE_RANGE,
+  MAX_BATCH,
+  MAX_PROMPT_LENGTH,
+  MAX_SEED,
+  MAX_SIDE,
+  MAX_UPSCALED_SIDE,
+  MIN_SIDE,
+  MODEL_DEFAULTS,
+  MODEL_LABELS,
+  MODEL_NAMES,
+  ROOT_ACTIONS,
+  SAMPLER_LABELS,
+  SAMPLERS,
+  STEPS_RANGE,
+  isModelName,
+  isSampler,
+  modelFamily,
+  type ModelDefaults,
+} from './constants.ts';
+
 export const ModelName = z.enum(MODEL_NAMES).describe('Which model to generate with.');
-export type ModelName = z.infer<typeof ModelName>;
+export type ModelName = ModelNameValue;
 
-export const ACTION_TYPES = [
-  'generate',
-  'upload',
-  'img2img',
-  'variation',
-  'remix',
-  'upscale',
-  'edit',
-] as const;
 export const ActionType = z.enum(ACTION_TYPES).describe('How a node relates to its parent.');
-export type ActionType = z.infer<typeof ActionType>;
+export type ActionType = ActionTypeName;
 
-/** Actions that start a new tree; every other action needs a parent. */
-export const ROOT_ACTIONS: readonly ActionType[] = ['generate', 'upload'];
-
-export const SAMPLERS = [
-  'euler',
-  'euler_a',
-  'heun',
-  'dpm_2',
-  'dpmpp_2m',
-  'dpmpp_2m_karras',
-  'dpmpp_sde',
-  'ddim',
-  'uni_pc',
-] as const;
 export const Sampler = z.enum(SAMPLERS);
-export type Sampler = z.infer<typeof Sampler>;
-
-export const MIN_SIDE = 64;
-export const MAX_SIDE = 2048;
-export const MAX_SEED = 4_294_967_295;
-export const MAX_BATCH = 8;
-/** The largest side an upscale may produce. */
-export const MAX_UPSCALED_SIDE = 8192;
+export type Sampler = SamplerName;
 
 const side = (name: string) =>
   z
@@ -52,8 +59,8 @@ const side = (name: string) =>
 export const Spec = z.object({
   width: side('width'),
   height: side('height'),
-  steps: z.number().int().min(1).max(150),
-  guidance: z.number().min(0).max(30),
+  steps: z.number().int().min(STEPS_RANGE.min).max(STEPS_RANGE.max),
+  guidance: z.number().min(GUIDANCE_RANGE.min).max(GUIDANCE_RANGE.max),
   seed: z.number().int().min(0).max(MAX_SEED),
   sampler: Sampler,
   strength: z.number().min(0).max(1),
@@ -64,49 +71,6 @@ export type Spec = z.infer<typeof Spec>;
 /** What a client may send: any subset of the recipe; the server fills the rest. */
 export const SpecInput = Spec.partial().strict();
 export type SpecInput = z.infer<typeof SpecInput>;
-
-export const MODEL_DEFAULTS: Record<ModelName, Omit<Spec, 'seed'>> = {
-  sdxl: {
-    width: 1024,
-    height: 1024,
-    steps: 30,
-    guidance: 7,
-    sampler: 'dpmpp_2m_karras',
-    strength: 0.6,
-    batch_size: 1,
-  },
-  'flux-dev': {
-    width: 1024,
-    height: 1024,
-    steps: 28,
-    guidance: 3.5,
-    sampler: 'euler',
-    strength: 0.7,
-    batch_size: 1,
-  },
-  'flux-schnell': {
-    width: 1024,
-    height: 1024,
-    steps: 4,
-    guidance: 0,
-    sampler: 'euler',
-    strength: 0.7,
-    batch_size: 1,
-  },
-};
-
-export const MODEL_LABELS: Record<ModelName, string> = {
-  sdxl: 'SDXL',
-  'flux-dev': 'FLUX.1 [dev]',
-  'flux-schnell': 'FLUX.1 [schnell]',
-};
-
-/** Short prefix used in stored file names: `sdxl_{uuid}.png`, `flux_img2img_{uuid}.png`. */
-export function modelFamily(model: string): string {
-  if (model.startsWith('flux')) return 'flux';
-  if (model.startsWith('sdxl')) return 'sdxl';
-  return model.replace(/[^a-z0-9]/g, '') || 'image';
-}
 
 export const EditOps = z
   .object({
@@ -135,3 +99,6 @@ export const EditOps = z
 export type EditOps = z.infer<typeof EditOps>;
 
 export const UpscaleFactor = z.union([z.literal(2), z.literal(4)]);
+
+// The zod-free defaults must be valid recipes.
+MODEL_DEFAULTS satisfies Record<ModelName, Omit<Spec, 'seed'>>;

@@ -9,19 +9,10 @@
  * The last line is comma-separated `Key: value` pairs; a value containing
  * `,` `:` `"` or a newline is written as a JSON string (A1111's `quote()`).
  */
+import { SAMPLER_LABELS } from '@imageflow/shared';
 
 /** Our sampler ids -> A1111 display names. Unknown ids pass through unchanged. */
-export const A1111_SAMPLER_NAMES: Readonly<Record<string, string>> = Object.freeze({
-  euler: 'Euler',
-  euler_a: 'Euler a',
-  heun: 'Heun',
-  dpm_2: 'DPM2',
-  dpmpp_2m: 'DPM++ 2M',
-  dpmpp_2m_karras: 'DPM++ 2M Karras',
-  dpmpp_sde: 'DPM++ SDE',
-  ddim: 'DDIM',
-  uni_pc: 'UniPC',
-});
+export const A1111_SAMPLER_NAMES: Readonly<Record<string, string>> = Object.freeze({ ...SAMPLER_LABELS });
 
 /** Reverse of A1111_SAMPLER_NAMES: A1111 display name -> our id, or null if unknown. */
 export function samplerIdFromA1111(name: string): string | null {

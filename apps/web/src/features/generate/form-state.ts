@@ -1,5 +1,5 @@
 import type { ImageNode, ModelInfo, ModelName } from '@imageflow/shared';
-import { MODEL_DEFAULTS, isModelName, isSampler, type ModelDefaults } from './constants';
+import { MODEL_DEFAULTS, isModelName, isSampler, type ModelDefaults } from '@imageflow/shared/constants';
 import { fitSize, sizeForAspect } from './sizes';
 import type { CreateFormErrors, CreateFormField, CreateFormValues } from './validation';
 

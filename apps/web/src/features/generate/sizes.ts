@@ -1,4 +1,4 @@
-import { MAX_SIDE, MIN_SIDE } from './constants';
+import { MAX_SIDE, MIN_SIDE } from '@imageflow/shared/constants';
 
 export interface Size {
   width: number;

@@ -1,5 +1,5 @@
 import type { ImageNode, Job, ModelInfo } from '@imageflow/shared';
-import { MODEL_DEFAULTS, MODEL_LABELS, MODEL_NAMES } from './constants';
+import { MODEL_DEFAULTS, MODEL_LABELS, MODEL_NAMES } from '@imageflow/shared/constants';
 
 /** Test fixtures: an image node, a job and the model list, with overrides. */
 export function makeNode(overrides: Partial<ImageNode> = {}): ImageNode {

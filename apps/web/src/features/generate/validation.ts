@@ -10,7 +10,7 @@ import {
   STEPS_RANGE,
   isModelName,
   isSampler,
-} from './constants';
+} from '@imageflow/shared/constants';
 import { neighbouringMultiplesOf8 } from './sizes';
 
 /** Where the new image comes from: a remix of a node's recipe, or img2img from a stored image. */

@@ -45,9 +45,6 @@ export function shortSha(sha256: string): string {
   return sha256.slice(0, 12);
 }
 
-/** Largest side an upscale may produce; mirrors MAX_UPSCALED_SIDE in @imageflow/shared. */
-export const MAX_UPSCALED_SIDE = 8192;
-
 export const ACTION_LABELS: Record<string, string> = {
   generate: 'Generated',
   upload: 'Uploaded',

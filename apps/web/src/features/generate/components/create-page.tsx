@@ -9,7 +9,7 @@ import { Kbd, modKeyLabel } from '@/components/ui/kbd';
 import { SegmentedControl } from '@/components/ui/segmented-control';
 import { cn } from '@/lib/cn';
 import { useCancelJob, useImageNode, useModels, useSubmitGeneration, useUploadImage } from '../api';
-import { GUIDANCE_RANGE, MAX_BATCH, SAMPLERS, SAMPLER_LABELS, STEPS_RANGE, isModelName } from '../constants';
+import { GUIDANCE_RANGE, MAX_BATCH, SAMPLERS, SAMPLER_LABELS, STEPS_RANGE, isModelName } from '@imageflow/shared/constants';
 import { defaultsFor, formReducer, initialFormState, type CreateFormState } from '../form-state';
 import { generateSession, isActiveRun, useGenerateSession, type Run } from '../session';
 import { useJobEvents } from '../use-job-events';

@@ -1,7 +1,7 @@
 import type { ModelInfo, ModelName } from '@imageflow/shared';
 import { Field, Select } from '@/components/ui/field';
 import { cn } from '@/lib/cn';
-import { MODEL_LABELS, MODEL_NAMES } from '../constants';
+import { MODEL_LABELS, MODEL_NAMES } from '@imageflow/shared/constants';
 
 /** How a model's provider reads to a person; the builtin engine is never passed off as AI. */
 export function providerDescription(model: Pick<ModelInfo, 'provider' | 'ai' | 'reachable' | 'message'>): string {

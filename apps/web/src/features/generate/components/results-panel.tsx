@@ -6,7 +6,7 @@ import { Button } from '@/components/ui/button';
 import { ProgressBar } from '@/components/ui/progress-bar';
 import { ProviderBadge } from '@/components/ui/provider-badge';
 import { cn } from '@/lib/cn';
-import { MODEL_LABELS, isModelName } from '../constants';
+import { MODEL_LABELS, isModelName } from '@imageflow/shared/constants';
 import type { Run } from '../session';
 import { ExamplePrompts } from './example-prompts';
 import { ProgressiveImage } from './progressive-image';

@@ -9,7 +9,7 @@ import { cn } from '@/lib/cn';
 import { ShareButton } from '@/features/share/components/share-button';
 import { copyText } from '@/features/share/clipboard';
 import { useDeleteImage, useDeriveVersion, useSetStarred } from '../api';
-import { MAX_UPSCALED_SIDE } from '../format';
+import { MAX_UPSCALED_SIDE } from '@imageflow/shared/constants';
 import { EditDialog } from './edit-dialog';
 
 /** The recipe as JSON: enough to make the same image again anywhere. */

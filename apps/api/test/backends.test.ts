@@ -3,19 +3,11 @@ import { readPngTextChunks } from '../src/lib/png-text.ts';
 import { resolveBackends } from '../src/providers/backends-config.ts';
 import { createProviderRegistry } from '../src/providers/create-providers.ts';
 import { startFakeComfyUi, type FakeComfyUi } from './fakes/comfyui-server.ts';
-import { makeDataDir, startTestApp, type TestApp } from './harness.ts';
+import { makeDataDir, startTestApp, until, type TestApp } from './harness.ts';
 
 /** The app wired as main.ts wires it, from a backends file. */
 function registryFor(file: unknown, env: NodeJS.ProcessEnv = {}) {
   return createProviderRegistry(resolveBackends(file, env), null);
-}
-
-async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await condition()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 let t: TestApp | undefined;

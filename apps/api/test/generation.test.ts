@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { readPngTextChunks } from '../src/lib/png-text.ts';
-import { generate, GatedProvider, SMALL, startTestApp, type TestApp } from './harness.ts';
+import { generate, GatedProvider, SMALL, startTestApp, until, type TestApp } from './harness.ts';
 
 let t: TestApp;
 afterEach(async () => t?.close());
@@ -184,6 +184,24 @@ describe('derived versions', () => {
     const chunks = readPngTextChunks((await t.app.inject({ url: child!.url })).rawPayload);
     const recipe = JSON.parse(chunks.find((ch) => ch.keyword === 'imageflow')!.text);
     expect(recipe).toMatchObject({ node_id: child!.id, parent_id: root!.id, parent_sha256: root!.sha256, action_type: 'variation' });
+  });
+});
+
+describe('a parent deleted while its child waits in the queue', () => {
+  it('fails the img2img job with a clear reason, storing nothing', async () => {
+    const provider = new GatedProvider();
+    t = await startTestApp({ provider, env: { IMAGEFLOW_JOB_CONCURRENCY: '1' } });
+    const parent = (await t.services.images.upload(await sharp({ create: { width: 64, height: 64, channels: 3, background: '#345' } }).png().toBuffer(), 'p.png'));
+    const blocker = (await t.app.inject({ method: 'POST', url: '/api/generations', payload: { prompt: 'first', spec: SMALL } })).json();
+    await provider.waitForStart();
+    const child = (await t.app.inject({ method: 'POST', url: '/api/generations', payload: { parent_id: parent.id, prompt: 'paint it', spec: SMALL } })).json();
+    expect(child.status).toBe('queued');
+    await t.app.inject({ method: 'DELETE', url: `/api/images/${parent.id}` });
+    provider.letGo();
+    await until(async () => (await t.app.inject({ url: `/api/generations/${child.id}` })).json().status === 'failed');
+    const failed = (await t.app.inject({ url: `/api/generations/${child.id}` })).json();
+    expect(failed.error).toEqual({ code: 'validation_error', message: `Image ${parent.id} was deleted before this job ran, so its pixels are gone; img2img needs them.` });
+    expect((await t.app.inject({ url: `/api/generations/${blocker.id}` })).json().status).toBe('succeeded');
   });
 });
 

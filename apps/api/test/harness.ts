@@ -136,3 +136,12 @@ export class GatedProvider implements Provider {
     return this.inner.models();
   }
 }
+
+/** Resolves once `condition` holds, checking every 10 ms (at most 5 s); for states reached asynchronously. */
+export async function until(condition: () => boolean | Promise<boolean>, what = 'the condition'): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

@@ -1,5 +1,5 @@
 import { GenerationRequest, TERMINAL_STATUSES, type Job, type JobEvent } from '@imageflow/shared';
-import { AppError, CanceledError, ConflictError, NotFoundError } from '../errors.ts';
+import { AppError, CanceledError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { ShutdownError } from '../adapters/in-process-job-queue.ts';
 import { JobNoLongerRunningError } from '../adapters/kysely-node.repository.ts';
 import { eventFor, type JobEvents } from '../lib/job-events.ts';
@@ -8,10 +8,10 @@ import type { ImageStore } from '../ports/image-store.port.ts';
 import type { JobContext, JobQueue } from '../ports/job-queue.port.ts';
 import type { JobRepository, JobRow } from '../ports/job.repository.port.ts';
 import type { NodeRepository, NodeRowWithCounts } from '../ports/node.repository.port.ts';
-import type { ProviderImage, ProviderRequest, ProviderRunOptions, RemoteHandle } from '../ports/provider.port.ts';
+import type { Provider, ProviderImage, ProviderRequest, ProviderRunOptions, RemoteHandle } from '../ports/provider.port.ts';
 import type { Clock, Random } from '../ports/system.port.ts';
 import type { NodeDraft, NodeWriter } from './node-writer.ts';
-import { IMAGE_OP_ACTIONS, resolvePlan, type GenerationPlan, type ParentRecipe } from './plan.ts';
+import { ACTIONS_USING_PARENT_IMAGE, IMAGE_OP_ACTIONS, resolvePlan, type GenerationPlan, type ParentRecipe } from './plan.ts';
 import { toImageNode, toJob } from './presenter.ts';
 import type { ProviderRegistry } from './provider-registry.ts';
 
@@ -177,7 +177,10 @@ export class GenerationService {
     const parent = parentRow
       ? { id: Number(parentRow.id), rootId: Number(parentRow.root_id), depth: parentRow.depth, sha256: parentRow.sha256 }
       : null;
-    const parentPng = parentRow && parentRow.deleted_at === null && needsParentPixels(plan) ? await this.deps.store.get('images', parentRow.filename) : undefined;
+    if (parentRow && parentRow.deleted_at !== null && ACTIONS_USING_PARENT_IMAGE.includes(plan.action)) {
+      throw new ValidationError(`Image ${parentRow.id} was deleted before this job ran, so its pixels are gone; ${plan.action} needs them.`);
+    }
+    const parentPng = parentRow && ACTIONS_USING_PARENT_IMAGE.includes(plan.action) ? await this.deps.store.get('images', parentRow.filename) : undefined;
     const requestParams = JSON.parse(row.request_json);
     const base = {
       prompt: plan.prompt,
@@ -199,13 +202,6 @@ export class GenerationService {
       return [{ ...base, png: out.png, width: out.width, height: out.height, seed: parentRow!.seed === null ? null : Number(parentRow!.seed), provider: IMAGE_OP_PROVIDER, spec }];
     }
 
-    // A job that a stopped process had submitted to a remote backend is followed, not run again.
-    const submittedTo = row.remote_json ? this.deps.providers.byName(row.provider) : undefined;
-    const provider = submittedTo?.resume ? submittedTo : this.deps.providers.forModel(plan.model);
-    let progressWrites = Promise.resolve();
-    const record = (write: () => Promise<void>) => {
-      progressWrites = progressWrites.then(write).catch((err) => this.deps.log.warn({ err, jobId: row.id }, 'could not record progress'));
-    };
     const request: ProviderRequest = {
       model: plan.model,
       prompt: plan.prompt,
@@ -213,30 +209,7 @@ export class GenerationService {
       spec: plan.spec,
       ...(plan.action === 'img2img' && parentPng ? { init: { png: parentPng } } : {}),
     };
-    // A shutdown must not cancel a run that a remote backend can be re-attached to: it is left
-    // running there and followed again after the restart. Anything else is aborted as usual.
-    let resumable = Boolean(row.remote_json && provider.resume);
-    const providerAbort = new AbortController();
-    const forwardAbort = () => {
-      if (!(resumable && signal.reason instanceof ShutdownError)) providerAbort.abort(signal.reason);
-    };
-    if (signal.aborted) forwardAbort();
-    signal.addEventListener('abort', forwardAbort, { once: true });
-    const options: ProviderRunOptions = {
-      signal: providerAbort.signal,
-      onProgress: ({ step, total }) => record(() => this.reportProgress(row, step, total)),
-      onPreview: (preview) => this.publishPreview(row, preview),
-      onSubmitted: (handle) => {
-        resumable = Boolean(provider.resume);
-        record(() => this.deps.jobs.setRemoteHandle(row.id, JSON.stringify(handle)));
-      },
-    };
-    const run =
-      submittedTo?.resume && row.remote_json
-        ? submittedTo.resume(JSON.parse(row.remote_json) as RemoteHandle, request, options)
-        : provider.generate(request, options);
-    const images: ProviderImage[] = await untilShutdown(run, signal).finally(() => signal.removeEventListener('abort', forwardAbort));
-    await progressWrites;
+    const { provider, images } = await this.runProvider(row, request, signal);
     return images.map((image) => ({
       ...base,
       png: image.png,
@@ -259,9 +232,52 @@ export class GenerationService {
     }));
   }
 
+  /**
+   * Runs the request on the model's backend, or, for a job a stopped process had submitted to a
+   * remote backend, follows that run by its handle instead of running it again. A shutdown does
+   * not cancel a run that can be re-attached to: it goes on there and is followed after the restart.
+   */
+  private async runProvider(row: JobRow, request: ProviderRequest, signal: AbortSignal): Promise<{ provider: Provider; images: ProviderImage[] }> {
+    const submittedTo = row.remote_json ? this.deps.providers.byName(row.provider) : undefined;
+    const resuming = Boolean(submittedTo?.resume && row.remote_json);
+    const provider = resuming ? submittedTo! : this.deps.providers.forModel(request.model);
+
+    let progressWrites = Promise.resolve();
+    const record = (write: () => Promise<void>) => {
+      progressWrites = progressWrites.then(write).catch((err) => this.deps.log.warn({ err, jobId: row.id }, 'could not record progress'));
+    };
+    let resumable = resuming;
+    const providerAbort = new AbortController();
+    const forwardAbort = () => {
+      if (!(resumable && signal.reason instanceof ShutdownError)) providerAbort.abort(signal.reason);
+    };
+    if (signal.aborted) forwardAbort();
+    signal.addEventListener('abort', forwardAbort, { once: true });
+
+    const options: ProviderRunOptions = {
+      signal: providerAbort.signal,
+      onProgress: ({ step, total }) => record(() => this.reportProgress(row, step, total)),
+      onPreview: (preview) => this.publishPreview(row, preview),
+      onSubmitted: (handle) => {
+        resumable = Boolean(provider.resume);
+        record(() => this.deps.jobs.setRemoteHandle(row.id, JSON.stringify(handle)));
+      },
+    };
+    const run = resuming
+      ? provider.resume!(JSON.parse(row.remote_json!) as RemoteHandle, request, options)
+      : provider.generate(request, options);
+    try {
+      const images = await untilShutdown(run, signal);
+      await progressWrites;
+      return { provider, images };
+    } finally {
+      signal.removeEventListener('abort', forwardAbort);
+    }
+  }
+
   /** Live previews go to subscribers only (at most a few a second); they are never stored. */
   private publishPreview(row: JobRow, preview: { mime: string; data: Buffer }): void {
-    const now = Date.now();
+    const now = this.deps.clock.now().getTime();
     if (now - (this.lastPreviewAt.get(row.id) ?? 0) < PREVIEW_INTERVAL_MS) return;
     this.lastPreviewAt.set(row.id, now);
     this.deps.events.publish({
@@ -309,10 +325,6 @@ function untilShutdown<T>(run: Promise<T>, signal: AbortSignal): Promise<T> {
     signal.addEventListener('abort', onAbort, { once: true });
     run.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
-}
-
-function needsParentPixels(plan: GenerationPlan): boolean {
-  return plan.action === 'img2img' || plan.action === 'upscale' || plan.action === 'edit';
 }
 
 function parentSpec(row: NodeRowWithCounts): Record<string, unknown> {

@@ -34,6 +34,8 @@ export default defineConfig({
       IMAGEFLOW_DATA_DIR: process.env.E2E_DATA_DIR ?? '/tmp/imageflow-e2e',
       IMAGEFLOW_JOB_CONCURRENCY: '2',
       IMAGEFLOW_LOG_LEVEL: 'warn',
+      // FLUX dev runs on a ComfyUI stand-in; the other models stay on the builtin engine.
+      ...(process.env.E2E_COMFYUI_URL ? { COMFYUI_URL: process.env.E2E_COMFYUI_URL, IMAGEFLOW_ROUTES: 'sdxl=builtin,flux-schnell=builtin' } : {}),
     },
   },
 });

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the web app and runs the Playwright end-to-end tests in Debian's Chromium against
 // a real API on a free port with a temporary data folder.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import readline from 'node:readline';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -35,19 +36,34 @@ function freePort() {
 
 function run(command, args, env = process.env) {
   const result = spawnSync(command, args, { stdio: 'inherit', env });
-  if (result.status !== 0) process.exit(result.status ?? 1);
+  return result.status ?? 1;
 }
 
-run('npm', ['run', 'build', '-w', '@imageflow/web']);
+/** Starts the fake ComfyUI the tests route flux-dev to, and resolves with its URL. */
+function startFakeComfyUi() {
+  const child = spawn('node_modules/.bin/tsx', ['e2e/fake-comfyui.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the fake ComfyUI exited (${code})`)));
+    readline.createInterface({ input: child.stdout }).once('line', (url) => resolve({ url: url.trim(), child }));
+  });
+}
+
+if (run('npm', ['run', 'build', '-w', '@imageflow/web']) !== 0) process.exit(1);
 const port = await freePort();
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'imageflow-e2e-'));
+const comfy = await startFakeComfyUi();
+let status = 1;
 try {
-  run('npx', ['playwright', 'test', '-c', 'e2e/playwright.config.ts', ...process.argv.slice(2)], {
+  status = run('npx', ['playwright', 'test', '-c', 'e2e/playwright.config.ts', ...process.argv.slice(2)], {
     ...process.env,
     E2E_PORT: String(port),
     E2E_DATA_DIR: dataDir,
+    E2E_COMFYUI_URL: comfy.url,
     CHROMIUM_PATH: chromium,
   });
 } finally {
+  comfy.child.removeAllListeners('exit');
+  comfy.child.kill('SIGTERM');
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
+process.exit(status);

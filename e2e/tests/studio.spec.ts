@@ -11,7 +11,7 @@ async function idFromHref(page: Page, name: RegExp): Promise<number> {
 test('generate, share the link, branch, see the lineage, compare, search', async ({ page, request, baseURL }) => {
   await page.goto('/');
   // The offline engine is never passed off as AI.
-  await expect(page.getByText(/procedural renderer, not an AI model/).first()).toBeVisible();
+  await expect(page.getByText(/builtin engine — offline procedural renderer, not AI/)).toBeVisible();
 
   // Generate.
   await page.getByLabel('Prompt', { exact: true }).fill(`a lighthouse on a cliff at sunset over the ocean, ${token}`);
@@ -105,4 +105,25 @@ test('dark mode and a phone-sized screen', async ({ page }) => {
   await expect(page.getByLabel('Search prompts')).toBeVisible();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
   expect(overflow).toBe(false);
+});
+
+test('a model on a real backend: which backend serves it, live previews, and the provider on the image', async ({ page }) => {
+  await page.goto('/');
+  const model = page.getByLabel('Model', { exact: true });
+  await expect(model.locator('option', { hasText: 'FLUX.1 [dev] — comfyui' })).toHaveCount(1);
+  await model.selectOption('flux-dev');
+  await expect(page.getByText('served by comfyui')).toBeVisible();
+
+  await page.getByLabel('Prompt', { exact: true }).fill('a red flower in a field');
+  await page.getByRole('radio', { name: 'Base size 512' }).click();
+  await page.getByLabel('Steps', { exact: true }).fill('20');
+  await page.getByRole('button', { name: 'Generate', exact: true }).click();
+  // The backend's live preview shows while it runs, then the image itself.
+  await expect(page.getByRole('img', { name: 'Live preview from the backend' })).toBeVisible();
+  const open = page.getByRole('link', { name: /^Open image #\d+$/ }).first();
+  await expect(open).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole('img', { name: 'Live preview from the backend' })).toHaveCount(0);
+  await open.click();
+  await expect(page.getByText('comfyui').first()).toBeVisible();
+  await expect(page.getByText('builtin · not AI')).toHaveCount(0);
 });

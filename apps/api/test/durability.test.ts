@@ -128,6 +128,36 @@ describe('file and row stay together', () => {
     expect(await t.db.selectFrom('pending_files').selectAll().execute()).toEqual([]);
   });
 
+  it('an image whose delete was cut short by a crash is gone after the next start', async () => {
+    const dataDir = await makeDataDir();
+    t = await startTestApp({ dataDir });
+    const [doomed] = await generate(t.app, { prompt: 'doomed' });
+    const [kept] = await generate(t.app, { prompt: 'kept' });
+    // What a crash in the middle of DELETE leaves: the files logged as pending, the tombstone written, the files still there.
+    const thumb = doomed!.filename.replace('.png', '.webp');
+    await t.db.insertInto('pending_files').values([doomed!.filename, thumb].map((filename) => ({ filename, created_at: new Date().toISOString() }))).execute();
+    await t.db.updateTable('image_nodes').set({ deleted_at: new Date().toISOString(), image_path: null }).where('id', '=', doomed!.id).execute();
+    await t.close();
+
+    t = await startTestApp({ dataDir });
+    expect((await t.app.inject({ url: doomed!.url })).statusCode).toBe(404);
+    expect(await listFiles(dataDir)).toEqual([`images/${kept!.filename}`, `thumbs/${kept!.filename.replace('.png', '.webp')}`]);
+    expect((await t.app.inject({ url: `/api/images/${doomed!.id}` })).json().deleted_at).not.toBeNull();
+  });
+
+  it('a delete cut short before the tombstone was written keeps the image', async () => {
+    const dataDir = await makeDataDir();
+    t = await startTestApp({ dataDir });
+    const [node] = await generate(t.app, { prompt: 'still here' });
+    // Only the thumbnail got into the log: it belongs to the live image and stays too.
+    await t.db.insertInto('pending_files').values({ filename: node!.filename.replace('.png', '.webp'), created_at: new Date().toISOString() }).execute();
+    await t.close();
+    t = await startTestApp({ dataDir });
+    expect((await t.app.inject({ url: node!.url })).statusCode).toBe(200);
+    expect((await t.app.inject({ url: node!.thumbnail_url })).statusCode).toBe(200);
+    expect(await t.db.selectFrom('pending_files').selectAll().execute()).toEqual([]);
+  });
+
   it('files of a write cut short by a crash are removed at the next start', async () => {
     const dataDir = await makeDataDir();
     t = await startTestApp({ dataDir });

@@ -190,7 +190,12 @@ export class KyselyNodeRepository implements NodeRepository {
 
   async filenamesInUse(filenames: string[]) {
     if (filenames.length === 0) return [];
-    const rows = await this.db.selectFrom('image_nodes').select('filename').where('filename', 'in', filenames).execute();
+    const rows = await this.db
+      .selectFrom('image_nodes')
+      .select('filename')
+      .where('filename', 'in', filenames)
+      .where('deleted_at', 'is', null)
+      .execute();
     return rows.map((r) => r.filename);
   }
 

@@ -16,6 +16,10 @@ export function thumbnailFilename(imageFilename: string): string {
   return imageFilename.replace(/\.png$/, '.webp');
 }
 
+export function imageFilenameOfThumbnail(thumbnailFilename: string): string {
+  return thumbnailFilename.replace(/\.webp$/, '.png');
+}
+
 /** Only names this store makes are ever served or opened. */
 export function isImageFilename(name: string): boolean {
   return IMAGE_NAME.test(name);

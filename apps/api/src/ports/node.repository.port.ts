@@ -34,10 +34,11 @@ export interface NodeRepository {
   setStarred(id: number, starred: boolean): Promise<void>;
   markDeleted(id: number, at: string): Promise<void>;
 
-  /** Write-ahead log of files being stored. */
+  /** Write-ahead log of files being stored or deleted: after a crash, those no live node uses are removed. */
   addPendingFiles(filenames: string[], at: string): Promise<void>;
   removePendingFiles(filenames: string[]): Promise<void>;
   listPendingFiles(): Promise<string[]>;
+  /** Which of these image files belong to a live (not deleted) node. */
   filenamesInUse(filenames: string[]): Promise<string[]>;
 
   /**

@@ -44,13 +44,20 @@ export class ImageService {
     return this.get(id);
   }
 
-  /** Removes the files and leaves a tombstone, so the lineage through this node stays whole. */
+  /**
+   * Removes the files and leaves a tombstone, so the lineage through this node stays whole. The
+   * files are logged as pending first: if the process dies before they are gone, the next start
+   * removes them, so a deleted image never stays reachable by its link.
+   */
   async delete(id: number): Promise<ImageNode> {
     const node = await this.get(id);
     if (node.deleted_at) return node;
+    const files = [node.filename, thumbnailFilename(node.filename)];
+    await this.nodes.addPendingFiles(files, this.clock.now().toISOString());
     await this.nodes.markDeleted(id, this.clock.now().toISOString());
     await this.store.remove('images', node.filename);
     await this.store.remove('thumbs', thumbnailFilename(node.filename));
+    await this.nodes.removePendingFiles(files);
     return this.get(id);
   }
 

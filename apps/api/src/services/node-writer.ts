@@ -3,7 +3,7 @@ import type { ImageOps } from '../ports/image-ops.port.ts';
 import type { ImageStore } from '../ports/image-store.port.ts';
 import type { NewNodeRow, NodeRepository } from '../ports/node.repository.port.ts';
 import type { Clock, Random } from '../ports/system.port.ts';
-import { imageFilename, thumbnailFilename } from '../lib/filenames.ts';
+import { imageFilename, imageFilenameOfThumbnail, isThumbnailFilename, thumbnailFilename } from '../lib/filenames.ts';
 import { sha256Hex } from '../lib/hash.ts';
 import { embedRecipe } from '../lib/recipe-chunks.ts';
 
@@ -104,14 +104,15 @@ export class NodeWriter {
     for (const file of files) await this.store.remove(file.bucket, file.name).catch(() => undefined);
   }
 
-  /** After a crash: removes files that were being stored but never got their node. */
+  /** After a crash: removes files that were being stored but never got their node, or were being deleted. */
   async recoverPendingFiles(): Promise<number> {
     const pending = await this.nodes.listPendingFiles();
     if (pending.length === 0) return 0;
-    const imageNames = pending.filter((n) => n.endsWith('.png'));
-    const inUse = new Set(await this.nodes.filenamesInUse(imageNames));
-    const orphans = pending.filter((n) => !inUse.has(n.endsWith('.webp') ? n.replace(/\.webp$/, '.png') : n));
-    for (const name of orphans) await this.store.remove(name.endsWith('.webp') ? 'thumbs' : 'images', name);
+    // A thumbnail belongs to the image of the same name.
+    const imageOf = (name: string) => (isThumbnailFilename(name) ? imageFilenameOfThumbnail(name) : name);
+    const inUse = new Set(await this.nodes.filenamesInUse([...new Set(pending.map(imageOf))]));
+    const orphans = pending.filter((name) => !inUse.has(imageOf(name)));
+    for (const name of orphans) await this.store.remove(isThumbnailFilename(name) ? 'thumbs' : 'images', name);
     await this.nodes.removePendingFiles(pending);
     return orphans.length;
   }

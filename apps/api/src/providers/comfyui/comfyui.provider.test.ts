@@ -10,6 +10,7 @@ import type { ProviderProgress, ProviderRequest, RemoteHandle } from '../../port
 import { startFakeComfyUi, type FakeComfyOptions, type FakeComfyUi, type PromptRecord } from '../../../test/fakes/comfyui-server.ts';
 import { ComfyUiProvider, inspectPng, pickFlux, pickSdxl, type ComfyUiHandle, type ComfyUiOptions } from './comfyui.provider.ts';
 import { buildGraph, type ApiGraph } from './graphs.ts';
+import { rejection } from '../../../test/provider-errors.ts';
 
 const EXAMPLE_WORKFLOW = fileURLToPath(new URL('./examples/sdxl-workflow.json', import.meta.url));
 
@@ -62,17 +63,6 @@ function node(prompt: PromptRecord, classType: string) {
   const found = Object.entries(prompt.prompt).filter(([, n]) => n.class_type === classType);
   expect(found, classType).toHaveLength(1);
   return { id: found[0]![0], inputs: found[0]![1].inputs };
-}
-
-async function rejection(p: Promise<unknown>): Promise<ProviderError> {
-  const err = await p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ProviderError);
-  return err as ProviderError;
 }
 
 /** Resolves once `predicate` holds for a progress event. */

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ProviderError } from '../../errors.ts';
 import type { ProviderProgress, RemoteHandle } from '../../ports/provider.port.ts';
 import { BflFake, hostedRequest, initPng, pngInfo, until } from '../../../test/fakes/hosted-servers.ts';
 import { BflProvider } from './bfl.provider.ts';
 import type { HostedOptions } from './hosted-common.ts';
+import { rejection } from '../../../test/provider-errors.ts';
 
 let fake: BflFake;
 let provider: BflProvider;
@@ -14,17 +14,6 @@ beforeEach(async () => {
   provider = new BflProvider(options());
 });
 afterEach(() => fake.close());
-
-async function rejection(p: Promise<unknown>): Promise<ProviderError> {
-  const err = await p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ProviderError);
-  return err as ProviderError;
-}
 
 const polls = () => fake.count('GET', /get_result$/);
 

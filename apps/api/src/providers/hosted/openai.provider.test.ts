@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ProviderError } from '../../errors.ts';
 import type { Provider } from '../../ports/provider.port.ts';
 import { OpenAiFake, hostedRequest, initPng, pngInfo, until } from '../../../test/fakes/hosted-servers.ts';
 import type { HostedOptions } from './hosted-common.ts';
 import { OpenAiProvider, closestOpenAiSize } from './openai.provider.ts';
+import { rejection } from '../../../test/provider-errors.ts';
 
 let fake: OpenAiFake;
 let provider: OpenAiProvider;
@@ -14,17 +14,6 @@ beforeEach(async () => {
   provider = new OpenAiProvider(options());
 });
 afterEach(() => fake.close());
-
-async function rejection(p: Promise<unknown>): Promise<ProviderError> {
-  const err = await p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ProviderError);
-  return err as ProviderError;
-}
 
 describe('OpenAiProvider (through the AI SDK)', () => {
   it('maps no model by default; lists only those configured', async () => {

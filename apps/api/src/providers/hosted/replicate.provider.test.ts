@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ProviderError } from '../../errors.ts';
 import type { ProviderProgress, RemoteHandle } from '../../ports/provider.port.ts';
 import { REPLICATE_SDXL_VERSION, ReplicateFake, hostedRequest, initPng, pngInfo, until } from '../../../test/fakes/hosted-servers.ts';
 import type { HostedOptions } from './hosted-common.ts';
 import { ReplicateProvider, closestRatio, REPLICATE_FLUX_RATIOS } from './replicate.provider.ts';
+import { rejection } from '../../../test/provider-errors.ts';
 
 let fake: ReplicateFake;
 let provider: ReplicateProvider;
@@ -14,17 +14,6 @@ beforeEach(async () => {
   provider = new ReplicateProvider(options());
 });
 afterEach(() => fake.close());
-
-async function rejection(p: Promise<unknown>): Promise<ProviderError> {
-  const err = await p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ProviderError);
-  return err as ProviderError;
-}
 
 describe('ReplicateProvider', () => {
   it('describes itself and serves every model by default', async () => {

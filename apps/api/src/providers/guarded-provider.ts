@@ -1,43 +1,7 @@
 import type { ModelName } from '@imageflow/shared';
 import { ProviderError } from '../errors.ts';
+import { Slots } from '../lib/slots.ts';
 import type { Provider, ProviderImage, ProviderRequest, ProviderRunOptions, RemoteHandle } from '../ports/provider.port.ts';
-
-/** A counting semaphore: at most `slots` holders at once, the rest wait in order. */
-class Slots {
-  private free: number;
-  private readonly waiting: Array<() => void> = [];
-
-  constructor(slots: number) {
-    this.free = slots;
-  }
-
-  async acquire(signal?: AbortSignal): Promise<() => void> {
-    if (this.free > 0) {
-      this.free--;
-    } else {
-      await new Promise<void>((resolve, reject) => {
-        const grant = () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        };
-        const onAbort = () => {
-          this.waiting.splice(this.waiting.indexOf(grant), 1);
-          reject(signal!.reason);
-        };
-        signal?.addEventListener('abort', onAbort, { once: true });
-        this.waiting.push(grant);
-      });
-    }
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free++;
-    };
-  }
-}
 
 /**
  * Wraps a backend with its per-backend limits: at most `concurrency` generations at once and a

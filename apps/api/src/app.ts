@@ -10,7 +10,9 @@ import type { Db } from './db/database.ts';
 import { KyselyJobRepository } from './adapters/kysely-job.repository.ts';
 import { KyselyNodeRepository } from './adapters/kysely-node.repository.ts';
 import { InProcessJobQueue } from './adapters/in-process-job-queue.ts';
-import { installErrorHandler } from './http/error-handler.ts';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './http/error-handler.ts';
+import { installJsonBodyParser, JSON_BODY_LIMIT } from './http/json-body.ts';
+import { uploadGate } from './http/uploads.ts';
 import { JobEvents } from './lib/job-events.ts';
 import type { ImageOps } from './ports/image-ops.port.ts';
 import type { ImageStore } from './ports/image-store.port.ts';
@@ -18,6 +20,7 @@ import type { JobQueue } from './ports/job-queue.port.ts';
 import type { JobRepository } from './ports/job.repository.port.ts';
 import type { NodeRepository } from './ports/node.repository.port.ts';
 import type { Clock, Random } from './ports/system.port.ts';
+import { FileService } from './services/file.service.ts';
 import { GenerationService } from './services/generation.service.ts';
 import { ImageService } from './services/image.service.ts';
 import { LineageService } from './services/lineage.service.ts';
@@ -54,6 +57,7 @@ export interface Services {
   databaseKind: string;
   generations: GenerationService;
   images: ImageService;
+  files: FileService;
   lineage: LineageService;
   queue: JobQueue;
 }
@@ -62,8 +66,11 @@ export interface Services {
 export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; services: Services; start: () => Promise<void> }> {
   const app = Fastify({
     logger: deps.logger ?? false,
-    bodyLimit: 64 * 1024 * 1024,
+    // Small for JSON; the routes that take images set their own limits.
+    bodyLimit: JSON_BODY_LIMIT,
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
 
   const nodes = deps.nodes ?? new KyselyNodeRepository(deps.db);
@@ -91,6 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; s
     providers: deps.providers,
     databaseKind: 'sqlite',
     generations,
+    files: new FileService(deps.store),
     images: new ImageService(nodes, deps.store, deps.ops, writer, deps.clock),
     lineage: new LineageService(nodes),
     queue,
@@ -100,10 +108,12 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; s
   // Responses are built by typed presenters; the zod response schemas document them in OpenAPI.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   installErrorHandler(app);
+  installJsonBodyParser(app);
 
   await app.register(cors, { origin: deps.config.corsOrigins.includes('*') ? true : deps.config.corsOrigins });
   await app.register(multipart);
-  await app.register(fastifyStatic, { root: deps.store.localRoot('images') ?? process.cwd(), serve: false });
+  // Decorates reply.sendFile for the built web app; image files are served from the store by fileRoutes.
+  await app.register(fastifyStatic, { root: deps.config.webDir, serve: false });
   await app.register(swagger, {
     openapi: {
       info: {
@@ -121,8 +131,10 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; s
 
   healthRoutes(app, services);
   generationRoutes(app, services);
-  imageRoutes(app, services);
-  diffusersRoutes(app, services);
+  // One gate for every route that takes an image in its body.
+  const gate = uploadGate();
+  imageRoutes(app, services, gate);
+  diffusersRoutes(app, services, gate);
   fileRoutes(app, services);
   webRoutes(app, services);
 

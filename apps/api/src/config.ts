@@ -31,6 +31,7 @@ const ConfigSchema = z.object({
   IMAGEFLOW_CORS_ORIGINS: origins.default(['http://localhost:5173', 'http://127.0.0.1:5173']),
   IMAGEFLOW_JOB_CONCURRENCY: positiveInt(64).default(1),
   IMAGEFLOW_MAX_UPLOAD_MB: positiveInt(512).default(50),
+  IMAGEFLOW_UPLOAD_IDLE_S: positiveInt(600).default(15),
   IMAGEFLOW_WEB_DIR: z.string().min(1, 'must not be empty').optional(),
   IMAGEFLOW_CONFIG: z.string().min(1, 'must not be empty').optional(),
   IMAGEFLOW_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -43,6 +44,8 @@ export interface Config {
   corsOrigins: string[];
   jobConcurrency: number;
   maxUploadBytes: number;
+  /** An upload whose client sends nothing for this long is dropped. */
+  uploadIdleMs: number;
   logLevel: string;
   /** The built web app, served at `/`. */
   webDir: string;
@@ -80,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: c.IMAGEFLOW_CORS_ORIGINS,
     jobConcurrency: c.IMAGEFLOW_JOB_CONCURRENCY,
     maxUploadBytes: c.IMAGEFLOW_MAX_UPLOAD_MB * 1024 * 1024,
+    uploadIdleMs: c.IMAGEFLOW_UPLOAD_IDLE_S * 1000,
     logLevel: c.IMAGEFLOW_LOG_LEVEL,
     webDir: path.resolve(baseDir, c.IMAGEFLOW_WEB_DIR ?? DEFAULT_WEB_DIR),
     configFile: c.IMAGEFLOW_CONFIG ? path.resolve(baseDir, c.IMAGEFLOW_CONFIG) : fs.existsSync(defaultConfigFile) ? defaultConfigFile : null,

@@ -40,6 +40,23 @@ export class UnsupportedMediaError extends AppError {
   }
 }
 
+/** An image that is valid but would cost more than a request may: decoding it took too long. */
+export class ImageTooComplexError extends AppError {
+  constructor(message: string) {
+    super(422, 'image_too_complex', message);
+  }
+}
+
+/** Too many requests of one kind are in progress; the client may retry after `retryAfterSeconds`. */
+export class BusyError extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(429, 'busy', message);
+  }
+}
+
 /** A generation backend failed; the message says what to do about it. */
 export class ProviderError extends AppError {
   constructor(message: string, code = 'provider_error') {

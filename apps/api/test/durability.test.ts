@@ -13,10 +13,9 @@ function bindAll(store: ImageStore): ImageStore {
   return {
     put: store.put.bind(store),
     get: store.get.bind(store),
-    exists: store.exists.bind(store),
+    open: store.open.bind(store),
     remove: store.remove.bind(store),
     sweepIncomplete: store.sweepIncomplete.bind(store),
-    localRoot: store.localRoot.bind(store),
   };
 }
 afterEach(async () => {

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type Services } from '../src/app.ts';
 import type { NodeRepository } from '../src/ports/node.repository.port.ts';
 import type { ImageStore } from '../src/ports/image-store.port.ts';
+import type { ImageOps } from '../src/ports/image-ops.port.ts';
 import { loadConfig } from '../src/config.ts';
 import { LocalImageStore } from '../src/adapters/local-image-store.ts';
 import { sharpImageOps } from '../src/adapters/sharp-image-ops.ts';
@@ -49,6 +50,8 @@ export async function startTestApp(
     nodes?: (db: Db) => NodeRepository;
     /** An image store of the test's own around the real one, e.g. to inject a fault. */
     store?: (store: ImageStore) => ImageStore;
+    /** Image operations of the test's own around the real ones, e.g. to hold a decode. */
+    ops?: (ops: ImageOps) => ImageOps;
   } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? (await makeDataDir());
@@ -61,7 +64,7 @@ export async function startTestApp(
     config,
     db,
     store,
-    ops: sharpImageOps,
+    ops: options.ops?.(sharpImageOps) ?? sharpImageOps,
     providers: options.providers ?? ProviderRegistry.single(options.provider ?? new BuiltinProvider()),
     clock: systemClock,
     random: cryptoRandom,

@@ -1,22 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { generate, startTestApp, type TestApp } from './harness.ts';
+import { multipart } from './http-helpers.ts';
 
 let t: TestApp;
 beforeEach(async () => {
   t = await startTestApp();
 });
 afterEach(async () => t.close());
-
-function multipart(filename: string, data: Buffer, field = 'file', type = 'application/octet-stream') {
-  const boundary = '----imageflowtest';
-  const payload = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: ${type}\r\n\r\n`),
-    data,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
 
 describe('GET /api/images/:id, PATCH, DELETE', () => {
   it('stars, unstars, and deletes leaving a tombstone in the lineage', async () => {
@@ -53,7 +44,7 @@ describe('GET /api/images/:id, PATCH, DELETE', () => {
     expect((await t.app.inject({ url: '/api/images/12345' })).json()).toEqual({ error: { code: 'not_found', message: 'No image with id 12345.' } });
     const bad = await t.app.inject({ url: '/api/images/abc' });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().error.message).toMatch(/params id: id must be a number/);
+    expect(bad.json().error.message).toMatch(/params id: id must be a whole number written in plain digits/);
     const patch = await t.app.inject({ method: 'PATCH', url: '/api/images/1', payload: { starred: 'yes' } });
     expect(patch.statusCode).toBe(400);
     expect((await t.app.inject({ url: '/api/nothing-here' })).json().error.code).toBe('not_found');

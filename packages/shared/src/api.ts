@@ -9,17 +9,47 @@ export const ErrorBody = z.object({
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
-export const NodeId = z.coerce
-  .number({ error: 'id must be a number' })
-  .int('id must be a whole number')
-  .positive('id must be a positive number');
+/**
+ * A whole number in a URL (path or query), written the one canonical way: decimal digits, no
+ * sign, spaces, leading zeros or hex, so that `/api/images/0x1` and `/api/images/%201` are not
+ * another name for image 1.
+ */
+export function urlInteger(name: string, range: { min: number; max: number }) {
+  return z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,15})$/, `${name} must be a whole number written in plain digits, like ${range.min}`)
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(range.min, `${name} must be between ${range.min} and ${range.max}`)
+        .max(range.max, `${name} must be between ${range.min} and ${range.max}`),
+    );
+}
 
-const Prompt = z
-  .string()
-  .trim()
-  .min(1, 'prompt must not be empty')
-  .max(MAX_PROMPT_LENGTH, `prompt is limited to ${MAX_PROMPT_LENGTH} characters`);
-const NegativePrompt = z.string().max(MAX_PROMPT_LENGTH, `negative_prompt is limited to ${MAX_PROMPT_LENGTH} characters`);
+export const NodeId = urlInteger('id', { min: 1, max: Number.MAX_SAFE_INTEGER });
+
+/** C0 control characters other than tab, line feed and carriage return, and DEL: no file format or database keeps them faithfully. */
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Text that can be stored as it is: in the database, in PNG text chunks, in file names' neighbours. */
+export function storableText(name: string, max: number) {
+  return z
+    .string()
+    .max(max, `${name} is limited to ${max} characters`)
+    .refine((s) => !CONTROL_CHARACTER.test(s), {
+      error: (issue) => {
+        const char = CONTROL_CHARACTER.exec(issue.input as string)![0]!;
+        return `${name} contains the control character U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}, which cannot be stored; remove it`;
+      },
+    })
+    .refine((s) => !LONE_SURROGATE.test(s), `${name} contains a broken UTF-16 character (a lone surrogate); send valid Unicode text`);
+}
+
+const Prompt = storableText('prompt', MAX_PROMPT_LENGTH).transform((s) => s.trim()).pipe(z.string().min(1, 'prompt must not be empty'));
+const NegativePrompt = storableText('negative_prompt', MAX_PROMPT_LENGTH);
 
 export const GenerationRequest = z
   .object({
@@ -119,8 +149,8 @@ export const PatchImage = z.object({ starred: z.boolean() }).strict();
 export const LINEAGE_SCOPES = ['tree', 'ancestors', 'descendants'] as const;
 export const LineageQuery = z.object({
   scope: z.enum(LINEAGE_SCOPES).default('tree'),
-  limit: z.coerce.number().int().min(1).max(5000).default(1000),
-  cursor: z.string().optional().describe('next_cursor of the previous page.'),
+  limit: urlInteger('limit', { min: 1, max: 5000 }).default(1000),
+  cursor: z.string().max(200).optional().describe('next_cursor of the previous page.'),
 });
 export const Lineage = z.object({
   root_id: z.number().int(),
@@ -133,10 +163,10 @@ export const Lineage = z.object({
 export type Lineage = z.infer<typeof Lineage>;
 
 export const GalleryQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().optional(),
-  q: z.string().trim().max(200).optional().describe('Full-text search over prompts.'),
-  model: z.string().max(64).optional(),
+  limit: urlInteger('limit', { min: 1, max: 200 }).default(50),
+  cursor: z.string().max(200).optional(),
+  q: storableText('q', 200).transform((s) => s.trim()).optional().describe('Full-text search over prompts.'),
+  model: storableText('model', 64).optional(),
   action_type: ActionType.optional(),
   starred: z
     .enum(['true', 'false'])

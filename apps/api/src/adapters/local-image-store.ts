@@ -1,7 +1,9 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs/promises';
+import type { ReadStream, Stats } from 'node:fs';
+import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { Bucket, ImageStore } from '../ports/image-store.port.ts';
+import type { Readable } from 'node:stream';
+import type { Bucket, ByteRange, ImageStore, StoredFile } from '../ports/image-store.port.ts';
 import { isImageFilename, isThumbnailFilename } from '../lib/filenames.ts';
 
 const TEMP_PREFIX = '.tmp-';
@@ -22,12 +24,13 @@ export class LocalImageStore implements ImageStore {
     return path.join(this.root, bucket, filename);
   }
 
-  async put(bucket: Bucket, filename: string, data: Buffer): Promise<void> {
+  async put(bucket: Bucket, filename: string, data: Buffer | readonly Buffer[]): Promise<void> {
     const target = this.pathOf(bucket, filename);
     const temp = path.join(this.root, bucket, `${TEMP_PREFIX}${crypto.randomUUID()}`);
     const handle = await fs.open(temp, 'wx');
     try {
-      await handle.writeFile(data);
+      // Each writeFile continues where the last one ended.
+      for (const part of Buffer.isBuffer(data) ? [data] : data) await handle.writeFile(part);
       await handle.sync();
     } catch (err) {
       await handle.close();
@@ -43,17 +46,33 @@ export class LocalImageStore implements ImageStore {
     }
   }
 
-  get(bucket: Bucket, filename: string): Promise<Buffer> {
-    return fs.readFile(this.pathOf(bucket, filename));
+  async get(bucket: Bucket, filename: string): Promise<Buffer | null> {
+    try {
+      return await fs.readFile(this.pathOf(bucket, filename));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
   }
 
-  async exists(bucket: Bucket, filename: string): Promise<boolean> {
+  /** The body is read from the descriptor opened here, so a file removed meanwhile is still read whole. */
+  async open(bucket: Bucket, filename: string): Promise<StoredFile | null> {
+    let handle: FileHandle;
     try {
-      await fs.access(this.pathOf(bucket, filename));
-      return true;
-    } catch {
-      return false;
+      handle = await fs.open(this.pathOf(bucket, filename), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
     }
+    try {
+      const stats = await handle.stat();
+      if (stats.isFile()) return new OpenLocalFile(handle, stats);
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+    await handle.close();
+    return null;
   }
 
   async remove(bucket: Bucket, filename: string): Promise<void> {
@@ -72,8 +91,43 @@ export class LocalImageStore implements ImageStore {
     }
     return removed;
   }
+}
 
-  localRoot(bucket: Bucket): string {
-    return path.join(this.root, bucket);
+/** Files are written once under a new name and never change, so size and mtime make a strong validator. */
+class OpenLocalFile implements StoredFile {
+  readonly size: number;
+  readonly etag: string;
+  readonly lastModified: Date;
+  private stream: ReadStream | null = null;
+  private closed: Promise<void> | null = null;
+
+  constructor(
+    private readonly handle: FileHandle,
+    stats: Stats,
+  ) {
+    this.size = stats.size;
+    this.etag = `"${stats.size.toString(16)}-${Math.trunc(stats.mtimeMs).toString(16)}"`;
+    this.lastModified = stats.mtime;
   }
+
+  body(range?: ByteRange): Readable {
+    if (this.stream || this.closed) throw new Error('the body of a stored file can be taken once, and only before it is closed');
+    // autoClose: the stream closes the descriptor when it ends, fails or is destroyed.
+    this.stream = this.handle.createReadStream({ start: range?.start ?? 0, end: range?.end, autoClose: true });
+    return this.stream;
+  }
+
+  close(): Promise<void> {
+    this.closed ??= this.stream ? destroyed(this.stream) : this.handle.close();
+    return this.closed;
+  }
+}
+
+/** Destroys the stream and resolves once it has closed its descriptor. */
+function destroyed(stream: ReadStream): Promise<void> {
+  if (stream.closed) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once('close', () => resolve());
+    stream.destroy();
+  });
 }

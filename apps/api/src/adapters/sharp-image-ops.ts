@@ -1,9 +1,17 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { MAX_UPSCALED_SIDE, type EditOps } from '@imageflow/shared';
 import type { DecodedImage, ImageOps } from '../ports/image-ops.port.ts';
-import { UnsupportedMediaError, ValidationError } from '../errors.ts';
+import { ImageTooComplexError, UnsupportedMediaError, ValidationError } from '../errors.ts';
+import { UPLOAD_FORMATS_TEXT } from '../lib/image-format.ts';
 
 const PNG_OPTIONS = { compressionLevel: 6 } as const;
+/** libvips' names of the formats an upload may be in (AVIF is HEIF with AV1 inside). */
+const UPLOAD_VIPS_FORMATS = new Set(['png', 'jpeg', 'webp', 'gif', 'heif', 'tiff']);
+/** The longest a foreign image may take to decode and re-encode; a 64-megapixel photo takes about 4 s here. */
+export const DECODE_TIMEOUT_SECONDS = 20;
+
+// Every image is read once: libvips' operation cache would only hold on to memory.
+sharp.cache(false);
 
 async function encode(pipeline: Sharp): Promise<DecodedImage> {
   const { data, info } = await pipeline.png(PNG_OPTIONS).toBuffer({ resolveWithObject: true });
@@ -12,7 +20,7 @@ async function encode(pipeline: Sharp): Promise<DecodedImage> {
 
 export const sharpImageOps: ImageOps = {
   thumbnail(image, longSide) {
-    return sharp(image)
+    return sharp(image, { sequentialRead: true })
       .resize(longSide, longSide, { fit: 'inside', withoutEnlargement: true })
       .webp({ quality: 80 })
       .toBuffer();
@@ -55,25 +63,38 @@ export const sharpImageOps: ImageOps = {
     return encode(pipeline);
   },
 
-  async toPng(data, maxPixels) {
+  async probe(data) {
     let meta: Metadata;
     try {
       meta = await sharp(data).metadata();
     } catch {
-      throw new UnsupportedMediaError('The file is not an image ImageFlow can read. Upload a PNG, JPEG, WebP, GIF, AVIF or TIFF.');
+      throw new UnsupportedMediaError(`The file is not an image ImageFlow can read. Upload a ${UPLOAD_FORMATS_TEXT}.`);
+    }
+    if (!meta.format || !UPLOAD_VIPS_FORMATS.has(meta.format) || (meta.format === 'heif' && meta.compression !== 'av1')) {
+      throw new UnsupportedMediaError(`The file is ${meta.format ?? 'of an unknown format'}; ImageFlow imports ${UPLOAD_FORMATS_TEXT} images.`);
     }
     const width = meta.autoOrient?.width ?? meta.width ?? 0;
     const height = meta.autoOrient?.height ?? meta.height ?? 0;
     if (!width || !height) throw new UnsupportedMediaError('The image has no size; it may be damaged.');
+    return { format: meta.format === 'heif' ? 'avif' : meta.format, width, height };
+  },
+
+  async toPng(data, maxPixels) {
+    const { width, height } = await this.probe(data);
     if (width * height > maxPixels) {
       throw new ValidationError(
         `The image is ${width}x${height} (${(width * height / 1e6).toFixed(1)} megapixels); the limit is ${(maxPixels / 1e6).toFixed(0)} megapixels.`,
       );
     }
     try {
-      return await encode(sharp(data, { limitInputPixels: maxPixels }).autoOrient());
+      // One frame of an animation or a multi-page file; the time limit bounds what crafted files can cost.
+      return await encode(sharp(data, { limitInputPixels: maxPixels, sequentialRead: true }).autoOrient().timeout({ seconds: DECODE_TIMEOUT_SECONDS }));
     } catch (err) {
-      throw new UnsupportedMediaError(`The image could not be decoded: ${(err as Error).message}`);
+      const message = (err as Error).message;
+      if (/timeout/i.test(message)) {
+        throw new ImageTooComplexError(`The image took longer than ${DECODE_TIMEOUT_SECONDS} s to decode, so it was not imported; save it again as a plain PNG or JPEG.`);
+      }
+      throw new UnsupportedMediaError(`The image could not be decoded: ${message}`);
     }
   },
 };

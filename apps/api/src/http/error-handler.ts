@@ -1,17 +1,57 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ZodError, type ZodIssue } from 'zod';
-import { AppError } from '../errors.ts';
+import { AppError, BusyError } from '../errors.ts';
 
-const FASTIFY_CODES: Record<string, string> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
-  FST_REQ_FILE_TOO_LARGE: 'payload_too_large',
-  FST_INVALID_MULTIPART_CONTENT_TYPE: 'unsupported_media_type',
+/** Fastify's and its plugins' error codes that deserve a code and a sentence of our own. */
+const FASTIFY_ERRORS: Record<string, { status?: number; code: string; message?: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'invalid_json' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'invalid_json', message: 'The body is empty but content-type is application/json; send a JSON object.' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'payload_too_large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported_media_type' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'invalid_request', message: 'The content-length header does not match the body that was sent.' },
+  FST_ERR_BAD_URL: { code: 'invalid_url', message: 'The URL is not valid: it has a broken percent-encoding (like %E0%A4%A). Encode the path with encodeURIComponent.' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 404, code: 'not_found', message: 'No such resource: a part of the path is longer than any name ImageFlow uses.' },
+  FST_ERR_ASYNC_CONSTRAINT: { code: 'bad_request' },
+  FST_REQ_FILE_TOO_LARGE: { code: 'payload_too_large' },
+  FST_PARTS_LIMIT: { status: 413, code: 'payload_too_large', message: 'The upload has too many parts; send one field named "file".' },
+  FST_FILES_LIMIT: { status: 413, code: 'payload_too_large', message: 'The upload has more than one file; send one image in a field named "file".' },
+  FST_FIELDS_LIMIT: { status: 413, code: 'payload_too_large', message: 'The upload has too many fields; send one image in a field named "file".' },
+  FST_INVALID_MULTIPART_CONTENT_TYPE: { code: 'unsupported_media_type' },
 };
+
+/** The code of an error that has only a status. */
+function codeForStatus(status: number): string {
+  switch (status) {
+    case 404:
+      return 'not_found';
+    case 405:
+      return 'method_not_allowed';
+    case 406:
+      return 'not_acceptable';
+    case 408:
+      return 'request_timeout';
+    case 413:
+      return 'payload_too_large';
+    case 414:
+      return 'uri_too_long';
+    case 415:
+      return 'unsupported_media_type';
+    case 429:
+      return 'too_many_requests';
+    case 431:
+      return 'headers_too_large';
+    default:
+      return 'bad_request';
+  }
+}
+
+/** The JSON error body, as a string, for the places that write to the socket themselves. */
+export function errorJson(code: string, message: string): string {
+  return JSON.stringify({ error: { code, message } });
+}
 
 function describePath(where: string | undefined, path: string): string {
   const field = path.replace(/^\//, '').replaceAll('/', '.');
@@ -40,13 +80,15 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.status(400).send({ error: { code: 'validation_error', message: describeZodIssues(err.issues) } });
     }
     if (err instanceof AppError) {
+      if (err instanceof BusyError) reply.header('retry-after', String(err.retryAfterSeconds));
       if (err.statusCode >= 500) request.log.warn({ err }, err.message);
       return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message } });
     }
-    const status = err.statusCode ?? 500;
+    const known = FASTIFY_ERRORS[err.code];
+    const status = known?.status ?? err.statusCode ?? 500;
     if (status < 500) {
-      const code = FASTIFY_CODES[err.code] ?? 'bad_request';
-      return reply.status(status).send({ error: { code, message: err.message } });
+      const code = known?.code ?? codeForStatus(status);
+      return reply.status(status).send({ error: { code, message: known?.message ?? err.message } });
     }
     request.log.error({ err }, 'unhandled error');
     return reply
@@ -57,4 +99,51 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send({ error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}.` } });
   });
+}
+
+/** Fastify's `frameworkErrors`: errors met while routing (a bad URL), answered in our shape. */
+export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const known = FASTIFY_ERRORS[err.code];
+  const status = known?.status ?? err.statusCode ?? 400;
+  request.log.debug({ err }, 'request refused while routing');
+  void reply.status(status).send({ error: { code: known?.code ?? codeForStatus(status), message: known?.message ?? err.message } });
+}
+
+const CLIENT_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    code: 'headers_too_large',
+    message: 'The request headers are larger than the server accepts (16 KB in all); send fewer or shorter headers or cookies.',
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    code: 'request_timeout',
+    message: 'The request was not received in time; send it again.',
+  },
+  ERR_HTTP_HEADERS_TIMEOUT: {
+    status: 408,
+    code: 'request_timeout',
+    message: 'The request headers were not received in time; send the request again.',
+  },
+};
+
+/**
+ * Fastify's `clientErrorHandler`: requests that Node's HTTP parser refuses before Fastify sees them
+ * (headers too large, malformed request lines or chunked framing). Answered on the socket, in our shape.
+ */
+export function clientErrorHandler(this: FastifyInstance, err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const known = (err.code && CLIENT_ERRORS[err.code]) || {
+    status: 400,
+    code: 'malformed_request',
+    message: `The request is not valid HTTP/1.1 (${err.code ?? 'parse error'}); check the request line, headers and chunked framing.`,
+  };
+  this.log.debug({ err }, 'malformed request refused');
+  if (socket.writable) {
+    const body = errorJson(known.code, known.message);
+    socket.write(
+      `HTTP/1.1 ${known.status} ${http.STATUS_CODES[known.status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }

@@ -10,6 +10,7 @@ import {
   crc32Portable,
   encodePngTextChunk,
   pngDimensions,
+  pngWithTextChunks,
   readPngTextChunks,
   writePngTextChunks,
 } from './png-text.ts';
@@ -183,6 +184,23 @@ describe('readPngTextChunks', () => {
     const big = chunk('zTXt', Buffer.concat([Buffer.from('big\0\0', 'latin1'), zlib.deflateSync(Buffer.alloc(100_000, 0x61))]));
     expect(readPngTextChunks(appendBeforeIend(png, big), { maxInflatedBytes: 1000 })).toEqual([]);
     expect(readPngTextChunks(appendBeforeIend(png, big))[0]?.text.length).toBe(100_000);
+  });
+});
+
+describe('pngWithTextChunks', () => {
+  it('gives the file as a few buffers that view the original instead of copying it', async () => {
+    const { png } = await makePng();
+    const once = writePngTextChunks(png, [{ keyword: 'parameters', text: 'old' }, { keyword: 'Comment', text: 'kept' }]);
+    const parts = pngWithTextChunks(once, [{ keyword: 'parameters', text: 'new' }]);
+    // The signature and header, the kept chunk, the new chunk, then the pixels to the end; the old chunk is left out.
+    expect(parts.length).toBeLessThanOrEqual(4);
+    expect(parts.filter((p) => p.buffer === once.buffer).length).toBeGreaterThanOrEqual(2);
+    const joined = Buffer.concat(parts);
+    expect(readPngTextChunks(joined)).toEqual([
+      { keyword: 'Comment', text: 'kept', type: 'tEXt' },
+      { keyword: 'parameters', text: 'new', type: 'tEXt' },
+    ]);
+    expect(joined.equals(writePngTextChunks(once, [{ keyword: 'parameters', text: 'new' }]))).toBe(true);
   });
 });
 

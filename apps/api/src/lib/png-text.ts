@@ -262,15 +262,16 @@ export function encodePngTextChunk(entry: PngTextEntry): Buffer {
 }
 
 /**
- * Returns a new PNG with `entries` written as text chunks immediately before
- * the first IDAT. Any existing tEXt/zTXt/iTXt chunk (anywhere in the file)
- * whose keyword matches one of the entries is removed first, so writing twice
- * does not duplicate. All other chunks are copied byte-for-byte.
+ * The PNG with `entries` written as text chunks immediately before the first IDAT, as a list of
+ * buffers to write one after the other: the new chunks, and views of the original between them
+ * (never a copy of the pixels). Any existing tEXt/zTXt/iTXt chunk (anywhere in the file) whose
+ * keyword matches one of the entries is removed first, so writing twice does not duplicate. All
+ * other chunks are kept byte-for-byte.
  *
  * Throws on a bad signature, a malformed chunk list, a missing IDAT, an
  * invalid keyword, NUL in a text, or the same keyword twice in `entries`.
  */
-export function writePngTextChunks(png: Buffer, entries: readonly PngTextEntry[]): Buffer {
+export function pngWithTextChunks(png: Buffer, entries: readonly PngTextEntry[]): Buffer[] {
   assertPng(png);
   const encoded = entries.map((e) => encodePngTextChunk(e));
   const keywords = new Set<string>();
@@ -285,16 +286,37 @@ export function writePngTextChunks(png: Buffer, entries: readonly PngTextEntry[]
   const firstIdat = chunks.findIndex((c) => c.type === 'IDAT');
   if (firstIdat < 0) throw new Error('malformed PNG: no IDAT chunk');
 
-  const parts: Buffer[] = [png.subarray(0, 8)];
+  const parts: Buffer[] = [];
+  // A run of kept original bytes [runStart, runEnd), emitted as one view when something else comes.
+  let runStart = 0;
+  let runEnd = 8;
+  const flush = () => {
+    if (runEnd > runStart) parts.push(png.subarray(runStart, runEnd));
+  };
   chunks.forEach((c, i) => {
-    if (i === firstIdat) parts.push(...encoded);
+    if (i === firstIdat) {
+      flush();
+      parts.push(...encoded);
+      runStart = runEnd = c.start;
+    }
     if (TEXT_TYPES.has(c.type)) {
       const kw = textChunkKeyword(c.data);
-      if (kw !== null && keywords.has(kw)) return; // replaced
+      if (kw !== null && keywords.has(kw)) {
+        // replaced: end the run before this chunk, start a new one after it
+        flush();
+        runStart = runEnd = c.end;
+        return;
+      }
     }
-    parts.push(png.subarray(c.start, c.end));
+    runEnd = c.end;
   });
-  return Buffer.concat(parts);
+  flush();
+  return parts;
+}
+
+/** `pngWithTextChunks` as one buffer. */
+export function writePngTextChunks(png: Buffer, entries: readonly PngTextEntry[]): Buffer {
+  return Buffer.concat(pngWithTextChunks(png, entries));
 }
 
 /** Width and height from the IHDR chunk. Throws if the buffer is not a PNG or IHDR is missing. */

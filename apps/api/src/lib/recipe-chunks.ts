@@ -1,6 +1,6 @@
 import type { ActionType } from '@imageflow/shared';
 import { formatA1111Parameters } from './a1111-parameters.ts';
-import { writePngTextChunks } from './png-text.ts';
+import { pngWithTextChunks } from './png-text.ts';
 
 export const RECIPE_CHUNK_VERSION = 1;
 
@@ -26,9 +26,10 @@ export interface EmbeddedRecipe {
 
 /**
  * Embeds the recipe in the PNG twice: `parameters` in AUTOMATIC1111's layout, which other tools
- * and exiftool read, and `imageflow` with the complete JSON recipe and lineage links.
+ * and exiftool read, and `imageflow` with the complete JSON recipe and lineage links. Returns the
+ * file as buffers to write in order (views of `png` and the new chunks), so the pixels are not copied.
  */
-export function embedRecipe(png: Buffer, recipe: EmbeddedRecipe): Buffer {
+export function embedRecipe(png: Buffer, recipe: EmbeddedRecipe): Buffer[] {
   const { spec } = recipe;
   const hasRecipe = spec.steps !== undefined && spec.seed !== undefined;
   const entries: Array<{ keyword: string; text: string }> = [];
@@ -65,5 +66,5 @@ export function embedRecipe(png: Buffer, recipe: EmbeddedRecipe): Buffer {
       spec,
     }),
   });
-  return writePngTextChunks(png, entries);
+  return pngWithTextChunks(png, entries);
 }

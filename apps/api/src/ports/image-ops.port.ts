@@ -6,12 +6,24 @@ export interface DecodedImage {
   height: number;
 }
 
+/** What an image file declares about itself, read from its header without decoding the pixels. */
+export interface ImageHeader {
+  format: string;
+  width: number;
+  height: number;
+}
+
 /** Image codec work: thumbnails, upscales, edits, normalising uploads. */
 export interface ImageOps {
+  /** The header of an uploaded image (PNG, JPEG, WebP, GIF, AVIF, TIFF); throws UnsupportedMediaError for anything else. */
+  probe(data: Buffer): Promise<ImageHeader>;
   /** WebP thumbnail whose long side is at most `longSide` pixels. */
   thumbnail(image: Buffer, longSide: number): Promise<Buffer>;
   upscale(png: Buffer, factor: number): Promise<DecodedImage>;
   edit(png: Buffer, ops: EditOps): Promise<DecodedImage>;
-  /** Any supported image (PNG, JPEG, WebP, GIF, AVIF, TIFF) to PNG; throws UnsupportedMediaError otherwise. */
+  /**
+   * Any supported image to PNG, refusing more than `maxPixels` and giving up (ImageTooComplexError)
+   * on one that takes longer than a decode may; throws UnsupportedMediaError for anything else.
+   */
   toPng(data: Buffer, maxPixels: number): Promise<DecodedImage>;
 }

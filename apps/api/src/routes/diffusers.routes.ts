@@ -1,10 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DiffusersImg2Img, DiffusersResponse, DiffusersTxt2Img, ErrorBody, GenerationRequest, type ModelName } from '@imageflow/shared';
 import type { Services } from '../app.ts';
 import { ValidationError } from '../errors.ts';
 import { describeZodIssues } from '../http/error-handler.ts';
+import { BASE64_IMAGE_BODY_LIMIT, clientGoneSignal } from '../http/uploads.ts';
 import { jobFailure } from './job-failure.ts';
 
 type Txt2Img = z.infer<typeof DiffusersTxt2Img>;
@@ -60,7 +61,7 @@ function decodeImageField(image: string): Buffer {
 }
 
 /** The per-model routes of the original API, kept for scripts written against it. */
-export function diffusersRoutes(app: FastifyInstance, { generations, images }: Services): void {
+export function diffusersRoutes(app: FastifyInstance, { generations, images }: Services, uploadGate: onRequestHookHandler): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   const run = async (request: GenerationRequest) => {
@@ -87,13 +88,15 @@ export function diffusersRoutes(app: FastifyInstance, { generations, images }: S
     });
 
     r.post(`/api/${family}/img2img`, {
+      bodyLimit: BASE64_IMAGE_BODY_LIMIT,
+      onRequest: uploadGate,
       schema: {
         tags: ['diffusers-style'],
         summary: `${family.toUpperCase()} image-to-image from base64 \`image\` or a stored \`parent_id\``,
         body: DiffusersImg2Img,
         response,
       },
-      handler: async (req) => {
+      handler: async (req, reply) => {
         const { image, parent_id } = req.body;
         if (image !== undefined && parent_id !== undefined) throw new ValidationError('Send either image or parent_id, not both.');
         if (image === undefined && parent_id === undefined) {
@@ -102,7 +105,7 @@ export function diffusersRoutes(app: FastifyInstance, { generations, images }: S
         // Validated before anything is stored.
         const request = toGenerationRequest(req.body, modelOf(req.body));
         // A sent image becomes an uploaded root, so the result has a parent in the lineage.
-        const parentId = parent_id ?? (await images.upload(decodeImageField(image!), 'img2img-init')).id;
+        const parentId = parent_id ?? (await images.upload(decodeImageField(image!), 'img2img-init', clientGoneSignal(reply))).id;
         return run({ ...request, parent_id: parentId, action_type: 'img2img' });
       },
     });

@@ -1,23 +1,59 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../app.ts';
-import { NotFoundError, ValidationError } from '../errors.ts';
+import { ValidationError } from '../errors.ts';
+import { decideConditionalGet } from '../http/conditional-get.ts';
 import { isImageFilename, isThumbnailFilename } from '../lib/filenames.ts';
 import type { Bucket } from '../ports/image-store.port.ts';
 
-const YEAR_MS = 365 * 24 * 3600 * 1000;
+const CONTENT_TYPE: Record<Bucket, string> = { images: 'image/png', thumbs: 'image/webp' };
+const NOUN: Record<Bucket, string> = { images: 'image', thumbs: 'thumbnail' };
 
-/** `/images/{filename}` and `/thumbs/{filename}`: only names the store made; files never change, so they cache forever. */
-export function fileRoutes(app: FastifyInstance, { store }: Services): void {
-  const serve = (bucket: Bucket, accepts: (name: string) => boolean) => async (req: { params: unknown }, reply: any) => {
+/**
+ * `/images/{filename}` and `/thumbs/{filename}`: only names the store made; files never change, so they
+ * cache forever. Headers and body come from one open file, so a delete that lands mid-request gives
+ * either the whole file or a 404, never a mix.
+ */
+export function fileRoutes(app: FastifyInstance, { files }: Services): void {
+  const serve = (bucket: Bucket, accepts: (name: string) => boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     const { filename } = req.params as { filename: string };
-    if (!accepts(filename)) throw new ValidationError(`"${filename}" is not the name of a stored ${bucket === 'images' ? 'image' : 'thumbnail'}.`);
-    if (!(await store.exists(bucket, filename))) throw new NotFoundError(`No ${bucket === 'images' ? 'image' : 'thumbnail'} named ${filename}; it may have been deleted.`);
-    const root = store.localRoot(bucket);
-    if (root === null) throw new NotFoundError(`${filename} is not served by this store.`);
-    return reply.sendFile(filename, root, { maxAge: YEAR_MS, immutable: true, dotfiles: 'deny', index: false });
+    if (!accepts(filename)) throw new ValidationError(`"${filename}" is not the name of a stored ${NOUN[bucket]}.`);
+    const file = await files.open(bucket, filename);
+    const release = () => file.close().catch((err: unknown) => req.log.warn({ err }, `closing ${bucket}/${filename} failed`));
+    // Sent, aborted by the client or failed: the file is released when the response is over.
+    reply.raw.on('close', release);
+
+    const decision = decideConditionalGet(req.headers, {
+      size: file.size,
+      etag: file.etag,
+      lastModified: file.lastModified,
+      contentType: CONTENT_TYPE[bucket],
+    });
+    reply.status(decision.status).headers(decision.headers);
+    if (decision.status === 416) {
+      void release();
+      return reply.send({
+        error: {
+          code: 'range_not_satisfiable',
+          message: `Range "${req.headers.range}" names no byte of ${filename}, which has ${file.size} bytes; ask for a range within bytes 0-${file.size - 1}.`,
+        },
+      });
+    }
+    if (decision.status === 304 || req.method === 'HEAD') {
+      void release();
+      return reply.send();
+    }
+    return reply.send(file.body(decision.range));
   };
 
-  const schema = (what: string) => ({ tags: ['files'], summary: `The ${what} file (supports HEAD, Range, ETag)` });
-  app.get('/images/:filename', { schema: schema('PNG image') }, serve('images', isImageFilename));
-  app.get('/thumbs/:filename', { schema: schema('WebP thumbnail') }, serve('thumbs', isThumbnailFilename));
+  const route = (url: string, bucket: Bucket, accepts: (name: string) => boolean, what: string) =>
+    app.route({
+      method: ['GET', 'HEAD'],
+      url,
+      // HEAD is handled here, so it answers with the GET's headers without opening a body.
+      exposeHeadRoute: false,
+      schema: { tags: ['files'], summary: `The ${what} file (supports HEAD, Range, ETag)` },
+      handler: serve(bucket, accepts),
+    });
+  route('/images/:filename', 'images', isImageFilename, 'PNG image');
+  route('/thumbs/:filename', 'thumbs', isThumbnailFilename, 'WebP thumbnail');
 }

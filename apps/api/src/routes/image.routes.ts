@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ErrorBody, GalleryPage, GalleryQuery, ImageNode, IncludeBase64Query, Lineage, LineageQuery, NodeId, PatchImage } from '@imageflow/shared';
 import type { Services } from '../app.ts';
-import { PayloadTooLargeError, ValidationError } from '../errors.ts';
+import { clientGoneSignal, readUploadedFile } from '../http/uploads.ts';
 
 const IdParams = z.object({ id: NodeId });
 const errors = { 400: ErrorBody, 404: ErrorBody };
 
-export function imageRoutes(app: FastifyInstance, { images, lineage, config }: Services): void {
+export function imageRoutes(app: FastifyInstance, { images, lineage, config }: Services, uploadGate: onRequestHookHandler): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/api/images', {
@@ -55,22 +55,12 @@ export function imageRoutes(app: FastifyInstance, { images, lineage, config }: S
       tags: ['images'],
       summary: 'Import an image (multipart field "file") as a new root',
       consumes: ['multipart/form-data'],
-      response: { 201: ImageNode, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody },
+      response: { 201: ImageNode, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody, 429: ErrorBody },
     },
+    onRequest: uploadGate,
     handler: async (req, reply) => {
-      if (!req.isMultipart()) throw new ValidationError('Send the image as multipart/form-data with a field named "file".');
-      const file = await req.file({ limits: { fileSize: config.maxUploadBytes, files: 1 } });
-      if (!file) throw new ValidationError('The upload has no file; send the image in a field named "file".');
-      let data: Buffer;
-      try {
-        data = await file.toBuffer();
-      } catch (err) {
-        if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-          throw new PayloadTooLargeError(`The file is larger than the ${config.maxUploadBytes / 1024 / 1024} MB upload limit (IMAGEFLOW_MAX_UPLOAD_MB).`);
-        }
-        throw err;
-      }
-      return reply.status(201).send(await images.upload(data, file.filename));
+      const { data, filename } = await readUploadedFile(req, { maxBytes: config.maxUploadBytes, idleMs: config.uploadIdleMs });
+      return reply.status(201).send(await images.upload(data, filename, clientGoneSignal(reply)));
     },
   });
 }

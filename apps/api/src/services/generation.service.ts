@@ -177,10 +177,12 @@ export class GenerationService {
     const parent = parentRow
       ? { id: Number(parentRow.id), rootId: Number(parentRow.root_id), depth: parentRow.depth, sha256: parentRow.sha256 }
       : null;
-    if (parentRow && parentRow.deleted_at !== null && ACTIONS_USING_PARENT_IMAGE.includes(plan.action)) {
+    const needsPixels = parentRow !== undefined && ACTIONS_USING_PARENT_IMAGE.includes(plan.action);
+    // A tombstone has no file, and a delete may land between reading the row and reading the file.
+    const parentPng = needsPixels && parentRow.deleted_at === null ? await this.deps.store.get('images', parentRow.filename) : undefined;
+    if (needsPixels && !parentPng) {
       throw new ValidationError(`Image ${parentRow.id} was deleted before this job ran, so its pixels are gone; ${plan.action} needs them.`);
     }
-    const parentPng = parentRow && ACTIONS_USING_PARENT_IMAGE.includes(plan.action) ? await this.deps.store.get('images', parentRow.filename) : undefined;
     const requestParams = JSON.parse(row.request_json);
     const base = {
       prompt: plan.prompt,

@@ -1,19 +1,31 @@
 import type { GalleryPage, GalleryQuery, ImageNode } from '@imageflow/shared';
-import { NotFoundError, ValidationError } from '../errors.ts';
+import { BusyError, NotFoundError, PayloadTooLargeError, UnsupportedMediaError, ValidationError } from '../errors.ts';
 import type { ImageOps } from '../ports/image-ops.port.ts';
 import type { ImageStore } from '../ports/image-store.port.ts';
 import type { NodeRepository } from '../ports/node.repository.port.ts';
 import type { Clock } from '../ports/system.port.ts';
 import { thumbnailFilename } from '../lib/filenames.ts';
-import { readPngTextChunks } from '../lib/png-text.ts';
-import { parseA1111Parameters } from '../lib/a1111-parameters.ts';
+import { Slots } from '../lib/slots.ts';
+import { describeUnsupported, sniffImageFormat, UPLOAD_FORMATS_TEXT } from '../lib/image-format.ts';
+import { importedA1111Recipe, MAX_ORIGINAL_FILENAME_LENGTH, storableImportedText } from '../lib/imported-recipe.ts';
 import type { NodeWriter } from './node-writer.ts';
 import { toImageNode } from './presenter.ts';
 
 /** The largest upload accepted, in pixels (a 64-megapixel image, e.g. 8192×8192). */
 export const MAX_UPLOAD_PIXELS = 8192 * 8192;
+/**
+ * How many pixels of uploads are decoded at once: one image of the largest size, or many small
+ * ones. Decoding and re-encoding holds a few bytes a pixel several times over, so this bounds memory.
+ */
+export const UPLOAD_PIXEL_BUDGET = MAX_UPLOAD_PIXELS;
+/** How long an upload waits for room in that budget before it is refused with 429. */
+export const DECODE_WAIT_MS = 3000;
+/** The largest image inlined as base64 in a JSON response; bigger ones are fetched from their URL. */
+export const MAX_BASE64_BYTES = 16 * 1024 * 1024;
 
 export class ImageService {
+  private readonly decodeBudget = new Slots(UPLOAD_PIXEL_BUDGET);
+
   constructor(
     private readonly nodes: NodeRepository,
     private readonly store: ImageStore,
@@ -30,10 +42,19 @@ export class ImageService {
 
   /** Adds `base64` of each live image's PNG. */
   async withBase64(images: ImageNode[]): Promise<ImageNode[]> {
+    const tooLarge = images.find((image) => !image.deleted_at && image.bytes > MAX_BASE64_BYTES);
+    if (tooLarge) {
+      throw new PayloadTooLargeError(
+        `Image ${tooLarge.id} is ${(tooLarge.bytes / 1024 / 1024).toFixed(1)} MB, more than the ${MAX_BASE64_BYTES / 1024 / 1024} MB inlined as base64; leave out include_base64 and download it from its url.`,
+      );
+    }
     return Promise.all(
-      images.map(async (image) =>
-        image.deleted_at ? image : { ...image, base64: (await this.store.get('images', image.filename)).toString('base64') },
-      ),
+      images.map(async (image) => {
+        if (image.deleted_at) return image;
+        const png = await this.store.get('images', image.filename);
+        if (!png) throw new NotFoundError(`Image ${image.id} was deleted while it was being read.`);
+        return { ...image, base64: png.toString('base64') };
+      }),
     );
   }
 
@@ -76,10 +97,35 @@ export class ImageService {
     return { items, next_cursor: rows.length > query.limit && last ? encodeGalleryCursor(last.id) : null };
   }
 
-  /** Imports an image as a new root. A recipe embedded by AUTOMATIC1111-style tools is kept as its prompt. */
-  async upload(data: Buffer, originalName: string | undefined): Promise<ImageNode> {
+  /**
+   * Imports an image as a new root. A recipe embedded by AUTOMATIC1111-style tools is kept as its
+   * prompt, held to the same limits as a prompt sent to the API. `signal` aborts when the client
+   * has gone: nothing is stored for it.
+   */
+  async upload(data: Buffer, originalName: string | undefined, signal?: AbortSignal): Promise<ImageNode> {
+    if (!sniffImageFormat(data)) {
+      throw new UnsupportedMediaError(`The file is ${describeUnsupported(data)}; ImageFlow imports ${UPLOAD_FORMATS_TEXT} images.`);
+    }
+    const { width, height } = await this.ops.probe(data);
+    const waited = AbortSignal.timeout(DECODE_WAIT_MS);
+    let release: () => void;
+    try {
+      release = await this.decodeBudget.acquire(signal ? AbortSignal.any([signal, waited]) : waited, width * height);
+    } catch (err) {
+      if (waited.aborted) throw new BusyError('Other large images are being imported right now; send this one again in a few seconds.', 5);
+      throw err;
+    }
+    try {
+      return await this.importDecoded(data, originalName, signal);
+    } finally {
+      release();
+    }
+  }
+
+  private async importDecoded(data: Buffer, originalName: string | undefined, signal?: AbortSignal): Promise<ImageNode> {
     const decoded = await this.ops.toPng(data, MAX_UPLOAD_PIXELS);
-    const recipe = embeddedA1111Recipe(data);
+    const recipe = importedA1111Recipe(data);
+    signal?.throwIfAborted();
     const [id] = await this.writer.write([
       {
         png: decoded.png,
@@ -92,23 +138,15 @@ export class ImageService {
         provider: 'upload',
         actionType: 'upload',
         spec: { width: decoded.width, height: decoded.height, ...(recipe ? { imported_parameters: recipe.raw } : {}) },
-        requestParams: { original_filename: originalName ?? null, bytes: data.length },
+        requestParams: {
+          original_filename: originalName === undefined ? null : storableImportedText(originalName, MAX_ORIGINAL_FILENAME_LENGTH),
+          bytes: data.length,
+        },
         parent: null,
         jobId: null,
       },
     ]);
     return this.get(id!);
-  }
-}
-
-function embeddedA1111Recipe(data: Buffer): { prompt: string; negativePrompt: string; seed: number | null; raw: string } | null {
-  try {
-    const text = readPngTextChunks(data).find((c) => c.keyword === 'parameters')?.text;
-    if (!text) return null;
-    const parsed = parseA1111Parameters(text);
-    return { prompt: parsed.prompt, negativePrompt: parsed.negativePrompt ?? '', seed: parsed.seed, raw: text };
-  } catch {
-    return null;
   }
 }
 

@@ -42,7 +42,7 @@ export class NodeWriter {
   async write(drafts: NodeDraft[], job?: { id: string }): Promise<number[]> {
     const ids = await this.nodes.reserveIds(drafts.length);
     const createdAt = this.clock.now().toISOString();
-    const files: Array<{ bucket: 'images' | 'thumbs'; name: string; data: Buffer }> = [];
+    const files: Array<{ bucket: 'images' | 'thumbs'; name: string; data: Buffer | Buffer[] }> = [];
     const rows: NewNodeRow[] = [];
 
     for (const [i, draft] of drafts.entries()) {
@@ -60,7 +60,8 @@ export class NodeWriter {
         spec: draft.spec,
       });
       files.push({ bucket: 'images', name: filename, data: png });
-      files.push({ bucket: 'thumbs', name: thumbnailFilename(filename), data: await this.ops.thumbnail(png, THUMBNAIL_LONG_SIDE) });
+      // The same pixels as the stored file, which differs only by its text chunks.
+      files.push({ bucket: 'thumbs', name: thumbnailFilename(filename), data: await this.ops.thumbnail(draft.png, THUMBNAIL_LONG_SIDE) });
       rows.push({
         id,
         is_root: draft.parent ? 0 : 1,
@@ -79,7 +80,7 @@ export class NodeWriter {
         seed: draft.seed,
         width: draft.width,
         height: draft.height,
-        bytes: png.length,
+        bytes: png.reduce((total, part) => total + part.length, 0),
         sha256: sha256Hex(png),
         deleted_at: null,
         created_at: createdAt,

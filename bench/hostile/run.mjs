@@ -3,7 +3,7 @@
 // ImageFlow process, with the server's memory sampled from /proc the whole time. Reports what the
 // aims are about: responses >= 500, requests slower than 10 s, the peak resident memory, and how
 // slow a plain `GET /api/health` gets under the attack beside the same request on the idle server
-// (the reference, in the same run). Run alone: `npm run bench:hostile`.
+// (the reference, in the same run). Run alone: `npm run bench:hostile` (node with tsx, for the PNG codec).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -11,21 +11,14 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { freePort, waitFor } from '../support.mjs';
+import { pngChunk } from '../../apps/api/src/lib/png-text.ts';
 import sharp from 'sharp';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SLOW_MS = 10_000;
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function status(pid) {
   const text = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -33,29 +26,8 @@ function status(pid) {
   return { rss: kb('VmRSS') * 1024, hwm: kb('VmHWM') * 1024 };
 }
 
-async function waitFor(url, ms = 60_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not answer`);
-}
 
-function crc32(buf) {
-  return zlib.crc32(buf) >>> 0;
-}
 
-function chunk(type, data) {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'latin1');
-  data.copy(out, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
-}
 
 function multipart(filename, data) {
   const boundary = '----imageflowbench';
@@ -88,7 +60,7 @@ async function makeCorpus() {
   const small = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#406080' } }).png().toBuffer();
   const bombText = `${'a very long prompt, '.repeat(400_000)}\nSteps: 20, Seed: 1, Size: 64x64`;
   const ztxt = Buffer.concat([Buffer.from('parameters\0\0', 'latin1'), zlib.deflateSync(Buffer.from(bombText), { level: 9 })]);
-  const recipeBomb = Buffer.concat([small.subarray(0, small.length - 12), chunk('zTXt', ztxt), small.subarray(small.length - 12)]);
+  const recipeBomb = Buffer.concat([small.subarray(0, small.length - 12), pngChunk('zTXt', ztxt), small.subarray(small.length - 12)]);
   const svg = Buffer.from(
     '<svg xmlns="http://www.w3.org/2000/svg" width="8000" height="8000"><filter id="f"><feGaussianBlur stdDeviation="500"/></filter><rect width="8000" height="8000" filter="url(#f)"/></svg>',
   );

@@ -234,7 +234,8 @@ function isLatin1(text: string): boolean {
   return true;
 }
 
-function buildChunk(type: string, data: Buffer): Buffer {
+/** One PNG chunk: length, type, data and CRC. */
+export function pngChunk(type: string, data: Buffer): Buffer {
   const out = Buffer.alloc(12 + data.length);
   out.writeUInt32BE(data.length, 0);
   out.write(type, 4, 'latin1');
@@ -255,10 +256,10 @@ export function encodePngTextChunk(entry: PngTextEntry): Buffer {
   if (text.includes('\0')) throw new Error(`PNG text for ${JSON.stringify(keyword)} must not contain NUL characters`);
   const key = Buffer.from(keyword, 'latin1');
   if (isLatin1(text)) {
-    return buildChunk('tEXt', Buffer.concat([key, Buffer.from([0]), Buffer.from(text, 'latin1')]));
+    return pngChunk('tEXt', Buffer.concat([key, Buffer.from([0]), Buffer.from(text, 'latin1')]));
   }
   // keyword \0 compression-flag(0) compression-method(0) language \0 translated-keyword \0 text
-  return buildChunk('iTXt', Buffer.concat([key, Buffer.from([0, 0, 0, 0, 0]), Buffer.from(text, 'utf8')]));
+  return pngChunk('iTXt', Buffer.concat([key, Buffer.from([0, 0, 0, 0, 0]), Buffer.from(text, 'utf8')]));
 }
 
 /**

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
-import { crc32 } from '../../src/lib/png-text.ts';
+import { pngChunk } from '../../src/lib/png-text.ts';
 import { listFiles, startTestApp, type TestApp } from '../harness.ts';
 import { errorOf, multipart } from '../http-helpers.ts';
 
@@ -18,14 +18,6 @@ afterAll(async () => t.close());
 
 const upload = (name: string, data: Buffer) => t.app.inject({ method: 'POST', url: '/api/images/upload', ...multipart(name, data) });
 
-function chunk(type: string, data: Buffer): Buffer {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'latin1');
-  data.copy(out, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
-}
 
 /** A PNG that declares `width`×`height` but carries almost no data: a bomb by declared size. */
 function declaredPng(width: number, height: number): Buffer {
@@ -35,9 +27,9 @@ function declaredPng(width: number, height: number): Buffer {
   ihdr.set([8, 2, 0, 0, 0], 8);
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', zlib.deflateSync(Buffer.alloc(1024))),
-    chunk('IEND', Buffer.alloc(0)),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', zlib.deflateSync(Buffer.alloc(1024))),
+    pngChunk('IEND', Buffer.alloc(0)),
   ]);
 }
 

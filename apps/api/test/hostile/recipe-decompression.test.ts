@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { MAX_PROMPT_LENGTH } from '@imageflow/shared';
-import { crc32 } from '../../src/lib/png-text.ts';
+import { pngChunk } from '../../src/lib/png-text.ts';
 import { MAX_IMPORTED_TEXT_LENGTH } from '../../src/lib/imported-recipe.ts';
 import { startTestApp, type TestApp } from '../harness.ts';
 import { multipart } from '../http-helpers.ts';
@@ -15,11 +15,7 @@ import { multipart } from '../http-helpers.ts';
 /** A PNG with one extra chunk of the given type placed before IEND. */
 async function pngWithChunk(type: string, data: Buffer): Promise<Buffer> {
   const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#406080' } }).png().toBuffer();
-  const chunk = Buffer.alloc(12 + data.length);
-  chunk.writeUInt32BE(data.length, 0);
-  chunk.write(type, 4, 'latin1');
-  data.copy(chunk, 8);
-  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length);
+  const chunk = pngChunk(type, data);
   const iend = png.length - 12;
   return Buffer.concat([png.subarray(0, iend), chunk, png.subarray(iend)]);
 }

@@ -47,8 +47,8 @@ function openBare(file: string): SQLite.Database {
 /** The services as the app wires them (see app.ts); only the repository is exercised by these reads. */
 function wire(db: Db, store: ImageStore): Services {
   const repo = new KyselyNodeRepository(db);
-  const writer = new NodeWriter(repo, store, sharpImageOps, systemClock, cryptoRandom);
-  return { repo, lineage: new LineageService(repo), images: new ImageService(repo, store, sharpImageOps, writer, systemClock) };
+  const writer = new NodeWriter(repo, store, sharpImageOps, systemClock, cryptoRandom, 'bench');
+  return { repo, lineage: new LineageService(repo), images: new ImageService(repo, store, sharpImageOps, writer) };
 }
 
 const nodes = envInt('BENCH_NODES', 1_000_000);

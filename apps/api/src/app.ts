@@ -10,12 +10,16 @@ import type { Db } from './db/database.ts';
 import { KyselyJobRepository } from './adapters/kysely-job.repository.ts';
 import { KyselyNodeRepository } from './adapters/kysely-node.repository.ts';
 import { InProcessJobQueue } from './adapters/in-process-job-queue.ts';
+import { InProcessJobEvents } from './adapters/in-process-job-events.ts';
+import { KyselyInstanceRepository } from './adapters/kysely-instance.repository.ts';
+import { isSqlite } from './db/dialect.ts';
+import { CanceledError, ShutdownError } from './errors.ts';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './http/error-handler.ts';
 import { installJsonBodyParser, JSON_BODY_LIMIT } from './http/json-body.ts';
 import { uploadGate } from './http/uploads.ts';
-import { JobEvents } from './lib/job-events.ts';
 import type { ImageOps } from './ports/image-ops.port.ts';
 import type { ImageStore } from './ports/image-store.port.ts';
+import type { JobEventBus } from './ports/job-events.port.ts';
 import type { JobQueue } from './ports/job-queue.port.ts';
 import type { JobRepository } from './ports/job.repository.port.ts';
 import type { NodeRepository } from './ports/node.repository.port.ts';
@@ -23,6 +27,8 @@ import type { Clock, Random } from './ports/system.port.ts';
 import { FileService } from './services/file.service.ts';
 import { GenerationService } from './services/generation.service.ts';
 import { ImageService } from './services/image.service.ts';
+import { InstanceService, type InstanceOptions } from './services/instance.service.ts';
+import { JobRunner } from './services/job-runner.ts';
 import { LineageService } from './services/lineage.service.ts';
 import { NodeWriter } from './services/node-writer.ts';
 import type { ProviderRegistry } from './services/provider-registry.ts';
@@ -43,12 +49,22 @@ export interface AppDeps {
   providers: ProviderRegistry;
   clock: Clock;
   random: Random;
-  /** Overrides for tests: repositories wrapped to inject faults, a queue of their own. */
+  /** The job events shared with other instances; in-process when absent. */
+  events?: JobEventBus;
+  /** The queue shared with other instances; the in-process one over the jobs table when absent. */
+  queue?: JobQueue;
+  /** Overrides for tests: repositories wrapped to inject faults, shorter instance lifetimes. */
   nodes?: NodeRepository;
   jobs?: JobRepository;
-  queue?: JobQueue;
+  instance?: Partial<Pick<InstanceOptions, 'ttlMs' | 'heartbeatMs'>>;
   logger?: boolean | object;
 }
+
+/** How long an instance lives without a heartbeat before its jobs are taken over, and how often it beats. */
+const INSTANCE_TTL_MS = 20_000;
+const HEARTBEAT_MS = 5_000;
+/** How often workers look for jobs queued by another process when no queue wakes them. */
+const POLL_MS = 1_000;
 
 export interface Services {
   config: Config;
@@ -60,10 +76,20 @@ export interface Services {
   files: FileService;
   lineage: LineageService;
   queue: JobQueue;
+  instance: InstanceService;
+}
+
+export interface BuiltApp {
+  app: FastifyInstance;
+  services: Services;
+  /** Joins the other instances, takes over what gone ones left, and (for a worker role) starts running jobs. */
+  start: () => Promise<void>;
+  /** Ends the instance as a crash would, leaving its jobs running and its row to expire (for tests). */
+  crash: () => Promise<void>;
 }
 
 /** Wires services from the adapters it is handed, and the HTTP layer on top. Starts no workers. */
-export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; services: Services; start: () => Promise<void> }> {
+export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const app = Fastify({
     logger: deps.logger ?? false,
     // Small for JSON; the routes that take images set their own limits.
@@ -73,35 +99,37 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; s
     clientErrorHandler,
   });
 
+  const { config, clock, random } = deps;
+  const sqlite = isSqlite(deps.db);
+  // A SQLite file with one process using it: nothing else can be running jobs or writing files.
+  const exclusive = sqlite && config.role === 'all';
+  const instanceId = random.uuid();
   const nodes = deps.nodes ?? new KyselyNodeRepository(deps.db);
   const jobs = deps.jobs ?? new KyselyJobRepository(deps.db);
+  const events = deps.events ?? new InProcessJobEvents();
   const queue =
     deps.queue ??
-    new InProcessJobQueue(jobs, deps.clock, deps.config.jobConcurrency, (err, jobId) => app.log.error({ err, jobId }, 'job worker crashed'));
-  const writer = new NodeWriter(nodes, deps.store, deps.ops, deps.clock, deps.random);
-  const generations = new GenerationService({
-    nodes,
-    jobs,
-    store: deps.store,
-    ops: deps.ops,
-    providers: deps.providers,
-    queue,
-    events: new JobEvents(),
-    writer,
-    clock: deps.clock,
-    random: deps.random,
-    log: app.log,
-  });
+    new InProcessJobQueue(jobs, clock, instanceId, { concurrency: config.jobConcurrency, pollMs: exclusive ? null : POLL_MS }, (err, jobId) =>
+      app.log.error({ err, jobId }, 'job worker crashed'),
+    );
+  const writer = new NodeWriter(nodes, deps.store, deps.ops, clock, random, instanceId);
+  const instance = new InstanceService(
+    { instances: new KyselyInstanceRepository(deps.db), jobs, writer, store: deps.store, queue, clock, log: app.log },
+    { id: instanceId, role: config.role, exclusive, ttlMs: deps.instance?.ttlMs ?? INSTANCE_TTL_MS, heartbeatMs: deps.instance?.heartbeatMs ?? HEARTBEAT_MS },
+  );
+  const runner = new JobRunner({ nodes, jobs, store: deps.store, ops: deps.ops, providers: deps.providers, events, writer, clock, workerId: instanceId, log: app.log });
+  const generations = new GenerationService({ nodes, jobs, providers: deps.providers, queue, events, clock, random });
   const services: Services = {
-    config: deps.config,
+    config,
     store: deps.store,
     providers: deps.providers,
-    databaseKind: 'sqlite',
+    databaseKind: sqlite ? 'sqlite' : 'postgres',
     generations,
     files: new FileService(deps.store),
-    images: new ImageService(nodes, deps.store, deps.ops, writer, deps.clock),
+    images: new ImageService(nodes, deps.store, deps.ops, writer),
     lineage: new LineageService(nodes),
     queue,
+    instance,
   };
 
   app.setValidatorCompiler(validatorCompiler);
@@ -138,14 +166,26 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; s
   fileRoutes(app, services);
   webRoutes(app, services);
 
+  const runsJobs = config.role !== 'api';
+  // A cancel reaches whichever instance runs the job.
+  const stopCanceled = events.onCancel((jobId) => queue.abort(jobId, new CanceledError('Canceled by request.')));
+  let crashed = false;
   app.addHook('onClose', async () => {
-    await queue.stop();
+    stopCanceled();
+    await queue.stop(new ShutdownError());
+    if (!crashed) await instance.stop();
+    await queue.close();
+    await events.close();
   });
 
-  /** Recovers what a previous stop interrupted, then starts the workers. */
   const start = async () => {
-    await generations.recoverInterrupted();
-    queue.start(generations.runJob);
+    await instance.start();
+    if (runsJobs) queue.start(runner.run);
   };
-  return { app, services, start };
+  const crash = async () => {
+    crashed = true;
+    instance.halt();
+    await app.close();
+  };
+  return { app, services, start, crash };
 }

@@ -35,6 +35,7 @@ const ConfigSchema = z.object({
   IMAGEFLOW_WEB_DIR: z.string().min(1, 'must not be empty').optional(),
   IMAGEFLOW_CONFIG: z.string().min(1, 'must not be empty').optional(),
   IMAGEFLOW_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  IMAGEFLOW_ROLE: z.enum(['all', 'api', 'worker'], { error: 'must be all (API and worker in one process), api or worker' }).default('all'),
 });
 
 export interface Config {
@@ -47,6 +48,8 @@ export interface Config {
   /** An upload whose client sends nothing for this long is dropped. */
   uploadIdleMs: number;
   logLevel: string;
+  /** `all`: API and worker in one process; `api`: HTTP only; `worker`: runs jobs only. */
+  role: 'all' | 'api' | 'worker';
   /** The built web app, served at `/`. */
   webDir: string;
   /** The backends file; null when none is named and `imageflow.config.json` does not exist. */
@@ -85,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxUploadBytes: c.IMAGEFLOW_MAX_UPLOAD_MB * 1024 * 1024,
     uploadIdleMs: c.IMAGEFLOW_UPLOAD_IDLE_S * 1000,
     logLevel: c.IMAGEFLOW_LOG_LEVEL,
+    role: c.IMAGEFLOW_ROLE,
     webDir: path.resolve(baseDir, c.IMAGEFLOW_WEB_DIR ?? DEFAULT_WEB_DIR),
     configFile: c.IMAGEFLOW_CONFIG ? path.resolve(baseDir, c.IMAGEFLOW_CONFIG) : fs.existsSync(defaultConfigFile) ? defaultConfigFile : null,
     baseDir,

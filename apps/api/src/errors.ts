@@ -69,3 +69,19 @@ export class CanceledError extends AppError {
     super(409, 'canceled', message);
   }
 }
+
+/** The instance is stopping: a job it runs is handed back to the queue, not failed. */
+export class ShutdownError extends Error {
+  override name = 'ShutdownError';
+  constructor() {
+    super('ImageFlow is shutting down; the job will run again on another worker or after the restart.');
+  }
+}
+
+/** The job was canceled, finished or taken over by another instance while its images were being stored. */
+export class JobNoLongerRunningError extends Error {
+  override name = 'JobNoLongerRunningError';
+  constructor(jobId: string) {
+    super(`job ${jobId} is no longer running here`);
+  }
+}

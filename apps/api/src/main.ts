@@ -41,12 +41,19 @@ async function main(): Promise<void> {
   });
 
   await start();
-  await app.listen({ port: config.port, host: config.host });
-  app.log.info(`ImageFlow is ready at http://${config.host}:${config.port}/ (data in ${config.dataDir})`);
-  for (const [model, backend] of Object.entries(backends.routes)) {
-    app.log.info(`${model} → ${backend}${backend === 'builtin' ? ' (offline procedural renderer, not AI)' : ''}`);
+  if (config.role === 'worker') {
+    app.log.info(`ImageFlow worker is running jobs (data in ${config.dataDir})`);
+  } else {
+    await app.listen({ port: config.port, host: config.host });
+    app.log.info(`ImageFlow ${config.role === 'api' ? 'API (no worker in this process) ' : ''}is ready at http://${config.host}:${config.port}/ (data in ${config.dataDir})`);
+  }
+  if (config.role !== 'api') {
+    for (const [model, backend] of Object.entries(backends.routes)) {
+      app.log.info(`${model} → ${backend}${backend === 'builtin' ? ' (offline procedural renderer, not AI)' : ''}`);
+    }
   }
 
+  // A worker hands its running jobs back to the queue; an API stops taking requests and lets the ones in flight finish.
   const shutdown = async (signal: string) => {
     app.log.info(`${signal}: shutting down`);
     await app.close();

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { KyselyNodeRepository } from '../src/adapters/kysely-node.repository.ts';
 import type { ImageStore } from '../src/ports/image-store.port.ts';
-import { MAX_ATTEMPTS } from '../src/services/generation.service.ts';
+import { MAX_ATTEMPTS } from '../src/services/instance.service.ts';
 import { GatedProvider, generate, listFiles, makeDataDir, SMALL, startTestApp, type TestApp } from './harness.ts';
 
 let t: TestApp | undefined;
@@ -46,7 +46,7 @@ describe('restart persistence', () => {
     const job = (await t.app.inject({ method: 'POST', url: '/api/generations', payload: { prompt: 'interrupted', spec: SMALL } })).json();
     await provider.waitForStart();
     // Simulate a crash: the process goes away without finishing the job (the row stays "running").
-    await t.close();
+    await t.crash();
     t = await startTestApp({ dataDir, start: false });
     expect((await t.app.inject({ url: `/api/generations/${job.id}` })).json().status).toBe('running');
     await t.close();
@@ -68,14 +68,14 @@ describe('restart persistence', () => {
       t = await startTestApp({ dataDir, provider });
       const created = (await t.app.inject({ method: 'POST', url: '/api/generations', payload: { prompt: 'doomed', spec: SMALL } })).json();
       await provider.waitForStart();
-      await t.close();
+      await t.crash();
       return created;
     })();
     for (let i = 1; i < MAX_ATTEMPTS; i++) {
       const provider = new GatedProvider();
       t = await startTestApp({ dataDir, provider });
       await provider.waitForStart();
-      await t.close();
+      await t.crash();
     }
     t = await startTestApp({ dataDir });
     await t.services.queue.idle();

@@ -6,6 +6,7 @@ import { buildApp, type Services } from '../src/app.ts';
 import type { NodeRepository } from '../src/ports/node.repository.port.ts';
 import type { ImageStore } from '../src/ports/image-store.port.ts';
 import type { ImageOps } from '../src/ports/image-ops.port.ts';
+import type { JobEventBus } from '../src/ports/job-events.port.ts';
 import { loadConfig } from '../src/config.ts';
 import { LocalImageStore } from '../src/adapters/local-image-store.ts';
 import { sharpImageOps } from '../src/adapters/sharp-image-ops.ts';
@@ -20,8 +21,10 @@ export interface TestApp {
   services: Services;
   db: Db;
   dataDir: string;
-  /** Closes the app and database; the data folder stays for a restart. */
+  /** Closes the app and database, as a graceful stop does; the data folder stays for a restart. */
   close(): Promise<void>;
+  /** Ends the app as a crash would: running jobs stay running, nothing is handed back. */
+  crash(): Promise<void>;
 }
 
 const madeDirs: string[] = [];
@@ -52,6 +55,10 @@ export async function startTestApp(
     store?: (store: ImageStore) => ImageStore;
     /** Image operations of the test's own around the real ones, e.g. to hold a decode. */
     ops?: (ops: ImageOps) => ImageOps;
+    /** Job events shared with other test apps, as Redis would share them between processes. */
+    events?: JobEventBus;
+    /** Shorter instance lifetimes, for takeover tests. */
+    instance?: { ttlMs?: number; heartbeatMs?: number };
   } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? (await makeDataDir());
@@ -60,7 +67,7 @@ export async function startTestApp(
   await migrate(db);
   const local = await LocalImageStore.open(dataDir);
   const store = options.store?.(local) ?? local;
-  const { app, services, start } = await buildApp({
+  const { app, services, start, crash } = await buildApp({
     config,
     db,
     store,
@@ -69,6 +76,8 @@ export async function startTestApp(
     clock: systemClock,
     random: cryptoRandom,
     nodes: options.nodes?.(db),
+    events: options.events,
+    instance: options.instance,
   });
   await app.ready();
   if (options.start !== false) await start();
@@ -79,6 +88,10 @@ export async function startTestApp(
     dataDir,
     close: async () => {
       await app.close();
+      await db.destroy();
+    },
+    crash: async () => {
+      await crash();
       await db.destroy();
     },
   };

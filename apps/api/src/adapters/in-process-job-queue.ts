@@ -2,53 +2,71 @@ import type { Clock } from '../ports/system.port.ts';
 import type { JobRepository } from '../ports/job.repository.port.ts';
 import type { JobHandler, JobQueue } from '../ports/job-queue.port.ts';
 
-export class ShutdownError extends Error {
-  override name = 'ShutdownError';
-  constructor() {
-    super('ImageFlow is shutting down; the job will run again after the restart.');
-  }
-}
-
-/** Workers in this process that claim jobs from the durable jobs table, at most `concurrency` at once. */
+/**
+ * Workers in this process that claim jobs from the durable jobs table, at most `concurrency` at
+ * once. Jobs queued by this process wake them at once; with `pollMs`, they also look for jobs that
+ * other processes sharing the database queued or handed back.
+ */
 export class InProcessJobQueue implements JobQueue {
   private handler: JobHandler | null = null;
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private pumping = false;
+  private again = false;
   private stopped = false;
+  private poller: NodeJS.Timeout | null = null;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly jobs: JobRepository,
     private readonly clock: Clock,
-    private readonly concurrency: number,
+    private readonly workerId: string,
+    private readonly options: { concurrency: number; pollMs: number | null },
     private readonly onUnexpectedError: (err: unknown, jobId: string) => void,
   ) {}
 
   start(handler: JobHandler): void {
     this.handler = handler;
     this.stopped = false;
-    this.notify();
+    if (this.options.pollMs !== null) {
+      // Not unref'd: in a worker process this timer is what keeps the process waiting for jobs.
+      this.poller = setInterval(() => this.wake(), this.options.pollMs);
+    }
+    this.wake();
   }
 
-  notify(): void {
-    if (!this.handler || this.stopped || this.pumping) return;
+  async enqueue(): Promise<void> {
+    this.wake();
+  }
+
+  private wake(): void {
+    if (!this.handler || this.stopped) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
     this.pumping = true;
-    void this.pump().finally(() => {
-      this.pumping = false;
-      this.settleIdle();
-    });
+    void this.pump()
+      .catch((err) => this.onUnexpectedError(err, '(claim)'))
+      .finally(() => {
+        this.pumping = false;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+        this.settleIdle();
+      });
   }
 
   private async pump(): Promise<void> {
-    while (!this.stopped && this.running.size < this.concurrency) {
-      const job = await this.jobs.claimNext(this.clock.now().toISOString());
+    while (!this.stopped && this.running.size < this.options.concurrency) {
+      const job = await this.jobs.claim(this.workerId, this.clock.now().toISOString());
       if (!job) return;
       const controller = new AbortController();
       const done = this.handler!(job, { signal: controller.signal })
         .catch((err) => this.onUnexpectedError(err, job.id))
         .finally(() => {
           this.running.delete(job.id);
-          this.notify();
+          this.wake();
           this.settleIdle();
         });
       this.running.set(job.id, { controller, done });
@@ -62,10 +80,12 @@ export class InProcessJobQueue implements JobQueue {
     return true;
   }
 
-  async stop(): Promise<void> {
+  async stop(reason: Error): Promise<void> {
     this.stopped = true;
+    if (this.poller) clearInterval(this.poller);
+    this.poller = null;
     const entries = [...this.running.values()];
-    for (const entry of entries) entry.controller.abort(new ShutdownError());
+    for (const entry of entries) entry.controller.abort(reason);
     await Promise.all(entries.map((e) => e.done));
   }
 
@@ -73,6 +93,8 @@ export class InProcessJobQueue implements JobQueue {
     if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
+
+  async close(): Promise<void> {}
 
   private isIdle(): boolean {
     return this.running.size === 0 && !this.pumping;

@@ -12,50 +12,65 @@ export class KyselyJobRepository implements JobRepository {
     return this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  claimNext(startedAt: string) {
+  claim(workerId: string, startedAt: string, id?: string) {
     return this.db
       .updateTable('jobs')
-      .set((eb) => ({ status: 'running', started_at: startedAt, attempts: eb('attempts', '+', 1) }))
-      .where('id', '=', (eb) =>
-        eb.selectFrom('jobs').select('id').where('status', '=', 'queued').orderBy('created_at').orderBy('id').limit(1),
-      )
+      .set((eb) => ({ status: 'running', started_at: startedAt, attempts: eb('attempts', '+', 1), worker_id: workerId }))
+      .where('id', '=', (eb) => {
+        const queued = eb.selectFrom('jobs').select('id').where('status', '=', 'queued');
+        return (id === undefined ? queued : queued.where('id', '=', id)).orderBy('created_at').orderBy('id').limit(1);
+      })
       .where('status', '=', 'queued')
       .returningAll()
       .executeTakeFirst();
   }
 
-  async updateProgress(id: string, progress: number, step: number, totalSteps: number) {
+  async updateProgress(id: string, workerId: string, progress: number, step: number, totalSteps: number) {
     await this.db
       .updateTable('jobs')
       .set({ progress, step, total_steps: totalSteps })
       .where('id', '=', id)
       .where('status', '=', 'running')
+      .where('worker_id', '=', workerId)
       .execute();
   }
 
-  async finish(id: string, status: 'failed' | 'canceled', at: string, error?: { code: string; message: string }) {
-    const result = await this.db
+  async finish(id: string, status: 'failed' | 'canceled', at: string, error?: { code: string; message: string }, workerId?: string | null) {
+    let query = this.db
       .updateTable('jobs')
       .set({ status, finished_at: at, error_code: error?.code ?? null, error_message: error?.message ?? null })
       .where('id', '=', id)
-      .where('status', 'in', ['queued', 'running'])
-      .executeTakeFirst();
+      .where('status', 'in', ['queued', 'running']);
+    if (workerId !== undefined) query = query.where('status', '=', 'running').where('worker_id', workerId === null ? 'is' : '=', workerId);
+    const result = await query.executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 
-  findRunning() {
-    return this.db.selectFrom('jobs').selectAll().where('status', '=', 'running').execute();
-  }
-
-  async setRemoteHandle(id: string, handleJson: string) {
-    await this.db.updateTable('jobs').set({ remote_json: handleJson }).where('id', '=', id).execute();
-  }
-
-  async requeue(id: string) {
-    await this.db
-      .updateTable('jobs')
-      .set({ status: 'queued', progress: 0, step: null, started_at: null })
-      .where('id', '=', id)
+  findOrphaned() {
+    return this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('status', '=', 'running')
+      .where((eb) => eb.or([eb('worker_id', 'is', null), eb.not(eb.exists(eb.selectFrom('instances').select('id').whereRef('instances.id', '=', 'jobs.worker_id')))]))
       .execute();
+  }
+
+  findRunningBy(workerId: string) {
+    return this.db.selectFrom('jobs').selectAll().where('status', '=', 'running').where('worker_id', '=', workerId).execute();
+  }
+
+  async setRemoteHandle(id: string, workerId: string, handleJson: string) {
+    await this.db.updateTable('jobs').set({ remote_json: handleJson }).where('id', '=', id).where('worker_id', '=', workerId).execute();
+  }
+
+  async requeue(id: string, workerId: string | null) {
+    const result = await this.db
+      .updateTable('jobs')
+      .set({ status: 'queued', progress: 0, step: null, started_at: null, worker_id: null })
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .where('worker_id', workerId === null ? 'is' : '=', workerId)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 }

@@ -2,6 +2,7 @@ import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { isSqlite } from '../db/dialect.ts';
 import type { Database } from '../db/schema.ts';
+import { JobNoLongerRunningError } from '../errors.ts';
 import type { GalleryFilter, NewNodeRow, NodeRepository, NodeRowWithCounts, TreePage } from '../ports/node.repository.port.ts';
 
 const childrenCount = sql<number>`(SELECT COUNT(*) FROM image_nodes AS c WHERE c.parent_id = n.id)`.as('children_count');
@@ -170,11 +171,11 @@ export class KyselyNodeRepository implements NodeRepository {
       .execute();
   }
 
-  async addPendingFiles(filenames: string[], at: string) {
+  async addPendingFiles(filenames: string[], at: string, owner: string) {
     if (filenames.length === 0) return;
     await this.db
       .insertInto('pending_files')
-      .values(filenames.map((filename) => ({ filename, created_at: at })))
+      .values(filenames.map((filename) => ({ filename, created_at: at, owner })))
       .execute();
   }
 
@@ -183,8 +184,17 @@ export class KyselyNodeRepository implements NodeRepository {
     await this.db.deleteFrom('pending_files').where('filename', 'in', filenames).execute();
   }
 
-  async listPendingFiles() {
-    const rows = await this.db.selectFrom('pending_files').select('filename').execute();
+  async listOrphanPendingFiles() {
+    const rows = await this.db
+      .selectFrom('pending_files')
+      .select('filename')
+      .where((eb) =>
+        eb.or([
+          eb('owner', 'is', null),
+          eb.not(eb.exists(eb.selectFrom('instances').select('id').whereRef('instances.id', '=', 'pending_files.owner'))),
+        ]),
+      )
+      .execute();
     return rows.map((r) => r.filename);
   }
 
@@ -199,7 +209,7 @@ export class KyselyNodeRepository implements NodeRepository {
     return rows.map((r) => r.filename);
   }
 
-  async commitNodes(nodes: NewNodeRow[], pendingFiles: string[], job?: { id: string; finishedAt: string }) {
+  async commitNodes(nodes: NewNodeRow[], pendingFiles: string[], job?: { id: string; finishedAt: string; workerId: string }) {
     await this.db.transaction().execute(async (trx) => {
       // Insert one at a time: a parent must exist before the child that references it.
       for (const node of nodes) await trx.insertInto('image_nodes').values(node).execute();
@@ -210,17 +220,10 @@ export class KyselyNodeRepository implements NodeRepository {
           .set({ status: 'succeeded', progress: 1, finished_at: job.finishedAt, error_code: null, error_message: null })
           .where('id', '=', job.id)
           .where('status', '=', 'running')
+          .where('worker_id', '=', job.workerId)
           .executeTakeFirst();
         if (Number(result.numUpdatedRows) !== 1) throw new JobNoLongerRunningError(job.id);
       }
     });
-  }
-}
-
-/** The job was canceled (or otherwise finished) while its images were being stored. */
-export class JobNoLongerRunningError extends Error {
-  constructor(jobId: string) {
-    super(`job ${jobId} is no longer running`);
-    this.name = 'JobNoLongerRunningError';
   }
 }

@@ -79,13 +79,18 @@ export class LocalImageStore implements ImageStore {
     await fs.rm(this.pathOf(bucket, filename), { force: true });
   }
 
-  async sweepIncomplete(): Promise<number> {
+  async sweepIncomplete(olderThan?: Date): Promise<number> {
     let removed = 0;
     for (const bucket of BUCKETS) {
       const dir = path.join(this.root, bucket);
       for (const name of await fs.readdir(dir)) {
         if (!name.startsWith(TEMP_PREFIX)) continue;
-        await fs.rm(path.join(dir, name), { force: true });
+        const file = path.join(dir, name);
+        if (olderThan) {
+          const stats = await fs.stat(file).catch(() => null);
+          if (!stats || stats.mtime >= olderThan) continue;
+        }
+        await fs.rm(file, { force: true });
         removed++;
       }
     }

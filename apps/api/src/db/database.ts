@@ -5,11 +5,13 @@ import { Kysely, Migrator, SqliteDialect, type Migration } from 'kysely';
 import type { Database } from './schema.ts';
 import * as m001 from './migrations/001-initial.ts';
 import * as m002 from './migrations/002-job-remote-handle.ts';
+import * as m003 from './migrations/003-instances.ts';
 
 /** Forward-only, numbered migrations, applied in order at start-up. */
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
   '002-job-remote-handle': m002,
+  '003-instances': m003,
 };
 
 export type Db = Kysely<Database>;

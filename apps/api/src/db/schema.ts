@@ -49,12 +49,24 @@ export interface JobsTable {
   finished_at: string | null;
   /** The backend's handle of a submitted run (JSON), so a restart can follow it instead of running it again. */
   remote_json: string | null;
+  /** The instance running the job; its job is taken over only once that instance is gone. */
+  worker_id: string | null;
 }
 
 /** Write-ahead record of files being stored, so a crash never leaves a file without its node. */
 export interface PendingFilesTable {
   filename: string;
   created_at: string;
+  /** The instance writing or deleting the file; null for entries older than instances. */
+  owner: string | null;
+}
+
+/** A process sharing the database, alive while `expires_at` is in the future. */
+export interface InstancesTable {
+  id: string;
+  role: string;
+  started_at: string;
+  expires_at: string;
 }
 
 export interface IdSequencesTable {
@@ -75,4 +87,5 @@ export interface Database {
   jobs: JobsTable;
   pending_files: PendingFilesTable;
   id_sequences: IdSequencesTable;
+  instances: InstancesTable;
 }

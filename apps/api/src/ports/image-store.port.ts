@@ -33,6 +33,6 @@ export interface ImageStore {
   open(bucket: Bucket, filename: string): Promise<StoredFile | null>;
   /** Removes a file; a missing file is not an error. */
   remove(bucket: Bucket, filename: string): Promise<void>;
-  /** Deletes leftovers of writes that never finished; returns how many. */
-  sweepIncomplete(): Promise<number>;
+  /** Deletes leftovers of writes that never finished (those begun before `olderThan`, or all); returns how many. */
+  sweepIncomplete(olderThan?: Date): Promise<number>;
 }

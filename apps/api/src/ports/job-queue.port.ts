@@ -6,15 +6,20 @@ export interface JobContext {
 
 export type JobHandler = (job: JobRow, context: JobContext) => Promise<void>;
 
-/** Runs queued jobs. The jobs table is the source of truth; the queue only decides when each runs. */
+/**
+ * Carries queued jobs to workers. The jobs table is the source of truth; a queue only decides
+ * which worker runs which job when, and a worker claims the row before it runs it.
+ */
 export interface JobQueue {
-  /** A queued job row now exists: run it when a worker is free. */
-  notify(): void;
-  /** Aborts the job if it is running here; returns whether it was. */
-  abort(jobId: string, reason: Error): boolean;
+  /** A queued job row now exists (or exists again): have a worker run it. */
+  enqueue(jobId: string): Promise<void>;
+  /** Runs jobs in this process with `handler`. */
   start(handler: JobHandler): void;
-  /** Stops taking jobs, aborts the running ones and waits for them to settle. */
-  stop(): Promise<void>;
-  /** Resolves when no job is queued or running here (for tests and shutdown). */
+  /** Aborts the job if it is running in this process; returns whether it was. */
+  abort(jobId: string, reason: Error): boolean;
+  /** Stops taking jobs, aborts the running ones with `reason` and waits for them to settle. */
+  stop(reason: Error): Promise<void>;
+  /** Resolves when no job is queued or running in this process (for tests and shutdown). */
   idle(): Promise<void>;
+  close(): Promise<void>;
 }

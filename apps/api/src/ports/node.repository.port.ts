@@ -35,15 +35,17 @@ export interface NodeRepository {
   markDeleted(id: number, at: string): Promise<void>;
 
   /** Write-ahead log of files being stored or deleted: after a crash, those no live node uses are removed. */
-  addPendingFiles(filenames: string[], at: string): Promise<void>;
+  addPendingFiles(filenames: string[], at: string, owner: string): Promise<void>;
   removePendingFiles(filenames: string[]): Promise<void>;
-  listPendingFiles(): Promise<string[]>;
+  /** Pending files whose owner instance is gone: their write or delete will never finish. */
+  listOrphanPendingFiles(): Promise<string[]>;
   /** Which of these image files belong to a live (not deleted) node. */
   filenamesInUse(filenames: string[]): Promise<string[]>;
 
   /**
    * In one transaction: inserts the nodes, clears their files from the pending log and,
-   * when `jobId` is given, marks that job succeeded.
+   * when `job` is given, marks that job succeeded — failing (JobNoLongerRunningError) unless
+   * it is still running on `job.workerId`.
    */
-  commitNodes(nodes: NewNodeRow[], pendingFiles: string[], job?: { id: string; finishedAt: string }): Promise<void>;
+  commitNodes(nodes: NewNodeRow[], pendingFiles: string[], job?: { id: string; finishedAt: string; workerId: string }): Promise<void>;
 }

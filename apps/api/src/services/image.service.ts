@@ -3,8 +3,6 @@ import { BusyError, NotFoundError, PayloadTooLargeError, UnsupportedMediaError, 
 import type { ImageOps } from '../ports/image-ops.port.ts';
 import type { ImageStore } from '../ports/image-store.port.ts';
 import type { NodeRepository } from '../ports/node.repository.port.ts';
-import type { Clock } from '../ports/system.port.ts';
-import { thumbnailFilename } from '../lib/filenames.ts';
 import { Slots } from '../lib/slots.ts';
 import { describeUnsupported, sniffImageFormat, UPLOAD_FORMATS_TEXT } from '../lib/image-format.ts';
 import { importedA1111Recipe, MAX_ORIGINAL_FILENAME_LENGTH, storableImportedText } from '../lib/imported-recipe.ts';
@@ -31,7 +29,6 @@ export class ImageService {
     private readonly store: ImageStore,
     private readonly ops: ImageOps,
     private readonly writer: NodeWriter,
-    private readonly clock: Clock,
   ) {}
 
   async get(id: number): Promise<ImageNode> {
@@ -65,20 +62,11 @@ export class ImageService {
     return this.get(id);
   }
 
-  /**
-   * Removes the files and leaves a tombstone, so the lineage through this node stays whole. The
-   * files are logged as pending first: if the process dies before they are gone, the next start
-   * removes them, so a deleted image never stays reachable by its link.
-   */
+  /** Removes the files; the node stays in its lineage as a tombstone. */
   async delete(id: number): Promise<ImageNode> {
     const node = await this.get(id);
     if (node.deleted_at) return node;
-    const files = [node.filename, thumbnailFilename(node.filename)];
-    await this.nodes.addPendingFiles(files, this.clock.now().toISOString());
-    await this.nodes.markDeleted(id, this.clock.now().toISOString());
-    await this.store.remove('images', node.filename);
-    await this.store.remove('thumbs', thumbnailFilename(node.filename));
-    await this.nodes.removePendingFiles(files);
+    await this.writer.delete(id, node.filename);
     return this.get(id);
   }
 

@@ -37,9 +37,12 @@ export class NodeWriter {
     private readonly ops: ImageOps,
     private readonly clock: Clock,
     private readonly random: Random,
+    /** The instance this writer runs in: its pending files are swept only once it is gone. */
+    private readonly instanceId: string,
   ) {}
 
-  async write(drafts: NodeDraft[], job?: { id: string }): Promise<number[]> {
+  /** Stores the images and their nodes; with `job`, also marks it succeeded, while `job.workerId` still runs it. */
+  async write(drafts: NodeDraft[], job?: { id: string; workerId: string }): Promise<number[]> {
     const ids = await this.nodes.reserveIds(drafts.length);
     const createdAt = this.clock.now().toISOString();
     const files: Array<{ bucket: 'images' | 'thumbs'; name: string; data: Buffer | Buffer[] }> = [];
@@ -89,10 +92,10 @@ export class NodeWriter {
     }
 
     const names = files.map((f) => f.name);
-    await this.nodes.addPendingFiles(names, createdAt);
+    await this.nodes.addPendingFiles(names, createdAt, this.instanceId);
     try {
       for (const file of files) await this.store.put(file.bucket, file.name, file.data);
-      await this.nodes.commitNodes(rows, names, job ? { id: job.id, finishedAt: this.clock.now().toISOString() } : undefined);
+      await this.nodes.commitNodes(rows, names, job ? { ...job, finishedAt: this.clock.now().toISOString() } : undefined);
     } catch (err) {
       await this.discard(files);
       await this.nodes.removePendingFiles(names);
@@ -105,9 +108,24 @@ export class NodeWriter {
     for (const file of files) await this.store.remove(file.bucket, file.name).catch(() => undefined);
   }
 
-  /** After a crash: removes files that were being stored but never got their node, or were being deleted. */
+  /**
+   * Removes a node's files and leaves its tombstone, so the lineage through it stays whole. The files
+   * are logged as pending first: if the instance dies before they are gone, the sweep of its pending
+   * files removes them, so a deleted image never stays reachable by its link.
+   */
+  async delete(id: number, filename: string): Promise<void> {
+    const at = this.clock.now().toISOString();
+    const files = [filename, thumbnailFilename(filename)];
+    await this.nodes.addPendingFiles(files, at, this.instanceId);
+    await this.nodes.markDeleted(id, at);
+    await this.store.remove('images', filename);
+    await this.store.remove('thumbs', thumbnailFilename(filename));
+    await this.nodes.removePendingFiles(files);
+  }
+
+  /** Removes files of writes and deletes that an instance which is gone left unfinished. */
   async recoverPendingFiles(): Promise<number> {
-    const pending = await this.nodes.listPendingFiles();
+    const pending = await this.nodes.listOrphanPendingFiles();
     if (pending.length === 0) return 0;
     // A thumbnail belongs to the image of the same name.
     const imageOf = (name: string) => (isThumbnailFilename(name) ? imageFilenameOfThumbnail(name) : name);

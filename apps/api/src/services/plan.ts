@@ -43,6 +43,8 @@ export interface ParentRecipe {
 export const ACTIONS_USING_PARENT_IMAGE: readonly ActionType[] = ['img2img', 'upscale', 'edit'];
 /** Actions done with image operations on the parent rather than by a model. */
 export const IMAGE_OP_ACTIONS: readonly ActionType[] = ['upscale', 'edit'];
+/** The provider recorded for image operations, which run with sharp wherever the job runs. */
+export const IMAGE_OP_PROVIDER = 'builtin';
 
 function isModelName(m: string): m is ModelName {
   return (MODEL_NAMES as readonly string[]).includes(m);

@@ -1,7 +1,9 @@
 import type { ActionType, ImageNode, Job, JobStatus } from '@imageflow/shared';
-import type { JobRow } from '../ports/job.repository.port.ts';
-import type { NodeRowWithCounts } from '../ports/node.repository.port.ts';
+import { NotFoundError } from '../errors.ts';
+import type { JobRepository, JobRow } from '../ports/job.repository.port.ts';
+import type { NodeRepository, NodeRowWithCounts } from '../ports/node.repository.port.ts';
 import { thumbnailFilename } from '../lib/filenames.ts';
+import type { ParentRecipe } from './plan.ts';
 
 export function toImageNode(row: NodeRowWithCounts): ImageNode {
   const live = row.deleted_at === null;
@@ -53,4 +55,28 @@ export function toJob(row: JobRow, images: ImageNode[]): Job {
     finished_at: row.finished_at,
     images,
   };
+}
+
+/** A stored node as the recipe a derived version starts from. */
+export function parentRecipeOf(row: NodeRowWithCounts): ParentRecipe {
+  return {
+    id: Number(row.id),
+    model: row.model,
+    prompt: row.prompt,
+    negativePrompt: row.negative_prompt,
+    spec: JSON.parse(row.spec_json) as Record<string, unknown>,
+    seed: row.seed === null ? null : Number(row.seed),
+    actionType: row.action_type as ParentRecipe['actionType'],
+    deleted: row.deleted_at !== null,
+    width: row.width,
+    height: row.height,
+  };
+}
+
+/** A job with its images once it has succeeded. */
+export async function loadJob(jobs: JobRepository, nodes: NodeRepository, id: string): Promise<Job> {
+  const row = await jobs.findById(id);
+  if (!row) throw new NotFoundError(`No generation job with id "${id}".`);
+  const images = row.status === 'succeeded' ? (await nodes.findByJob(id)).map(toImageNode) : [];
+  return toJob(row, images);
 }

@@ -20,7 +20,7 @@ import { uploadGate } from './http/uploads.ts';
 import type { ImageOps } from './ports/image-ops.port.ts';
 import type { ImageStore } from './ports/image-store.port.ts';
 import type { JobEventBus } from './ports/job-events.port.ts';
-import type { JobQueue } from './ports/job-queue.port.ts';
+import type { JobQueue, QueueContext } from './ports/job-queue.port.ts';
 import type { JobRepository } from './ports/job.repository.port.ts';
 import type { NodeRepository } from './ports/node.repository.port.ts';
 import type { Clock, Random } from './ports/system.port.ts';
@@ -51,8 +51,8 @@ export interface AppDeps {
   random: Random;
   /** The job events shared with other instances; in-process when absent. */
   events?: JobEventBus;
-  /** The queue shared with other instances; the in-process one over the jobs table when absent. */
-  queue?: JobQueue;
+  /** Makes the queue shared with other instances; the in-process one over the jobs table when absent. */
+  queue?: (context: QueueContext) => JobQueue;
   /** Overrides for tests: repositories wrapped to inject faults, shorter instance lifetimes. */
   nodes?: NodeRepository;
   jobs?: JobRepository;
@@ -107,11 +107,16 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const nodes = deps.nodes ?? new KyselyNodeRepository(deps.db);
   const jobs = deps.jobs ?? new KyselyJobRepository(deps.db);
   const events = deps.events ?? new InProcessJobEvents();
-  const queue =
-    deps.queue ??
-    new InProcessJobQueue(jobs, clock, instanceId, { concurrency: config.jobConcurrency, pollMs: exclusive ? null : POLL_MS }, (err, jobId) =>
-      app.log.error({ err, jobId }, 'job worker crashed'),
-    );
+  const queueContext: QueueContext = {
+    jobs,
+    clock,
+    workerId: instanceId,
+    concurrency: config.jobConcurrency,
+    onUnexpectedError: (err, jobId) => app.log.error({ err, jobId }, 'job worker crashed'),
+  };
+  const queue = deps.queue
+    ? deps.queue(queueContext)
+    : new InProcessJobQueue(jobs, clock, instanceId, { concurrency: config.jobConcurrency, pollMs: exclusive ? null : POLL_MS }, queueContext.onUnexpectedError);
   const writer = new NodeWriter(nodes, deps.store, deps.ops, clock, random, instanceId);
   const instance = new InstanceService(
     { instances: new KyselyInstanceRepository(deps.db), jobs, writer, store: deps.store, queue, clock, log: app.log },

@@ -7,6 +7,8 @@ import type { NodeRepository } from '../src/ports/node.repository.port.ts';
 import type { ImageStore } from '../src/ports/image-store.port.ts';
 import type { ImageOps } from '../src/ports/image-ops.port.ts';
 import type { JobEventBus } from '../src/ports/job-events.port.ts';
+import { BullmqJobQueue } from '../src/adapters/bullmq-job-queue.ts';
+import { RedisJobEvents } from '../src/adapters/redis-job-events.ts';
 import { loadConfig } from '../src/config.ts';
 import { LocalImageStore } from '../src/adapters/local-image-store.ts';
 import { sharpImageOps } from '../src/adapters/sharp-image-ops.ts';
@@ -59,6 +61,8 @@ export async function startTestApp(
     events?: JobEventBus;
     /** Shorter instance lifetimes, for takeover tests. */
     instance?: { ttlMs?: number; heartbeatMs?: number };
+    /** Scale-out: job events over Redis pub/sub and the queue on BullMQ, under this key prefix. */
+    redis?: { url: string; prefix: string };
   } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? (await makeDataDir());
@@ -76,7 +80,8 @@ export async function startTestApp(
     clock: systemClock,
     random: cryptoRandom,
     nodes: options.nodes?.(db),
-    events: options.events,
+    events: options.events ?? (options.redis ? new RedisJobEvents(options.redis.url, options.redis.prefix, () => undefined) : undefined),
+    queue: options.redis ? (context) => new BullmqJobQueue(context, { redisUrl: options.redis!.url, prefix: options.redis!.prefix }) : undefined,
     instance: options.instance,
   });
   await app.ready();

@@ -1,4 +1,5 @@
-import type { JobRow } from './job.repository.port.ts';
+import type { JobRepository, JobRow } from './job.repository.port.ts';
+import type { Clock } from './system.port.ts';
 
 export interface JobContext {
   signal: AbortSignal;
@@ -22,4 +23,13 @@ export interface JobQueue {
   /** Resolves when no job is queued or running in this process (for tests and shutdown). */
   idle(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What a queue needs from the app: the jobs to claim, and who claims them. */
+export interface QueueContext {
+  jobs: JobRepository;
+  clock: Clock;
+  workerId: string;
+  concurrency: number;
+  onUnexpectedError: (err: unknown, jobId: string) => void;
 }

@@ -24,6 +24,7 @@ import type { JobQueue, QueueContext } from './ports/job-queue.port.ts';
 import type { JobRepository } from './ports/job.repository.port.ts';
 import type { NodeRepository } from './ports/node.repository.port.ts';
 import type { Clock, Random } from './ports/system.port.ts';
+import type { Services } from './services/container.ts';
 import { FileService } from './services/file.service.ts';
 import { GenerationService } from './services/generation.service.ts';
 import { ImageService } from './services/image.service.ts';
@@ -39,7 +40,9 @@ import { healthRoutes } from './routes/health.routes.ts';
 import { imageRoutes } from './routes/image.routes.ts';
 import { webRoutes } from './routes/web.routes.ts';
 
-export const VERSION = '0.1.0';
+import { VERSION } from './version.ts';
+
+export { VERSION };
 
 export interface AppDeps {
   config: Config;
@@ -66,18 +69,8 @@ const HEARTBEAT_MS = 5_000;
 /** How often workers look for jobs queued by another process when no queue wakes them. */
 const POLL_MS = 1_000;
 
-export interface Services {
-  config: Config;
-  store: ImageStore;
-  providers: ProviderRegistry;
-  databaseKind: string;
-  generations: GenerationService;
-  images: ImageService;
-  files: FileService;
-  lineage: LineageService;
-  queue: JobQueue;
-  instance: InstanceService;
-}
+
+export type { Services };
 
 export interface BuiltApp {
   app: FastifyInstance;

@@ -1,57 +1,14 @@
 import type { Generated } from 'kysely';
+import type { JobRow } from '../ports/job.repository.port.ts';
+import type { NodeRow } from '../ports/node.repository.port.ts';
 
 /** Row shapes as stored. Booleans are 0/1 integers so SQLite and PostgreSQL share one schema. */
-export interface ImageNodesTable {
-  id: number;
-  is_root: number;
-  parent_id: number | null;
-  root_id: number;
-  depth: number;
-  prompt: string;
-  negative_prompt: string;
-  spec_json: string;
-  request_params: string;
-  image_path: string | null;
-  filename: string;
-  action_type: string;
-  model: string;
-  provider: string;
-  seed: number | null;
-  width: number;
-  height: number;
-  bytes: number;
-  sha256: string;
+/** Starred has a default, so an insert may leave it out. */
+export interface ImageNodesTable extends Omit<NodeRow, 'starred'> {
   starred: Generated<number>;
-  deleted_at: string | null;
-  created_at: string;
-  job_id: string | null;
 }
 
-export interface JobsTable {
-  id: string;
-  status: string;
-  progress: number;
-  step: number | null;
-  total_steps: number | null;
-  action_type: string;
-  model: string;
-  provider: string;
-  parent_id: number | null;
-  /** The request as received. */
-  request_json: string;
-  /** The resolved recipe the worker runs (seeds fixed), so a re-run after a restart makes the same images. */
-  plan_json: string;
-  error_code: string | null;
-  error_message: string | null;
-  attempts: number;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  /** The backend's handle of a submitted run (JSON), so a restart can follow it instead of running it again. */
-  remote_json: string | null;
-  /** The instance running the job; its job is taken over only once that instance is gone. */
-  worker_id: string | null;
-}
+export type JobsTable = JobRow;
 
 /** Write-ahead record of files being stored, so a crash never leaves a file without its node. */
 export interface PendingFilesTable {

@@ -1,6 +1,29 @@
-import type { JobsTable } from '../db/schema.ts';
-
-export type JobRow = JobsTable;
+/** A job as stored. */
+export interface JobRow {
+  id: string;
+  status: string;
+  progress: number;
+  step: number | null;
+  total_steps: number | null;
+  action_type: string;
+  model: string;
+  provider: string;
+  parent_id: number | null;
+  /** The request as received. */
+  request_json: string;
+  /** The resolved recipe the worker runs (seeds fixed), so a re-run after a restart makes the same images. */
+  plan_json: string;
+  error_code: string | null;
+  error_message: string | null;
+  attempts: number;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  /** The backend's handle of a submitted run (JSON), so a restart can follow it instead of running it again. */
+  remote_json: string | null;
+  /** The instance running the job; its job is taken over only once that instance is gone. */
+  worker_id: string | null;
+}
 
 /**
  * Jobs, the source of truth in every mode. A running job names the instance running it

@@ -1,6 +1,29 @@
-import type { ImageNodesTable } from '../db/schema.ts';
-
-export type NodeRow = Omit<ImageNodesTable, 'starred'> & { starred: number };
+/** A node as stored; booleans are 0/1 so SQLite and PostgreSQL share one schema. */
+export interface NodeRow {
+  id: number;
+  is_root: number;
+  parent_id: number | null;
+  root_id: number;
+  depth: number;
+  prompt: string;
+  negative_prompt: string;
+  spec_json: string;
+  request_params: string;
+  image_path: string | null;
+  filename: string;
+  action_type: string;
+  model: string;
+  provider: string;
+  seed: number | null;
+  width: number;
+  height: number;
+  bytes: number;
+  sha256: string;
+  starred: number;
+  deleted_at: string | null;
+  created_at: string;
+  job_id: string | null;
+}
 export type NodeRowWithCounts = NodeRow & { children_count: number };
 export type NewNodeRow = Omit<NodeRow, 'starred'>;
 

@@ -2,7 +2,7 @@ import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DiffusersImg2Img, DiffusersResponse, DiffusersTxt2Img, ErrorBody, GenerationRequest, type ModelName } from '@imageflow/shared';
-import type { Services } from '../app.ts';
+import type { Services } from '../services/container.ts';
 import { ValidationError } from '../errors.ts';
 import { describeZodIssues } from '../http/error-handler.ts';
 import { BASE64_IMAGE_BODY_LIMIT, clientGoneSignal } from '../http/uploads.ts';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Services } from '../app.ts';
+import type { Services } from '../services/container.ts';
 import { ValidationError } from '../errors.ts';
 import { decideConditionalGet } from '../http/conditional-get.ts';
 import { isImageFilename, isThumbnailFilename } from '../lib/filenames.ts';

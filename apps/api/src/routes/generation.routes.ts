@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ErrorBody, GenerationRequest, ImagesResponse, IncludeBase64Query, Job, TERMINAL_STATUSES } from '@imageflow/shared';
-import type { Services } from '../app.ts';
+import type { Services } from '../services/container.ts';
 import { eventFor } from '../lib/job-events.ts';
 import { jobFailure } from './job-failure.ts';
 

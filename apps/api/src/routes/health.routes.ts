@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Health, MODEL_DEFAULTS, MODEL_LABELS, MODEL_NAMES, ModelList, modelFamily } from '@imageflow/shared';
-import type { Services } from '../app.ts';
-import { VERSION } from '../app.ts';
+import type { Services } from '../services/container.ts';
+import { VERSION } from '../version.ts';
 
 export function healthRoutes(app: FastifyInstance, { providers, databaseKind }: Services): void {
   const r = app.withTypeProvider<ZodTypeProvider>();

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ErrorBody, GalleryPage, GalleryQuery, ImageNode, IncludeBase64Query, Lineage, LineageQuery, NodeId, PatchImage } from '@imageflow/shared';
-import type { Services } from '../app.ts';
+import type { Services } from '../services/container.ts';
 import { clientGoneSignal, readUploadedFile } from '../http/uploads.ts';
 
 const IdParams = z.object({ id: NodeId });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../app.ts';
+import type { Services } from '../services/container.ts';
 import { NotFoundError } from '../errors.ts';
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;

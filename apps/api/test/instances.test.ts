@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InProcessJobEvents } from '../src/adapters/in-process-job-events.ts';
 import { GatedProvider, listFiles, makeDataDir, SMALL, startTestApp, until, type TestApp } from './harness.ts';
+import { listen } from './http-helpers.ts';
 
 const apps: TestApp[] = [];
 afterEach(async () => {
@@ -49,6 +50,20 @@ describe('an API and workers in separate instances', () => {
     expect(res.json().images[0].prompt).toBe('polled');
   });
 
+  it('an API that stops ends its event streams instead of waiting on them forever', async () => {
+    const dataDir = await makeDataDir();
+    const api = await start(dataDir, 'api');
+    const port = await listen(api.app);
+    const job = (await api.app.inject({ method: 'POST', url: '/api/generations', payload: { prompt: 'never runs', spec: SMALL } })).json();
+    const res = await fetch(`http://127.0.0.1:${port}/api/generations/${job.id}/events`);
+    const reader = res.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toMatch(/event: progress/);
+    await api.close();
+    apps.splice(apps.indexOf(api), 1);
+    // The stream has ended: the rest reads to its end.
+    while (!(await reader.read()).done);
+  });
+
   it('an API instance runs no jobs', async () => {
     const dataDir = await makeDataDir();
     const api = await start(dataDir, 'api');
@@ -78,7 +93,7 @@ describe('taking over from an instance that is gone', () => {
     const dataDir = await makeDataDir();
     const stalled = new GatedProvider();
     const api = await start(dataDir, 'api');
-    const a = await start(dataDir, 'worker', { provider: stalled });
+    const a = await start(dataDir, 'worker', { provider: stalled, env: { IMAGEFLOW_ROLE: 'worker', IMAGEFLOW_JOB_CONCURRENCY: '1' } });
     const job = (await api.app.inject({ method: 'POST', url: '/api/generations', payload: { prompt: 'taken over', spec: SMALL } })).json();
     await stalled.waitForStart();
     // Worker A stalls: it still holds the job but no longer beats.

@@ -11,6 +11,11 @@ const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
 export function generationRoutes(app: FastifyInstance, { generations, images }: Services): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  // Event streams never end by themselves while a job waits; a stopping API ends them, and clients reconnect elsewhere.
+  const openStreams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const close of [...openStreams]) close();
+  });
 
   r.post('/api/generations', {
     schema: {
@@ -56,10 +61,12 @@ export function generationRoutes(app: FastifyInstance, { generations, images }: 
       const close = () => {
         if (closed) return;
         closed = true;
+        openStreams.delete(close);
         unsubscribe();
         clearInterval(heartbeat);
         reply.raw.end();
       };
+      openStreams.add(close);
       const unsubscribe = generations.subscribe(current.id, (event) => {
         if (event.type === 'preview') {
           send('preview', { id: event.job.id, mime: event.preview.mime, data_url: `data:${event.preview.mime};base64,${event.preview.data_base64}` });

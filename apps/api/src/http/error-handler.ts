@@ -66,9 +66,14 @@ export function describeZodIssues(issues: readonly ZodIssue[], where?: string): 
     .join('; ');
 }
 
+/** Headers a route may have set for a file before its body failed; none of them describes an error. */
+const FILE_HEADERS = ['content-length', 'content-range', 'accept-ranges', 'etag', 'last-modified', 'cache-control'];
+
 /** One place that turns every error into `{error: {code, message}}`; 5xx details stay in the log. */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
+    for (const header of FILE_HEADERS) reply.removeHeader(header);
+    reply.type('application/json; charset=utf-8');
     if (hasZodFastifySchemaValidationErrors(err)) {
       const message = err.validation
         .slice(0, 5)

@@ -2,6 +2,8 @@ import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { JobHandler, JobQueue, QueueContext } from '../ports/job-queue.port.ts';
 
 const QUEUE_NAME = 'generations';
+/** How long a submit waits for Redis to take a job id before answering anyway. */
+const ENQUEUE_WAIT_MS = 2000;
 
 export interface BullmqQueueOptions {
   redisUrl: string;
@@ -32,8 +34,16 @@ export class BullmqJobQueue implements JobQueue {
     return { url: this.options.redisUrl, maxRetriesPerRequest: null };
   }
 
+  /**
+   * Hands the id to Redis. While Redis is down the message waits in the client's offline queue and
+   * goes out when it is back; the caller is not kept waiting for that (the job row is already stored).
+   */
   async enqueue(jobId: string): Promise<void> {
-    await this.queue.add('run', { jobId }, { removeOnComplete: true, removeOnFail: true });
+    const added = this.queue.add('run', { jobId }, { removeOnComplete: true, removeOnFail: true });
+    added.catch((err) => this.context.onUnexpectedError(err, jobId));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([added, new Promise<void>((resolve) => (timer = setTimeout(resolve, ENQUEUE_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   start(handler: JobHandler): void {

@@ -48,6 +48,19 @@ function codeForStatus(status: number): string {
   }
 }
 
+/** Network errors, and PostgreSQL's "connection exception" and "cannot connect now" states. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN', '57P01', '57P02', '57P03']);
+
+/** Whether an error means a service ImageFlow depends on (database, Redis, object store) is down, not that ImageFlow is broken. */
+export function isDependencyDown(err: unknown): boolean {
+  const e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (UNREACHABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code)) return true;
+  if (typeof e.message === 'string' && /Connection (is closed|terminated)|timeout exceeded when trying to connect/i.test(e.message)) return true;
+  return e.cause !== undefined && e.cause !== err && isDependencyDown(e.cause);
+}
+
 /** The JSON error body, as a string, for the places that write to the socket themselves. */
 export function errorJson(code: string, message: string): string {
   return JSON.stringify({ error: { code, message } });
@@ -94,6 +107,18 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (status < 500) {
       const code = known?.code ?? codeForStatus(status);
       return reply.status(status).send({ error: { code, message: known?.message ?? err.message } });
+    }
+    if (isDependencyDown(err)) {
+      request.log.warn({ err }, 'a dependency is unreachable');
+      return reply
+        .status(503)
+        .header('retry-after', '5')
+        .send({
+          error: {
+            code: 'unavailable',
+            message: 'A service ImageFlow depends on (its database, Redis or object store) is not reachable right now; try again in a moment.',
+          },
+        });
     }
     request.log.error({ err }, 'unhandled error');
     return reply

@@ -22,4 +22,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ IMAGEFLOW_CORS_ORIGINS: 'not a url' })).toThrow(/^Invalid IMAGEFLOW_CORS_ORIGINS="not a url": must be a comma-separated list of origins/);
     expect(() => loadConfig({ IMAGEFLOW_JOB_CONCURRENCY: '0' })).toThrow('Invalid IMAGEFLOW_JOB_CONCURRENCY="0": must be between 1 and 64');
   });
+
+  it('takes PostgreSQL from DATABASE_URL, and says what form it must have without showing its password', () => {
+    expect(loadConfig({}).databaseUrl).toBeNull();
+    expect(loadConfig({ DATABASE_URL: 'postgres://app:pw@db:5432/imageflow' }).databaseUrl).toBe('postgres://app:pw@db:5432/imageflow');
+    expect(loadConfig({ DATABASE_URL: 'postgresql:///imageflow?host=/var/run/postgresql' }).databaseUrl).toBe('postgresql:///imageflow?host=/var/run/postgresql');
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://app:s3cret@db/imageflow' })).toThrow(
+      'Invalid DATABASE_URL="mysql://app:***@db/imageflow": must be a PostgreSQL URL like postgres://USER:PASSWORD@HOST:5432/DATABASE',
+    );
+    expect(() => loadConfig({ DATABASE_URL: 'imageflow.db' })).toThrow(/^Invalid DATABASE_URL="imageflow.db": must be a PostgreSQL URL/);
+  });
 });

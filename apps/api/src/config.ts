@@ -21,6 +21,22 @@ const origins = z
     ),
   );
 
+/** The form DATABASE_URL must have; shown when it does not. */
+export const DATABASE_URL_FORM = 'postgres://USER:PASSWORD@HOST:5432/DATABASE';
+
+const postgresUrl = z.string().refine(
+  (s) => {
+    try {
+      const url = new URL(s);
+      // A socket directory may stand in for the host: postgres:///imageflow?host=/var/run/postgresql
+      return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && (url.hostname !== '' || url.searchParams.has('host'));
+    } catch {
+      return false;
+    }
+  },
+  { message: `must be a PostgreSQL URL like ${DATABASE_URL_FORM} (postgres:// or postgresql://); leave it unset to use SQLite in IMAGEFLOW_DATA_DIR` },
+);
+
 const positiveInt = (max: number) =>
   z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, `must be between 1 and ${max}`).max(max, `must be between 1 and ${max}`);
 
@@ -36,6 +52,13 @@ const ConfigSchema = z.object({
   IMAGEFLOW_CONFIG: z.string().min(1, 'must not be empty').optional(),
   IMAGEFLOW_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   IMAGEFLOW_ROLE: z.enum(['all', 'api', 'worker'], { error: 'must be all (API and worker in one process), api or worker' }).default('all'),
+  DATABASE_URL: postgresUrl.optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/[^\s]+$/, 'must be a Redis URL like redis://HOST:6379 (or rediss:// for TLS); leave it unset to run jobs and events in-process')
+    .optional(),
+  IMAGEFLOW_REDIS_PREFIX: z.string().regex(/^[\w.-]{1,64}$/, 'must be 1-64 letters, digits, "_", "-" or "."').default('imageflow'),
+  IMAGEFLOW_INSTANCE_TTL_S: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(2, 'must be between 2 and 600').max(600, 'must be between 2 and 600').default(20),
 });
 
 export interface Config {
@@ -56,6 +79,13 @@ export interface Config {
   configFile: string | null;
   /** Where relative paths are resolved: the directory the command was started in. */
   baseDir: string;
+  /** PostgreSQL to keep the record in; null: the SQLite file `imageflow.db` in `dataDir`. */
+  databaseUrl: string | null;
+  /** Redis for the queue (BullMQ) and job events; null: both in-process. */
+  redisUrl: string | null;
+  redisPrefix: string;
+  /** How long an instance lives without a heartbeat before another takes over its jobs. */
+  instanceTtlMs: number;
 }
 
 const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -73,7 +103,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0] ?? 'configuration');
-    throw new ConfigError(`Invalid ${name}=${JSON.stringify(env[name])}: ${issue.message}`);
+    const value = name === 'DATABASE_URL' || name === 'REDIS_URL' ? withoutPassword(env[name] ?? '') : env[name];
+    throw new ConfigError(`Invalid ${name}=${JSON.stringify(value)}: ${issue.message}`);
   }
   const c = parsed.data;
   // `npm start` runs the API inside its workspace; paths are meant relative to where the person ran it.
@@ -92,5 +123,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webDir: path.resolve(baseDir, c.IMAGEFLOW_WEB_DIR ?? DEFAULT_WEB_DIR),
     configFile: c.IMAGEFLOW_CONFIG ? path.resolve(baseDir, c.IMAGEFLOW_CONFIG) : fs.existsSync(defaultConfigFile) ? defaultConfigFile : null,
     baseDir,
+    databaseUrl: c.DATABASE_URL ?? null,
+    redisUrl: c.REDIS_URL ?? null,
+    redisPrefix: c.IMAGEFLOW_REDIS_PREFIX,
+    instanceTtlMs: c.IMAGEFLOW_INSTANCE_TTL_S * 1000,
   };
+}
+
+/** A URL as it may be shown in a message or a log: any password replaced by `***`. */
+export function withoutPassword(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password === '') return value;
+    url.password = '***';
+    return url.toString();
+  } catch {
+    // Not a URL: hide whatever sits between "://user:" and "@".
+    return value.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
+  }
 }

@@ -1,34 +1,63 @@
-import path from 'node:path';
 import { buildApp } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, withoutPassword, type Config } from './config.ts';
+import { BullmqJobQueue } from './adapters/bullmq-job-queue.ts';
 import { LocalImageStore } from './adapters/local-image-store.ts';
+import { checkRedis, RedisJobEvents } from './adapters/redis-job-events.ts';
+import { S3ImageStore, S3StoreError, s3ConfigFromEnv } from './adapters/s3-image-store.ts';
 import { sharpImageOps } from './adapters/sharp-image-ops.ts';
 import { cryptoRandom, systemClock } from './adapters/system.ts';
-import { migrate, openSqlite } from './db/database.ts';
+import { migrate, openDatabase, type Db } from './db/database.ts';
 import { BackendsConfigError, readBackendsConfig } from './providers/backends-config.ts';
 import { createProviderRegistry } from './providers/create-providers.ts';
+
+/** The store of images: an S3 bucket when IMAGEFLOW_S3_BUCKET is set, else the local data folder. */
+async function openStore(config: Config): Promise<{ store: LocalImageStore | S3ImageStore; where: string }> {
+  const s3 = s3ConfigFromEnv(process.env);
+  if (s3) return { store: await S3ImageStore.open(s3), where: `bucket ${s3.bucket}` };
+  return { store: await LocalImageStore.open(config.dataDir), where: config.dataDir };
+}
+
+/** What several processes share must be reachable by all of them: Redis without PostgreSQL is a mistake. */
+async function checkScaleOut(config: Config): Promise<void> {
+  if (!config.redisUrl) return;
+  if (!config.databaseUrl) {
+    throw new ConfigError(
+      'REDIS_URL is set, so workers may run in other processes or on other machines, but the database is the SQLite file in IMAGEFLOW_DATA_DIR, which they cannot share. Set DATABASE_URL to a PostgreSQL database every process can reach, or unset REDIS_URL.',
+    );
+  }
+  await checkRedis(config.redisUrl, withoutPassword(config.redisUrl));
+}
 
 async function main(): Promise<void> {
   let config;
   let backends;
+  let db: Db;
+  let opened;
   try {
     config = loadConfig();
     backends = readBackendsConfig(config.configFile, process.env);
+    await checkScaleOut(config);
+    db = await openDatabase(config);
+    opened = await openStore(config);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof BackendsConfigError) {
+    // Start-up problems a person fixes: one line that says which and how.
+    if (err instanceof ConfigError || err instanceof BackendsConfigError || err instanceof S3StoreError || (err instanceof Error && /Redis is not reachable/.test(err.message))) {
       console.error(`imageflow: ${err.message}`);
       process.exit(1);
     }
     throw err;
   }
 
-  const db = openSqlite(path.join(config.dataDir, 'imageflow.db'));
   await migrate(db);
-  const store = await LocalImageStore.open(config.dataDir);
+  const { store, where } = opened;
+  const redis = config.redisUrl ? { url: config.redisUrl, prefix: config.redisPrefix } : null;
   const { app, start } = await buildApp({
     config,
     db,
     store,
+    events: redis ? new RedisJobEvents(redis.url, redis.prefix, (err) => console.error(`imageflow: Redis: ${(err as Error).message}`)) : undefined,
+    queue: redis ? (context) => new BullmqJobQueue(context, { redisUrl: redis.url, prefix: redis.prefix }) : undefined,
+    instance: { ttlMs: config.instanceTtlMs, heartbeatMs: config.instanceTtlMs / 4 },
     ops: sharpImageOps,
     providers: createProviderRegistry(backends, backends.dir),
     clock: systemClock,
@@ -42,10 +71,10 @@ async function main(): Promise<void> {
 
   await start();
   if (config.role === 'worker') {
-    app.log.info(`ImageFlow worker is running jobs (data in ${config.dataDir})`);
+    app.log.info(`ImageFlow worker is running jobs (images in ${where})`);
   } else {
     await app.listen({ port: config.port, host: config.host });
-    app.log.info(`ImageFlow ${config.role === 'api' ? 'API (no worker in this process) ' : ''}is ready at http://${config.host}:${config.port}/ (data in ${config.dataDir})`);
+    app.log.info(`ImageFlow ${config.role === 'api' ? 'API (no worker in this process) ' : ''}is ready at http://${config.host}:${config.port}/ (images in ${where})`);
   }
   if (config.role !== 'api') {
     for (const [model, backend] of Object.entries(backends.routes)) {
@@ -57,6 +86,7 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     app.log.info(`${signal}: shutting down`);
     await app.close();
+    if (store instanceof S3ImageStore) store.close();
     await db.destroy();
     process.exit(0);
   };

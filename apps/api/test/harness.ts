@@ -13,10 +13,11 @@ import { loadConfig } from '../src/config.ts';
 import { LocalImageStore } from '../src/adapters/local-image-store.ts';
 import { sharpImageOps } from '../src/adapters/sharp-image-ops.ts';
 import { cryptoRandom, systemClock } from '../src/adapters/system.ts';
-import { migrate, openSqlite, type Db } from '../src/db/database.ts';
+import { migrate, openDatabase, type Db } from '../src/db/database.ts';
 import { BuiltinProvider } from '../src/providers/builtin/builtin.provider.ts';
 import { ProviderRegistry } from '../src/services/provider-registry.ts';
 import type { Provider } from '../src/ports/provider.port.ts';
+import { createTestDatabase, dropTestDatabases, testDatabaseUrl } from './support/postgres.ts';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -42,7 +43,61 @@ export async function removeDataDirs(): Promise<void> {
   await Promise.all(madeDirs.splice(0).map((dir) => fs.rm(dir, { recursive: true, force: true })));
 }
 
-/** A real app over a real SQLite file and a real folder. Small images keep the suite fast. */
+/** The database the API tests run on: PostgreSQL in the api-postgres project, else SQLite. */
+export const TEST_DATABASE: 'sqlite' | 'postgres' = process.env.IMAGEFLOW_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+export const onPostgres = TEST_DATABASE === 'postgres';
+
+/**
+ * Each data folder's PostgreSQL database, made when an app first starts on the folder: apps
+ * started on one folder (a restart, instances sharing a database) share it, as they share the
+ * SQLite file there.
+ */
+const postgresDatabases = new Map<string, Promise<string>>();
+const openDbs = new Set<Db>();
+/** Few connections per app (tests run several apps at once); commits need not wait for the disk. */
+const TEST_POOL = { max: 4, options: '-c synchronous_commit=off' };
+
+async function databaseEnv(dataDir: string): Promise<Record<string, string>> {
+  if (!onPostgres) return {};
+  let name = postgresDatabases.get(dataDir);
+  if (!name) {
+    name = createTestDatabase();
+    postgresDatabases.set(dataDir, name);
+  }
+  return { DATABASE_URL: testDatabaseUrl(await name) };
+}
+
+/** Closes what a test left open and drops the PostgreSQL databases this test file made (called from test/setup.ts). */
+export async function removeTestDatabases(): Promise<void> {
+  const left = [...openDbs];
+  openDbs.clear();
+  // A pool still busy is cut off by DROP ... WITH (FORCE) below.
+  await Promise.all(left.map((db) => Promise.race([db.destroy().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))])));
+  const names = await Promise.all([...postgresDatabases.values()].map((name) => name.catch(() => null)));
+  postgresDatabases.clear();
+  await dropTestDatabases(names.filter((n): n is string => n !== null));
+}
+
+/** Opens the database of a data folder as an app started on it does (the folder's PostgreSQL database in the api-postgres project). */
+export async function openTestDatabase(dataDir: string, pool: { max?: number } = {}): Promise<Db> {
+  return tracked(await openDatabase(loadConfig({ IMAGEFLOW_DATA_DIR: dataDir, ...(await databaseEnv(dataDir)) }), { ...TEST_POOL, ...pool }));
+}
+
+/** Remembers an open database until it is destroyed, so that the end of the file can close what a test left open. */
+function tracked(db: Db): Db {
+  openDbs.add(db);
+  const destroy = db.destroy.bind(db);
+  db.destroy = async () => {
+    openDbs.delete(db);
+    await destroy();
+  };
+  return db;
+}
+
+/**
+ * A real app over a real database (a SQLite file in the data folder, or the folder's PostgreSQL
+ * database in the api-postgres project) and a real folder. Small images keep the suite fast.
+ */
 export async function startTestApp(
   options: {
     dataDir?: string;
@@ -66,8 +121,8 @@ export async function startTestApp(
   } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? (await makeDataDir());
-  const config = loadConfig({ IMAGEFLOW_DATA_DIR: dataDir, IMAGEFLOW_JOB_CONCURRENCY: '2', ...options.env });
-  const db = openSqlite(path.join(dataDir, 'imageflow.db'));
+  const config = loadConfig({ IMAGEFLOW_DATA_DIR: dataDir, IMAGEFLOW_JOB_CONCURRENCY: '2', ...(await databaseEnv(dataDir)), ...options.env });
+  const db = tracked(await openDatabase(config, TEST_POOL));
   await migrate(db);
   const local = await LocalImageStore.open(dataDir);
   const store = options.store?.(local) ?? local;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { generate, startTestApp, type TestApp } from './harness.ts';
+import { generate, startTestApp, TEST_DATABASE, type TestApp } from './harness.ts';
 import { multipart } from './http-helpers.ts';
 
 let t: TestApp;
@@ -162,7 +162,7 @@ describe('POST /api/images/upload', () => {
 describe('service documents', () => {
   it('health, OpenAPI and the docs page', async () => {
     const health = (await t.app.inject({ url: '/api/health' })).json();
-    expect(health).toMatchObject({ status: 'ok', database: 'sqlite', providers: { builtin: { ok: true, ai: false } } });
+    expect(health).toMatchObject({ status: 'ok', database: TEST_DATABASE, providers: { builtin: { ok: true, ai: false } } });
     const doc = (await t.app.inject({ url: '/api/openapi.json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
     for (const p of ['/api/generations', '/api/images/generate', '/api/images/{id}/lineage', '/api/sdxl/txt2img', '/api/images/upload']) {

@@ -1,4 +1,7 @@
 import { afterAll } from 'vitest';
-import { removeDataDirs } from './harness.ts';
+import { removeDataDirs, removeTestDatabases } from './harness.ts';
 
-afterAll(removeDataDirs);
+afterAll(async () => {
+  await removeTestDatabases();
+  await removeDataDirs();
+});

@@ -1,14 +1,21 @@
 import type { Db } from '../db/database.ts';
+import { isSqlite } from '../db/dialect.ts';
 import type { JobRepository, JobRow } from '../ports/job.repository.port.ts';
 
 export class KyselyJobRepository implements JobRepository {
-  constructor(private readonly db: Db) {}
+  private readonly sqlite: boolean;
+
+  constructor(private readonly db: Db) {
+    this.sqlite = isSqlite(db);
+  }
 
   async insert(job: JobRow) {
     await this.db.insertInto('jobs').values(job).execute();
   }
 
-  findById(id: string) {
+  async findById(id: string) {
+    // No stored id holds a NUL, and PostgreSQL refuses one in any text it is sent.
+    if (id.includes('\0')) return undefined;
     return this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
@@ -18,7 +25,11 @@ export class KyselyJobRepository implements JobRepository {
       .set((eb) => ({ status: 'running', started_at: startedAt, attempts: eb('attempts', '+', 1), worker_id: workerId }))
       .where('id', '=', (eb) => {
         const queued = eb.selectFrom('jobs').select('id').where('status', '=', 'queued');
-        return (id === undefined ? queued : queued.where('id', '=', id)).orderBy('created_at').orderBy('id').limit(1);
+        const next = (id === undefined ? queued : queued.where('id', '=', id)).orderBy('created_at').orderBy('id').limit(1);
+        // SQLite runs one writer at a time, so the pick and the update cannot interleave. On
+        // PostgreSQL, concurrent claimers would all pick the same oldest job and all but one would
+        // come back empty-handed: each locks its pick and the others skip locked rows.
+        return this.sqlite ? next : next.forUpdate().skipLocked();
       })
       .where('status', '=', 'queued')
       .returningAll()

@@ -1,17 +1,44 @@
 import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { isSqlite } from '../db/dialect.ts';
-import type { Database } from '../db/schema.ts';
+import type { Database, ImageNodesTable } from '../db/schema.ts';
 import { JobNoLongerRunningError } from '../errors.ts';
 import type { GalleryFilter, NewNodeRow, NodeRepository, NodeRowWithCounts, TreePage } from '../ports/node.repository.port.ts';
 
 const childrenCount = sql<number>`(SELECT COUNT(*) FROM image_nodes AS c WHERE c.parent_id = n.id)`.as('children_count');
 
+/**
+ * The columns of a node row, named rather than `n.*`: PostgreSQL's table also holds the search
+ * vector (`prompt_tsv`), which is no part of a row and would only travel for nothing. (A record,
+ * so that a column added to the schema and missing here fails to compile.)
+ */
+const NODE_COLUMNS: Record<keyof ImageNodesTable, true> = {
+  id: true, is_root: true, parent_id: true, root_id: true, depth: true, prompt: true, negative_prompt: true, spec_json: true,
+  request_params: true, image_path: true, filename: true, action_type: true, model: true, provider: true, seed: true, width: true,
+  height: true, bytes: true, sha256: true, starred: true, deleted_at: true, created_at: true, job_id: true,
+};
+const nodeColumns = (Object.keys(NODE_COLUMNS) as Array<keyof ImageNodesTable>).map((c) => `n.${c}` as const);
+
+/** The words of a search, as `\p{L}\p{N}_` runs; anything else in the text only separates them. */
+function searchWords(text: string): string[] {
+  return text.match(/[\p{L}\p{N}_]+/gu) ?? [];
+}
+
 /** Turns free text into an FTS5 query: every word must match, each as a prefix. */
 export function toFtsQuery(text: string): string | null {
-  const words = text.match(/[\p{L}\p{N}_]+/gu);
-  if (!words) return null;
-  return words.map((w) => `"${w}"*`).join(' ');
+  const words = searchWords(text);
+  if (words.length === 0) return null;
+  return words.map((w) => `"${w.replaceAll('"', '""')}"*`).join(' ');
+}
+
+/**
+ * Turns free text into a PostgreSQL tsquery: every word must match, each as a prefix. Each word
+ * is a quoted lexeme (`'it''s':*`), so no text can reach the tsquery syntax (& | ! ( ) : * \).
+ */
+export function toTsQuery(text: string): string | null {
+  const words = searchWords(text);
+  if (words.length === 0) return null;
+  return words.map((w) => `'${w.replaceAll('\\', '\\\\').replaceAll("'", "''")}':*`).join(' & ');
 }
 
 export class KyselyNodeRepository implements NodeRepository {
@@ -22,7 +49,7 @@ export class KyselyNodeRepository implements NodeRepository {
   }
 
   private nodes() {
-    return this.db.selectFrom('image_nodes as n').selectAll('n').select(childrenCount);
+    return this.db.selectFrom('image_nodes as n').select(nodeColumns).select(childrenCount);
   }
 
   async reserveIds(count: number): Promise<number[]> {
@@ -63,23 +90,26 @@ export class KyselyNodeRepository implements NodeRepository {
   }
 
   private async searchGallery(filter: GalleryFilter, text: string): Promise<NodeRowWithCounts[]> {
-    const words = text.match(/[\p{L}\p{N}_]+/gu);
-    if (!words) return [];
     if (!this.sqlite) {
+      const tsquery = toTsQuery(text);
+      if (tsquery === null) return [];
+      // The stored vector of migration 004, through its GIN index.
       let query = this.nodes()
         .where('n.deleted_at', 'is', null)
-        .where(sql<boolean>`to_tsvector('simple', n.prompt) @@ to_tsquery('simple', ${words.map((w) => `${w}:*`).join(' & ')})`);
+        .where(sql<boolean>`n.prompt_tsv @@ to_tsquery('simple', ${tsquery})`);
       if (filter.beforeId !== undefined) query = query.where('n.id', '<', filter.beforeId);
       return this.filtered(query, filter).orderBy('n.id', 'desc').limit(filter.limit).execute();
     }
+    const ftsQuery = toFtsQuery(text);
+    if (ftsQuery === null) return [];
     // Walk the FTS index newest first and stop after one page: order and cursor are on its rowid
     // (the node id), so SQLite never collects every match before sorting.
     let query = this.db
       .selectFrom('image_nodes_fts')
       .innerJoin('image_nodes as n', 'n.id', 'image_nodes_fts.rowid')
-      .selectAll('n')
+      .select(nodeColumns)
       .select(childrenCount)
-      .where(sql<boolean>`image_nodes_fts MATCH ${toFtsQuery(text)}`)
+      .where(sql<boolean>`image_nodes_fts MATCH ${ftsQuery}`)
       .where('n.deleted_at', 'is', null);
     if (filter.beforeId !== undefined) query = query.where('image_nodes_fts.rowid', '<', filter.beforeId);
     return this.filtered(query, filter).orderBy('image_nodes_fts.rowid', 'desc').limit(filter.limit).execute();
@@ -119,7 +149,7 @@ export class KyselyNodeRepository implements NodeRepository {
       )
       .selectFrom('anc')
       .innerJoin('image_nodes as n', 'n.id', 'anc.id')
-      .selectAll('n')
+      .select(nodeColumns)
       .select(childrenCount)
       .orderBy('n.depth')
       .execute();
@@ -147,7 +177,7 @@ export class KyselyNodeRepository implements NodeRepository {
       )
       .selectFrom('des')
       .innerJoin('image_nodes as n', 'n.id', 'des.id')
-      .selectAll('n')
+      .select(nodeColumns)
       .select(childrenCount);
     if (after) {
       query = query.where((eb) =>

@@ -2,6 +2,22 @@ import { Redis } from 'ioredis';
 import type { JobEvent } from '@imageflow/shared';
 import type { JobEventBus } from '../ports/job-events.port.ts';
 
+/** Fails with a sentence naming REDIS_URL when Redis does not answer within a few seconds. */
+export async function checkRedis(redisUrl: string, shownUrl: string): Promise<void> {
+  const client = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (err) {
+    throw new Error(
+      `Redis is not reachable at ${shownUrl} (${(err as Error).message}). Start Redis, or fix REDIS_URL; unset REDIS_URL to run jobs in this process.`,
+    );
+  } finally {
+    client.disconnect();
+  }
+}
+
 /**
  * Job events and cancels between processes over Redis pub/sub: one channel per job, so an API
  * receives only the jobs its clients follow, and one channel for cancels, which every worker hears.

@@ -30,9 +30,10 @@ export function urlInteger(name: string, range: { min: number; max: number }) {
 export const NodeId = urlInteger('id', { min: 1, max: Number.MAX_SAFE_INTEGER });
 
 /** C0 control characters other than tab, line feed and carriage return, and DEL: no file format or database keeps them faithfully. */
-const CONTROL_CHARACTER = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+export const CONTROL_CHARACTER = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Text that can be stored as it is: in the database, in PNG text chunks, in file names' neighbours. */
 export function storableText(name: string, max: number) {

@@ -1,4 +1,4 @@
-import { MAX_PROMPT_LENGTH, MAX_SEED } from '@imageflow/shared';
+import { CONTROL_CHARACTER, LONE_SURROGATE, MAX_PROMPT_LENGTH, MAX_SEED } from '@imageflow/shared';
 import { parseA1111Parameters } from './a1111-parameters.ts';
 import { readPngTextChunks } from './png-text.ts';
 
@@ -21,8 +21,9 @@ export interface ImportedRecipe {
   raw: string;
 }
 
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
-const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+// The characters the API refuses in a prompt, to be removed (or replaced) everywhere in a text.
+const CONTROL_CHARACTERS = new RegExp(CONTROL_CHARACTER.source, 'g');
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
 
 /**
  * Text read from a file, made to obey what the API accepts from a person: no control characters,

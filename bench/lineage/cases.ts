@@ -5,9 +5,12 @@ import type { NodeRowWithCounts } from '../../apps/api/src/ports/node.repository
 import { encodeGalleryCursor, type ImageService } from '../../apps/api/src/services/image.service.ts';
 import type { LineageService } from '../../apps/api/src/services/lineage.service.ts';
 import { toImageNode } from '../../apps/api/src/services/presenter.ts';
+import { PublicUrls } from '../../apps/api/src/services/public-urls.ts';
 import { BARE_SQL, SEARCH_ALTERNATIVES } from './bare.ts';
 import { CHAIN_DEPTH, type StoreInfo } from './fill.ts';
 import type { BenchCase, Variant } from './measure.ts';
+
+const RELATIVE = new PublicUrls(null);
 
 export const TREE_PAGE = 1_000;
 export const GALLERY_PAGE = 50;
@@ -61,7 +64,7 @@ function bareStatements(bare: SQLite.Database, issued: Statement[]): () => unkno
 }
 
 function presenter(rows: NodeRowWithCounts[]): Variant {
-  return { label: `presenter: toImageNode x ${rows.length}`, role: 'detail', run: () => rows.map(toImageNode) };
+  return { label: `presenter: toImageNode x ${rows.length}`, role: 'detail', run: () => rows.map((r) => toImageNode(r, RELATIVE)) };
 }
 
 function servicePlans(name: string, issued: Statement[]): PreparedCase['plans'] {

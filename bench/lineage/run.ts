@@ -23,6 +23,7 @@ import type { ImageStore } from '../../apps/api/src/ports/image-store.port.ts';
 import { ImageService } from '../../apps/api/src/services/image.service.ts';
 import { LineageService } from '../../apps/api/src/services/lineage.service.ts';
 import { NodeWriter } from '../../apps/api/src/services/node-writer.ts';
+import { PublicUrls } from '../../apps/api/src/services/public-urls.ts';
 import { CASES, type BenchContext, type Services, type Statement } from './cases.ts';
 import { MIN_NODES } from './fill.ts';
 import { runCase, type CaseResult } from './measure.ts';
@@ -48,7 +49,7 @@ function openBare(file: string): SQLite.Database {
 function wire(db: Db, store: ImageStore): Services {
   const repo = new KyselyNodeRepository(db);
   const writer = new NodeWriter(repo, store, sharpImageOps, systemClock, cryptoRandom, 'bench');
-  return { repo, lineage: new LineageService(repo), images: new ImageService(repo, store, sharpImageOps, writer) };
+  return { repo, lineage: new LineageService(repo, new PublicUrls(null)), images: new ImageService(repo, store, sharpImageOps, writer, new PublicUrls(null)) };
 }
 
 const nodes = envInt('BENCH_NODES', 1_000_000);

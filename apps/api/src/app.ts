@@ -41,6 +41,7 @@ import { imageRoutes } from './routes/image.routes.ts';
 import { webRoutes } from './routes/web.routes.ts';
 
 import { VERSION } from './version.ts';
+import { PublicUrls } from './services/public-urls.ts';
 
 export { VERSION };
 
@@ -105,18 +106,20 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     clock,
     workerId: instanceId,
     concurrency: config.jobConcurrency,
+    limits: deps.providers.limits(),
     onUnexpectedError: (err, jobId) => app.log.error({ err, jobId }, 'job worker crashed'),
   };
   const queue = deps.queue
     ? deps.queue(queueContext)
-    : new InProcessJobQueue(jobs, clock, instanceId, { concurrency: config.jobConcurrency, pollMs: exclusive ? null : POLL_MS }, queueContext.onUnexpectedError);
+    : new InProcessJobQueue(queueContext, { pollMs: exclusive ? null : POLL_MS });
   const writer = new NodeWriter(nodes, deps.store, deps.ops, clock, random, instanceId);
   const instance = new InstanceService(
     { instances: new KyselyInstanceRepository(deps.db), jobs, writer, store: deps.store, queue, clock, log: app.log },
     { id: instanceId, role: config.role, exclusive, ttlMs: deps.instance?.ttlMs ?? INSTANCE_TTL_MS, heartbeatMs: deps.instance?.heartbeatMs ?? HEARTBEAT_MS },
   );
-  const runner = new JobRunner({ nodes, jobs, store: deps.store, ops: deps.ops, providers: deps.providers, events, writer, clock, workerId: instanceId, log: app.log });
-  const generations = new GenerationService({ nodes, jobs, providers: deps.providers, queue, events, clock, random });
+  const urls = new PublicUrls(config.publicBaseUrl);
+  const runner = new JobRunner({ nodes, jobs, store: deps.store, ops: deps.ops, providers: deps.providers, events, writer, clock, workerId: instanceId, urls, log: app.log });
+  const generations = new GenerationService({ nodes, jobs, providers: deps.providers, queue, events, clock, random, urls });
   const services: Services = {
     config,
     store: deps.store,
@@ -124,8 +127,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     databaseKind: sqlite ? 'sqlite' : 'postgres',
     generations,
     files: new FileService(deps.store),
-    images: new ImageService(nodes, deps.store, deps.ops, writer),
-    lineage: new LineageService(nodes),
+    images: new ImageService(nodes, deps.store, deps.ops, writer, urls),
+    lineage: new LineageService(nodes, urls),
     queue,
     instance,
   };

@@ -32,4 +32,12 @@ describe('loadConfig', () => {
     );
     expect(() => loadConfig({ DATABASE_URL: 'imageflow.db' })).toThrow(/^Invalid DATABASE_URL="imageflow.db": must be a PostgreSQL URL/);
   });
+
+  it('takes a public base URL for file URLs, http(s) only and without a query', () => {
+    expect(loadConfig({}).publicBaseUrl).toBeNull();
+    expect(loadConfig({ IMAGEFLOW_PUBLIC_BASE_URL: 'https://cdn.example.com/studio/' }).publicBaseUrl).toBe('https://cdn.example.com/studio');
+    for (const bad of ['ftp://cdn.example.com', 'cdn.example.com', 'https://cdn.example.com/?v=1', 'https://cdn.example.com/#x', 'https://me:pw@cdn.example.com']) {
+      expect(() => loadConfig({ IMAGEFLOW_PUBLIC_BASE_URL: bad })).toThrow(/^Invalid IMAGEFLOW_PUBLIC_BASE_URL=.*: must be an http\(s\) URL without a query/);
+    }
+  });
 });

@@ -58,6 +58,10 @@ const ConfigSchema = z.object({
     .regex(/^rediss?:\/\/[^\s]+$/, 'must be a Redis URL like redis://HOST:6379 (or rediss:// for TLS); leave it unset to run jobs and events in-process')
     .optional(),
   IMAGEFLOW_REDIS_PREFIX: z.string().regex(/^[\w.-]{1,64}$/, 'must be 1-64 letters, digits, "_", "-" or "."').default('imageflow'),
+  IMAGEFLOW_PUBLIC_BASE_URL: z
+    .string()
+    .refine(isPublicBaseUrl, 'must be an http(s) URL without a query, like https://cdn.example.com, under which images/… and thumbs/… are served; leave it unset for URLs relative to the API')
+    .optional(),
   IMAGEFLOW_INSTANCE_TTL_S: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(2, 'must be between 2 and 600').max(600, 'must be between 2 and 600').default(20),
 });
 
@@ -86,6 +90,8 @@ export interface Config {
   redisPrefix: string;
   /** How long an instance lives without a heartbeat before another takes over its jobs. */
   instanceTtlMs: number;
+  /** Where images/… and thumbs/… are public (the API, or a CDN in front of it or of the bucket); null: URLs relative to the API. */
+  publicBaseUrl: string | null;
 }
 
 const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -103,7 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0] ?? 'configuration');
-    const value = name === 'DATABASE_URL' || name === 'REDIS_URL' ? withoutPassword(env[name] ?? '') : env[name];
+    const value = ['DATABASE_URL', 'REDIS_URL', 'IMAGEFLOW_PUBLIC_BASE_URL'].includes(name) ? withoutPassword(env[name] ?? '') : env[name];
     throw new ConfigError(`Invalid ${name}=${JSON.stringify(value)}: ${issue.message}`);
   }
   const c = parsed.data;
@@ -127,7 +133,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: c.REDIS_URL ?? null,
     redisPrefix: c.IMAGEFLOW_REDIS_PREFIX,
     instanceTtlMs: c.IMAGEFLOW_INSTANCE_TTL_S * 1000,
+    publicBaseUrl: c.IMAGEFLOW_PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? null,
   };
+}
+
+function isPublicBaseUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === '' && url.username === '' && !value.includes('?') && !value.includes('#');
+  } catch {
+    return false;
+  }
 }
 
 /** A URL as it may be shown in a message or a log: any password replaced by `***`. */

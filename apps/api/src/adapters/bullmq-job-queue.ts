@@ -12,16 +12,19 @@ export interface BullmqQueueOptions {
 }
 
 /**
- * Carries job ids to worker processes over Redis with BullMQ. The jobs table stays the truth: a
- * worker claims the row before it runs it, so a message delivered twice (a worker that stalled,
- * a job handed back) runs nothing twice, and a job whose worker died is taken over through the
- * instance sweep, which enqueues it again.
+ * Wakes worker processes over Redis with BullMQ. The jobs table stays the truth: each message is a
+ * turn to claim the fairest queued job (not necessarily the one whose submit sent it), so clients
+ * take turns and backend limits hold across workers. A message that finds nothing to claim is
+ * dropped; a job that ends sends one, since its backend slot came free. A message delivered twice
+ * (a worker that stalled) runs nothing twice, and a job whose worker died is taken over through
+ * the instance sweep, which sends one again.
  */
 export class BullmqJobQueue implements JobQueue {
   private readonly queue: Queue;
   private worker: Worker | null = null;
   private readonly running = new Map<string, AbortController>();
   private idleWaiters: Array<() => void> = [];
+  private stopping = false;
 
   constructor(
     private readonly context: QueueContext,
@@ -35,24 +38,24 @@ export class BullmqJobQueue implements JobQueue {
   }
 
   /**
-   * Hands the id to Redis. While Redis is down the message waits in the client's offline queue and
+   * Hands a turn to Redis. While Redis is down the message waits in the client's offline queue and
    * goes out when it is back; the caller is not kept waiting for that (the job row is already stored).
    */
-  async enqueue(jobId: string): Promise<void> {
-    const added = this.queue.add('run', { jobId }, { removeOnComplete: true, removeOnFail: true });
-    added.catch((err) => this.context.onUnexpectedError(err, jobId));
+  async enqueue(jobId?: string): Promise<void> {
+    const added = this.queue.add('run', { jobId: jobId ?? null }, { removeOnComplete: true, removeOnFail: true });
+    added.catch((err) => this.context.onUnexpectedError(err, jobId ?? '(wake)'));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([added, new Promise<void>((resolve) => (timer = setTimeout(resolve, ENQUEUE_WAIT_MS)))]);
     clearTimeout(timer);
   }
 
   start(handler: JobHandler): void {
+    const { jobs, workerId, clock, limits } = this.context;
     this.worker = new Worker(
       QUEUE_NAME,
-      async (message) => {
-        const jobId = String((message.data as { jobId?: unknown }).jobId);
-        const row = await this.context.jobs.claim(this.context.workerId, this.context.clock.now().toISOString(), jobId);
-        // Canceled, already running elsewhere, or already done: nothing to run.
+      async () => {
+        const row = await jobs.claim(workerId, clock.now().toISOString(), limits);
+        // Nothing queued, or every queued job waits for a busy backend: the job holding it sends a turn when it ends.
         if (!row) return;
         const controller = new AbortController();
         this.running.set(row.id, controller);
@@ -64,6 +67,8 @@ export class BullmqJobQueue implements JobQueue {
           this.running.delete(row.id);
           this.settleIdle();
         }
+        // Its backend slot is free: a job that waited for it gets a turn (a stopping worker hands its job back, which sends one).
+        if (!this.stopping) await this.enqueue(row.id);
       },
       { connection: this.connection(), prefix: this.options.prefix, concurrency: this.context.concurrency },
     );
@@ -78,6 +83,7 @@ export class BullmqJobQueue implements JobQueue {
   }
 
   async stop(reason: Error): Promise<void> {
+    this.stopping = true;
     for (const controller of this.running.values()) controller.abort(reason);
     // Waits for the processors, which return once their aborted jobs settle.
     await this.worker?.close();

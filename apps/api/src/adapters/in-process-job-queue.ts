@@ -1,6 +1,4 @@
-import type { Clock } from '../ports/system.port.ts';
-import type { JobRepository } from '../ports/job.repository.port.ts';
-import type { JobHandler, JobQueue } from '../ports/job-queue.port.ts';
+import type { JobHandler, JobQueue, QueueContext } from '../ports/job-queue.port.ts';
 
 /**
  * Workers in this process that claim jobs from the durable jobs table, at most `concurrency` at
@@ -17,11 +15,8 @@ export class InProcessJobQueue implements JobQueue {
   private idleWaiters: Array<() => void> = [];
 
   constructor(
-    private readonly jobs: JobRepository,
-    private readonly clock: Clock,
-    private readonly workerId: string,
-    private readonly options: { concurrency: number; pollMs: number | null },
-    private readonly onUnexpectedError: (err: unknown, jobId: string) => void,
+    private readonly context: QueueContext,
+    private readonly options: { pollMs: number | null },
   ) {}
 
   start(handler: JobHandler): void {
@@ -46,7 +41,7 @@ export class InProcessJobQueue implements JobQueue {
     }
     this.pumping = true;
     void this.pump()
-      .catch((err) => this.onUnexpectedError(err, '(claim)'))
+      .catch((err) => this.context.onUnexpectedError(err, '(claim)'))
       .finally(() => {
         this.pumping = false;
         if (this.again) {
@@ -58,12 +53,13 @@ export class InProcessJobQueue implements JobQueue {
   }
 
   private async pump(): Promise<void> {
-    while (!this.stopped && this.running.size < this.options.concurrency) {
-      const job = await this.jobs.claim(this.workerId, this.clock.now().toISOString());
+    const { jobs, clock, workerId, limits, concurrency } = this.context;
+    while (!this.stopped && this.running.size < concurrency) {
+      const job = await jobs.claim(workerId, clock.now().toISOString(), limits);
       if (!job) return;
       const controller = new AbortController();
       const done = this.handler!(job, { signal: controller.signal })
-        .catch((err) => this.onUnexpectedError(err, job.id))
+        .catch((err) => this.context.onUnexpectedError(err, job.id))
         .finally(() => {
           this.running.delete(job.id);
           this.wake();

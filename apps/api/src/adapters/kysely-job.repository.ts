@@ -1,6 +1,12 @@
+import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { isSqlite } from '../db/dialect.ts';
-import type { JobRepository, JobRow } from '../ports/job.repository.port.ts';
+import type { BackendLimits, JobRepository, JobRow } from '../ports/job.repository.port.ts';
+
+/** The PostgreSQL advisory lock that makes claims take turns (an arbitrary constant: "ImgF"). */
+const CLAIM_LOCK = 0x496d6746;
+/** How often a PostgreSQL claim picks again when its pick was canceled under it. */
+const CLAIM_TRIES = 5;
 
 export class KyselyJobRepository implements JobRepository {
   private readonly sqlite: boolean;
@@ -19,18 +25,31 @@ export class KyselyJobRepository implements JobRepository {
     return this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  claim(workerId: string, startedAt: string, id?: string) {
-    return this.db
+  /**
+   * SQLite: one UPDATE whose subquery picks the job; SQLite runs one writer at a time, so the pick
+   * and the update cannot interleave with another claim. PostgreSQL: concurrent claimers would each
+   * count the same running jobs and overrun a backend's limit, so claims take turns under an advisory
+   * lock (a claim is one short transaction), and a pick canceled in between is picked again.
+   */
+  async claim(workerId: string, startedAt: string, limits: BackendLimits) {
+    if (this.sqlite) return this.start(this.db, sql<string>`(${fairestQueued(limits)})`, workerId, startedAt);
+    return this.db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(${sql.lit(CLAIM_LOCK)})`.execute(trx);
+      for (let i = 0; i < CLAIM_TRIES; i++) {
+        const pick = (await fairestQueued(limits).execute(trx)).rows[0];
+        if (!pick) return undefined;
+        const job = await this.start(trx, pick.id, workerId, startedAt);
+        if (job) return job;
+      }
+      return undefined;
+    });
+  }
+
+  private start(db: Db, id: string | ReturnType<typeof sql<string>>, workerId: string, startedAt: string) {
+    return db
       .updateTable('jobs')
       .set((eb) => ({ status: 'running', started_at: startedAt, attempts: eb('attempts', '+', 1), worker_id: workerId }))
-      .where('id', '=', (eb) => {
-        const queued = eb.selectFrom('jobs').select('id').where('status', '=', 'queued');
-        const next = (id === undefined ? queued : queued.where('id', '=', id)).orderBy('created_at').orderBy('id').limit(1);
-        // SQLite runs one writer at a time, so the pick and the update cannot interleave. On
-        // PostgreSQL, concurrent claimers would all pick the same oldest job and all but one would
-        // come back empty-handed: each locks its pick and the others skip locked rows.
-        return this.sqlite ? next : next.forUpdate().skipLocked();
-      })
+      .where('id', '=', id)
       .where('status', '=', 'queued')
       .returningAll()
       .executeTakeFirst();
@@ -66,6 +85,11 @@ export class KyselyJobRepository implements JobRepository {
       .execute();
   }
 
+  async hasQueuedBefore(at: string) {
+    const row = await this.db.selectFrom('jobs').select('id').where('status', '=', 'queued').where('created_at', '<', at).limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+
   findRunningBy(workerId: string) {
     return this.db.selectFrom('jobs').selectAll().where('status', '=', 'running').where('worker_id', '=', workerId).execute();
   }
@@ -84,4 +108,31 @@ export class KyselyJobRepository implements JobRepository {
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
+}
+
+/**
+ * The id of the queued job to start next: clients take turns (round-robin), so the pick is the oldest
+ * job of the client whose last job started longest ago (one never served first; then the one waiting
+ * longest). Jobs of a backend that already runs its limit are passed over.
+ */
+function fairestQueued(limits: BackendLimits) {
+  const limited = Object.entries(limits);
+  const mayStart =
+    limited.length === 0
+      ? sql``
+      : sql`AND provider NOT IN (
+          SELECT provider FROM jobs WHERE status = 'running' GROUP BY provider
+          HAVING count(*) >= CASE provider ${sql.join(limited.map(([name, limit]) => sql`WHEN ${name} THEN CAST(${limit} AS integer)`), sql` `)} END)`;
+  return sql<{ id: string }>`
+    SELECT id FROM jobs
+    WHERE status = 'queued' ${mayStart}
+      AND client_key = (
+        SELECT c.client_key FROM (SELECT DISTINCT client_key FROM jobs WHERE status = 'queued' ${mayStart}) c
+        ORDER BY
+          COALESCE((SELECT max(s.started_at) FROM jobs s WHERE s.client_key = c.client_key), ''),
+          (SELECT min(w.created_at) FROM jobs w WHERE w.status = 'queued' AND w.client_key = c.client_key),
+          c.client_key
+        LIMIT 1)
+    ORDER BY created_at, id
+    LIMIT 1`;
 }

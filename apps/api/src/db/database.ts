@@ -10,6 +10,7 @@ import * as m001 from './migrations/001-initial.ts';
 import * as m002 from './migrations/002-job-remote-handle.ts';
 import * as m003 from './migrations/003-instances.ts';
 import * as m004 from './migrations/004-postgres-search.ts';
+import * as m005 from './migrations/005-job-clients.ts';
 
 /** Forward-only, numbered migrations, applied in order at start-up, the same on SQLite and PostgreSQL. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '002-job-remote-handle': m002,
   '003-instances': m003,
   '004-postgres-search': m004,
+  '005-job-clients': m005,
 };
 
 export type Db = Kysely<Database>;

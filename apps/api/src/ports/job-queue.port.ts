@@ -1,4 +1,4 @@
-import type { JobRepository, JobRow } from './job.repository.port.ts';
+import type { BackendLimits, JobRepository, JobRow } from './job.repository.port.ts';
 import type { Clock } from './system.port.ts';
 
 export interface JobContext {
@@ -12,8 +12,11 @@ export type JobHandler = (job: JobRow, context: JobContext) => Promise<void>;
  * which worker runs which job when, and a worker claims the row before it runs it.
  */
 export interface JobQueue {
-  /** A queued job row now exists (or exists again): have a worker run it. */
-  enqueue(jobId: string): Promise<void>;
+  /**
+   * A queued job row now exists (or exists again), or a backend slot came free: have a worker claim
+   * the fairest queued job. `jobId` names the job that caused it (for logs); the claim decides.
+   */
+  enqueue(jobId?: string): Promise<void>;
   /** Runs jobs in this process with `handler`. */
   start(handler: JobHandler): void;
   /** Aborts the job if it is running in this process; returns whether it was. */
@@ -31,5 +34,7 @@ export interface QueueContext {
   clock: Clock;
   workerId: string;
   concurrency: number;
+  /** How many jobs each backend may run at once across every worker. */
+  limits: BackendLimits;
   onUnexpectedError: (err: unknown, jobId: string) => void;
 }

@@ -23,7 +23,12 @@ export interface JobRow {
   remote_json: string | null;
   /** The instance running the job; its job is taken over only once that instance is gone. */
   worker_id: string | null;
+  /** Who asked for the job (e.g. "ip:203.0.113.7"): queued jobs are taken in turns across clients. */
+  client_key: string;
 }
+
+/** Backend name → how many of its jobs may run at once across every worker; a backend not named has no limit. */
+export type BackendLimits = Readonly<Record<string, number>>;
 
 /**
  * Jobs, the source of truth in every mode. A running job names the instance running it
@@ -33,10 +38,13 @@ export interface JobRepository {
   insert(job: JobRow): Promise<void>;
   findById(id: string): Promise<JobRow | undefined>;
   /**
-   * Atomically moves a queued job to running for `workerId` and returns it: the job `id` when given
-   * (a queue that carries ids), else the oldest queued job.
+   * Atomically moves the fairest queued job to running for `workerId` and returns it, or nothing when
+   * no queued job may start. Clients take turns: the next job is the oldest job of the client with
+   * the fewest jobs running and waiting ahead of it, so one client's long batch does not hold back
+   * another's single image. A job whose backend already runs its limit of jobs (on any worker) waits,
+   * without holding back jobs for other backends.
    */
-  claim(workerId: string, startedAt: string, id?: string): Promise<JobRow | undefined>;
+  claim(workerId: string, startedAt: string, limits: BackendLimits): Promise<JobRow | undefined>;
   updateProgress(id: string, workerId: string, progress: number, step: number, totalSteps: number): Promise<void>;
   /**
    * Sets a final state unless the job already has one; with `workerId`, only while that instance
@@ -45,6 +53,8 @@ export interface JobRepository {
   finish(id: string, status: 'failed' | 'canceled', at: string, error?: { code: string; message: string }, workerId?: string | null): Promise<boolean>;
   /** Running jobs whose instance is gone (no live instance row names it). */
   findOrphaned(): Promise<JobRow[]>;
+  /** Whether a job queued before `at` is still queued. */
+  hasQueuedBefore(at: string): Promise<boolean>;
   /** Running jobs of one instance. */
   findRunningBy(workerId: string): Promise<JobRow[]>;
   /** Puts a running job back in the queue if `workerId` (null: nobody) still holds it; returns whether it did. */

@@ -58,6 +58,8 @@ export interface Provider {
   readonly kind: string;
   /** False for engines that are not AI (the builtin procedural renderer). */
   readonly isAi: boolean;
+  /** How many generations the backend runs at once, across every worker; absent: as many as are sent. */
+  readonly concurrency?: number;
   generate(request: ProviderRequest, options?: ProviderRunOptions): Promise<ProviderImage[]>;
   /**
    * Follows a job submitted before ImageFlow restarted, from the handle given to `onSubmitted`,

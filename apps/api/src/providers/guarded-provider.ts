@@ -26,6 +26,9 @@ export class GuardedProvider implements Provider {
   get isAi() {
     return this.inner.isAi;
   }
+  get concurrency() {
+    return this.limits.concurrency;
+  }
 
   generate(request: ProviderRequest, options: ProviderRunOptions = {}): Promise<ProviderImage[]> {
     return this.guard(options, (opts) => this.inner.generate(request, opts));

@@ -5,6 +5,7 @@ import { ErrorBody, GenerationRequest, ImagesResponse, IncludeBase64Query, Job, 
 import type { Services } from '../services/container.ts';
 import { eventFor } from '../lib/job-events.ts';
 import { jobFailure } from './job-failure.ts';
+import { clientKey } from '../http/client.ts';
 
 const JobParams = z.object({ id: z.string().min(1).max(64) });
 const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -24,7 +25,7 @@ export function generationRoutes(app: FastifyInstance, { generations, images }: 
       body: GenerationRequest,
       response: { 202: Job, ...errors },
     },
-    handler: async (req, reply) => reply.status(202).send(await generations.submit(req.body)),
+    handler: async (req, reply) => reply.status(202).send(await generations.submit(req.body, clientKey(req))),
   });
 
   r.get('/api/generations/:id', {
@@ -91,7 +92,7 @@ export function generationRoutes(app: FastifyInstance, { generations, images }: 
       response: { 201: ImagesResponse, ...errors, 502: ErrorBody },
     },
     handler: async (req, reply) => {
-      const queued = await generations.submit(req.body);
+      const queued = await generations.submit(req.body, clientKey(req));
       const job = await generations.waitUntilFinished(queued.id);
       if (job.status !== 'succeeded') throw jobFailure(job);
       const nodes = req.query.include_base64 ? await images.withBase64(job.images) : job.images;

@@ -9,6 +9,7 @@ import type { Clock, Random } from '../ports/system.port.ts';
 import { IMAGE_OP_ACTIONS, IMAGE_OP_PROVIDER, resolvePlan, type ParentRecipe } from './plan.ts';
 import { loadJob, parentRecipeOf, toJob } from './presenter.ts';
 import type { ProviderRegistry } from './provider-registry.ts';
+import type { PublicUrls } from './public-urls.ts';
 
 export interface GenerationDeps {
   nodes: NodeRepository;
@@ -18,6 +19,7 @@ export interface GenerationDeps {
   events: JobEventBus;
   clock: Clock;
   random: Random;
+  urls: PublicUrls;
 }
 
 /** How often a waiting request reads its job's row, in case an event was lost on the way. */
@@ -27,8 +29,8 @@ const WAIT_POLL_MS = 2000;
 export class GenerationService {
   constructor(private readonly deps: GenerationDeps) {}
 
-  /** Validates and resolves the request, records a queued job and hands it to the queue. */
-  async submit(request: GenerationRequest, receivedAs: unknown = request): Promise<Job> {
+  /** Validates and resolves the request, records a queued job for `client` and hands it to the queue. */
+  async submit(request: GenerationRequest, client: string): Promise<Job> {
     const { jobs, random, clock, providers, queue } = this.deps;
     const parent = request.parent_id !== undefined ? await this.parentRecipe(request.parent_id) : null;
     const plan = resolvePlan(request, parent, () => random.seed());
@@ -43,7 +45,7 @@ export class GenerationService {
       model: plan.model,
       provider,
       parent_id: plan.parentId,
-      request_json: JSON.stringify(receivedAs),
+      request_json: JSON.stringify(request),
       plan_json: JSON.stringify(plan),
       error_code: null,
       error_message: null,
@@ -53,6 +55,7 @@ export class GenerationService {
       finished_at: null,
       remote_json: null,
       worker_id: null,
+      client_key: client,
     };
     await jobs.insert(row);
     await queue.enqueue(row.id);
@@ -60,7 +63,7 @@ export class GenerationService {
   }
 
   get(id: string): Promise<Job> {
-    return loadJob(this.deps.jobs, this.deps.nodes, id);
+    return loadJob(this.deps.jobs, this.deps.nodes, this.deps.urls, id);
   }
 
   /** Marks the job canceled (the row is the truth), then asks whichever instance runs it to stop. */

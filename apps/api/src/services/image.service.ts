@@ -8,6 +8,7 @@ import { describeUnsupported, sniffImageFormat, UPLOAD_FORMATS_TEXT } from '../l
 import { importedA1111Recipe, MAX_ORIGINAL_FILENAME_LENGTH, storableImportedText } from '../lib/imported-recipe.ts';
 import type { NodeWriter } from './node-writer.ts';
 import { toImageNode } from './presenter.ts';
+import type { PublicUrls } from './public-urls.ts';
 
 /** The largest upload accepted, in pixels (a 64-megapixel image, e.g. 8192×8192). */
 export const MAX_UPLOAD_PIXELS = 8192 * 8192;
@@ -29,12 +30,13 @@ export class ImageService {
     private readonly store: ImageStore,
     private readonly ops: ImageOps,
     private readonly writer: NodeWriter,
+    private readonly urls: PublicUrls,
   ) {}
 
   async get(id: number): Promise<ImageNode> {
     const row = await this.nodes.findById(id);
     if (!row) throw new NotFoundError(`No image with id ${id}.`);
-    return toImageNode(row);
+    return toImageNode(row, this.urls);
   }
 
   /** Adds `base64` of each live image's PNG. */
@@ -80,7 +82,7 @@ export class ImageService {
       actionType: query.action_type,
       starred: query.starred,
     });
-    const items = rows.slice(0, query.limit).map(toImageNode);
+    const items = rows.slice(0, query.limit).map((r) => toImageNode(r, this.urls));
     const last = items.at(-1);
     return { items, next_cursor: rows.length > query.limit && last ? encodeGalleryCursor(last.id) : null };
   }

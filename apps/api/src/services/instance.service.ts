@@ -122,6 +122,8 @@ export class InstanceService {
         await queue.enqueue(job.id);
       }
     }
+    // A turn that never reached a worker (a queue message lost while Redis was down) must not strand a job.
+    if (await jobs.hasQueuedBefore(new Date(this.now().getTime() - 2 * this.options.heartbeatMs).toISOString())) await queue.enqueue();
     const orphans = await writer.recoverPendingFiles();
     if (orphans > 0) log.warn({ orphans }, 'removed files of writes or deletes interrupted by a stop');
   }

@@ -12,6 +12,7 @@ import type { NodeDraft, NodeWriter } from './node-writer.ts';
 import { ACTIONS_USING_PARENT_IMAGE, IMAGE_OP_PROVIDER, type GenerationPlan } from './plan.ts';
 import { loadJob, toJob } from './presenter.ts';
 import type { ProviderRegistry } from './provider-registry.ts';
+import type { PublicUrls } from './public-urls.ts';
 
 export interface JobRunnerDeps {
   nodes: NodeRepository;
@@ -24,6 +25,7 @@ export interface JobRunnerDeps {
   clock: Clock;
   /** This instance: the jobs it runs are recorded as its own. */
   workerId: string;
+  urls: PublicUrls;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
@@ -71,7 +73,7 @@ export class JobRunner {
   };
 
   private job(id: string) {
-    return loadJob(this.deps.jobs, this.deps.nodes, id);
+    return loadJob(this.deps.jobs, this.deps.nodes, this.deps.urls, id);
   }
 
   private async produce(row: JobRow, plan: GenerationPlan, signal: AbortSignal): Promise<NodeDraft[]> {

@@ -2,11 +2,15 @@ import type { Lineage } from '@imageflow/shared';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { NodeRepository, TreePage } from '../ports/node.repository.port.ts';
 import { toImageNode } from './presenter.ts';
+import type { PublicUrls } from './public-urls.ts';
 
 export type LineageScope = 'tree' | 'ancestors' | 'descendants';
 
 export class LineageService {
-  constructor(private readonly nodes: NodeRepository) {}
+  constructor(
+    private readonly nodes: NodeRepository,
+    private readonly urls: PublicUrls,
+  ) {}
 
   async lineage(id: number, scope: LineageScope, limit: number, cursor?: string): Promise<Lineage> {
     const focus = await this.nodes.findById(id);
@@ -33,7 +37,7 @@ export class LineageService {
       root_id: rootId,
       focus_id: id,
       path,
-      nodes: page.rows.map(toImageNode),
+      nodes: page.rows.map((r) => toImageNode(r, this.urls)),
       truncated: page.hasMore,
       next_cursor: page.hasMore && last ? encodeTreeCursor(last.depth, Number(last.id)) : null,
     };

@@ -2,10 +2,10 @@ import type { ActionType, ImageNode, Job, JobStatus } from '@imageflow/shared';
 import { NotFoundError } from '../errors.ts';
 import type { JobRepository, JobRow } from '../ports/job.repository.port.ts';
 import type { NodeRepository, NodeRowWithCounts } from '../ports/node.repository.port.ts';
-import { thumbnailFilename } from '../lib/filenames.ts';
+import type { PublicUrls } from './public-urls.ts';
 import type { ParentRecipe } from './plan.ts';
 
-export function toImageNode(row: NodeRowWithCounts): ImageNode {
+export function toImageNode(row: NodeRowWithCounts, urls: PublicUrls): ImageNode {
   const live = row.deleted_at === null;
   return {
     id: Number(row.id),
@@ -23,8 +23,8 @@ export function toImageNode(row: NodeRowWithCounts): ImageNode {
     action_type: row.action_type as ActionType,
     image_path: row.image_path,
     filename: row.filename,
-    url: live ? `/images/${row.filename}` : null,
-    thumbnail_url: live ? `/thumbs/${thumbnailFilename(row.filename)}` : null,
+    url: live ? urls.image(row.filename) : null,
+    thumbnail_url: live ? urls.thumbnail(row.filename) : null,
     width: row.width,
     height: row.height,
     bytes: Number(row.bytes),
@@ -74,9 +74,9 @@ export function parentRecipeOf(row: NodeRowWithCounts): ParentRecipe {
 }
 
 /** A job with its images once it has succeeded. */
-export async function loadJob(jobs: JobRepository, nodes: NodeRepository, id: string): Promise<Job> {
+export async function loadJob(jobs: JobRepository, nodes: NodeRepository, urls: PublicUrls, id: string): Promise<Job> {
   const row = await jobs.findById(id);
   if (!row) throw new NotFoundError(`No generation job with id "${id}".`);
-  const images = row.status === 'succeeded' ? (await nodes.findByJob(id)).map(toImageNode) : [];
+  const images = row.status === 'succeeded' ? (await nodes.findByJob(id)).map((n) => toImageNode(n, urls)) : [];
   return toJob(row, images);
 }

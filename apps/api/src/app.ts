@@ -89,6 +89,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     // Small for JSON; the routes that take images set their own limits.
     bodyLimit: JSON_BODY_LIMIT,
     routerOptions: { maxParamLength: 200 },
+    // Behind the proxies named in IMAGEFLOW_TRUST_PROXY, req.ip is the client's address from X-Forwarded-For.
+    trustProxy: deps.config.trustProxy.length > 0 ? deps.config.trustProxy : false,
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
   });

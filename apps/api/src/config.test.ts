@@ -33,6 +33,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'imageflow.db' })).toThrow(/^Invalid DATABASE_URL="imageflow.db": must be a PostgreSQL URL/);
   });
 
+  it('trusts X-Forwarded-For only from the proxies named', () => {
+    expect(loadConfig({}).trustProxy).toEqual([]);
+    expect(loadConfig({ IMAGEFLOW_TRUST_PROXY: '10.0.0.5, 192.168.1.0/24,loopback,::1' }).trustProxy).toEqual(['10.0.0.5', '192.168.1.0/24', 'loopback', '::1']);
+    for (const bad of ['true', '*', '10.0.0.0/33', 'proxy.example.com', '10.0.0.1/8/2']) {
+      expect(() => loadConfig({ IMAGEFLOW_TRUST_PROXY: bad })).toThrow(/^Invalid IMAGEFLOW_TRUST_PROXY=.*: must be a comma-separated list of the proxies' addresses/);
+    }
+  });
+
   it('takes a public base URL for file URLs, http(s) only and without a query', () => {
     expect(loadConfig({}).publicBaseUrl).toBeNull();
     expect(loadConfig({ IMAGEFLOW_PUBLIC_BASE_URL: 'https://cdn.example.com/studio/' }).publicBaseUrl).toBe('https://cdn.example.com/studio');

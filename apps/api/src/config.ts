@@ -1,3 +1,4 @@
+import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +63,11 @@ const ConfigSchema = z.object({
     .string()
     .refine(isPublicBaseUrl, 'must be an http(s) URL without a query, like https://cdn.example.com, under which images/… and thumbs/… are served; leave it unset for URLs relative to the API')
     .optional(),
+  IMAGEFLOW_TRUST_PROXY: z
+    .string()
+    .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
+    .refine((list) => list.length > 0 && list.every(isProxyAddress), 'must be a comma-separated list of the proxies\' addresses or networks, like 10.0.0.5,192.168.1.0/24 (or loopback)')
+    .optional(),
   IMAGEFLOW_INSTANCE_TTL_S: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(2, 'must be between 2 and 600').max(600, 'must be between 2 and 600').default(20),
 });
 
@@ -92,6 +98,8 @@ export interface Config {
   instanceTtlMs: number;
   /** Where images/… and thumbs/… are public (the API, or a CDN in front of it or of the bucket); null: URLs relative to the API. */
   publicBaseUrl: string | null;
+  /** Reverse proxies whose X-Forwarded-For is believed, so each client is told apart by its own address; empty: none. */
+  trustProxy: string[];
 }
 
 const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -133,8 +141,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: c.REDIS_URL ?? null,
     redisPrefix: c.IMAGEFLOW_REDIS_PREFIX,
     instanceTtlMs: c.IMAGEFLOW_INSTANCE_TTL_S * 1000,
+    trustProxy: c.IMAGEFLOW_TRUST_PROXY ?? [],
     publicBaseUrl: c.IMAGEFLOW_PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? null,
   };
+}
+
+function isProxyAddress(value: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(value)) return true;
+  const [address, bits, ...rest] = value.split('/');
+  const version = net.isIP(address ?? '');
+  if (version === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128);
 }
 
 function isPublicBaseUrl(value: string): boolean {

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KyselyJobRepository } from '../src/adapters/kysely-job.repository.ts';
 import { migrate, type Db } from '../src/db/database.ts';
-import type { JobRow } from '../src/ports/job.repository.port.ts';
+import type { JobRecord } from '../src/ports/job.repository.port.ts';
 import type { Provider, ProviderRequest, ProviderRunOptions } from '../src/ports/provider.port.ts';
 import { BuiltinProvider } from '../src/providers/builtin/builtin.provider.ts';
 import { ProviderRegistry } from '../src/services/provider-registry.ts';
@@ -29,7 +29,7 @@ async function jobsTable() {
 
 let clock = Date.parse('2026-01-01T00:00:00.000Z');
 /** A queued job of `client`, created after every job before it. */
-function queued(client: string, provider = 'builtin'): JobRow {
+function queued(client: string, provider = 'builtin'): JobRecord {
   return {
     id: crypto.randomUUID(),
     status: 'queued',
@@ -40,18 +40,21 @@ function queued(client: string, provider = 'builtin'): JobRow {
     model: 'sdxl',
     provider,
     parent_id: null,
-    request_json: '{}',
-    plan_json: '{}',
-    error_code: null,
-    error_message: null,
+    request: {},
+    plan: { action: 'generate', model: 'sdxl', prompt: 'queued', negativePrompt: '', spec: {}, parentId: null } as unknown as JobRecord['plan'],
+    error: null,
     attempts: 0,
     created_at: new Date(clock++).toISOString(),
     started_at: null,
     finished_at: null,
-    remote_json: null,
+    remote: null,
     worker_id: null,
     client_key: client,
   };
+}
+
+async function insert(jobs: KyselyJobRepository, records: JobRecord | JobRecord[]): Promise<void> {
+  for (const record of [records].flat()) await jobs.insert(record);
 }
 
 function now(): string {
@@ -62,7 +65,7 @@ describe('the fair pick', () => {
   it('takes clients in turns, one job each, while one worker finishes each job before the next', async () => {
     const { db, jobs } = await jobsTable();
     const batch = [...Array.from({ length: 6 }, () => queued('ip:a')), ...Array.from({ length: 3 }, () => queued('ip:b')), queued('ip:c')];
-    await db.insertInto('jobs').values(batch).execute();
+    await insert(jobs, batch);
     const label = new Map(batch.map((j, i) => [j.id, `${j.client_key.slice(3)}${i < 6 ? i + 1 : i < 9 ? i - 5 : 1}`]));
 
     const order: string[] = [];
@@ -75,11 +78,11 @@ describe('the fair pick', () => {
 
   it('a client that comes late with one image goes next, not after the batch', async () => {
     const { db, jobs } = await jobsTable();
-    await db.insertInto('jobs').values(Array.from({ length: 50 }, () => queued('ip:batch'))).execute();
+    await insert(jobs, Array.from({ length: 50 }, () => queued('ip:batch')));
     const first = await jobs.claim('w', now(), {});
     expect(first?.client_key).toBe('ip:batch');
     const single = queued('ip:single');
-    await db.insertInto('jobs').values(single).execute();
+    await insert(jobs, single);
     // Four workers' worth of running jobs: the batch holds the first, the single image the second.
     expect((await jobs.claim('w', now(), {}))?.id).toBe(single.id);
     expect((await jobs.claim('w', now(), {}))?.client_key).toBe('ip:batch');
@@ -90,7 +93,7 @@ describe('the fair pick', () => {
     const gpu1 = queued('ip:a', 'gpu-box');
     const gpu2 = queued('ip:a', 'gpu-box');
     const cpu = queued('ip:a', 'builtin');
-    await db.insertInto('jobs').values([gpu1, gpu2, cpu]).execute();
+    await insert(jobs, [gpu1, gpu2, cpu]);
     const limits = { 'gpu-box': 1 };
 
     expect((await jobs.claim('w', now(), limits))?.id).toBe(gpu1.id);
@@ -103,7 +106,7 @@ describe('the fair pick', () => {
   it('a job handed back keeps its place ahead of its client\'s later jobs', async () => {
     const { db, jobs } = await jobsTable();
     const batch = Array.from({ length: 3 }, () => queued('ip:a'));
-    await db.insertInto('jobs').values(batch).execute();
+    await insert(jobs, batch);
     const taken = await jobs.claim('gone', now(), {});
     expect(taken?.id).toBe(batch[0]!.id);
     expect(await jobs.requeue(taken!.id, 'gone')).toBe(true);
@@ -175,6 +178,20 @@ describe('through the API', () => {
     const started = await api.db.selectFrom('jobs').select(['id', 'client_key']).orderBy('started_at').execute();
     expect(started.map((j) => j.id).indexOf(single)).toBe(1);
     expect(new Set(started.map((j) => j.client_key))).toEqual(new Set(['ip:10.0.0.1', 'ip:10.0.0.2']));
+  });
+
+  it('a client is its address; X-Forwarded-For counts only when it comes from a trusted proxy', async () => {
+    const submitAs = async (t: TestApp, remoteAddress: string, forwardedFor: string) => {
+      const res = await t.app.inject({ method: 'POST', url: '/api/generations', remoteAddress, headers: { 'x-forwarded-for': forwardedFor }, payload: { prompt: 'who', spec: SMALL } });
+      expect(res.statusCode).toBe(202);
+      return (await t.db.selectFrom('jobs').select('client_key').where('id', '=', res.json().id).executeTakeFirstOrThrow()).client_key;
+    };
+    const direct = await instance(await makeDataDir(), 'api');
+    // A client cannot pass for someone else by sending the header itself.
+    expect(await submitAs(direct, '203.0.113.7', '198.51.100.1')).toBe('ip:203.0.113.7');
+    const proxied = await instance(await makeDataDir(), 'api', { env: { IMAGEFLOW_TRUST_PROXY: '10.0.0.5' } });
+    expect(await submitAs(proxied, '10.0.0.5', '198.51.100.1')).toBe('ip:198.51.100.1');
+    expect(await submitAs(proxied, '203.0.113.7', '198.51.100.1')).toBe('ip:203.0.113.7');
   });
 
   it('two workers never run more jobs on a backend than its limit between them', async () => {

@@ -50,6 +50,19 @@ describe('an API and workers in separate instances', () => {
     expect(res.json().images[0].prompt).toBe('polled');
   });
 
+  it('without shared events, an event stream still ends with the final state, read from the jobs table', async () => {
+    const dataDir = await makeDataDir();
+    const api = await start(dataDir, 'api');
+    const port = await listen(api.app);
+    const job = (await api.app.inject({ method: 'POST', url: '/api/generations', payload: { prompt: 'streamed', spec: SMALL } })).json();
+    const res = await fetch(`http://127.0.0.1:${port}/api/generations/${job.id}/events`);
+    // The worker's events never reach this API: only the row can tell the stream how the job ended.
+    await start(dataDir, 'worker');
+    const text = await res.text();
+    expect(text).toMatch(/^event: progress\n/);
+    expect(text).toMatch(/event: completed\ndata: .*"status":"succeeded"/);
+  });
+
   it('an API that stops ends its event streams instead of waiting on them forever', async () => {
     const dataDir = await makeDataDir();
     const api = await start(dataDir, 'api');

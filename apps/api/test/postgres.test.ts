@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it, type TestContext } from 'vitest';
 import { KyselyJobRepository } from '../src/adapters/kysely-job.repository.ts';
 import { KyselyNodeRepository } from '../src/adapters/kysely-node.repository.ts';
 import { DatabaseUnavailableError, migrate, openDatabase, type Db } from '../src/db/database.ts';
-import type { JobRow } from '../src/ports/job.repository.port.ts';
+import type { JobRecord } from '../src/ports/job.repository.port.ts';
 import { generate, makeDataDir, onPostgres, openTestDatabase, startTestApp, type TestApp } from './harness.ts';
 import { testDatabaseUrl } from './support/postgres.ts';
 
@@ -37,7 +37,7 @@ async function open(dataDir: string, connections: number): Promise<Db> {
   return db;
 }
 
-function queuedJob(createdAt: string, provider = 'builtin'): JobRow {
+function queuedJob(createdAt: string, provider = 'builtin'): JobRecord {
   return {
     id: crypto.randomUUID(),
     status: 'queued',
@@ -48,15 +48,14 @@ function queuedJob(createdAt: string, provider = 'builtin'): JobRow {
     model: 'sdxl',
     provider,
     parent_id: null,
-    request_json: '{}',
-    plan_json: '{}',
-    error_code: null,
-    error_message: null,
+    request: {},
+    plan: { action: 'generate', model: 'sdxl', prompt: 'queued', negativePrompt: '', spec: {}, parentId: null } as unknown as JobRecord['plan'],
+    error: null,
     attempts: 0,
     created_at: createdAt,
     started_at: null,
     finished_at: null,
-    remote_json: null,
+    remote: null,
     worker_id: null,
     client_key: '',
   };
@@ -66,7 +65,8 @@ function queuedJob(createdAt: string, provider = 'builtin'): JobRow {
 async function queueJobs(db: Db, count: number, perMs = 1, provider?: (i: number) => string): Promise<string[]> {
   const base = Date.parse('2026-01-01T00:00:00.000Z');
   const jobs = Array.from({ length: count }, (_, i) => queuedJob(new Date(base + Math.floor(i / perMs)).toISOString(), provider?.(i)));
-  await db.insertInto('jobs').values(jobs).execute();
+  const repository = new KyselyJobRepository(db);
+  for (const job of jobs) await repository.insert(job);
   return jobs.map((j) => j.id);
 }
 
@@ -129,7 +129,7 @@ describe('job claims', () => {
     const claimed = await Promise.all(
       claimers.map(async (db, i) => {
         const jobs = new KyselyJobRepository(db);
-        const mine: JobRow[] = [];
+        const mine: JobRecord[] = [];
         for (let job = await jobs.claim(`claimer-${i}`, new Date().toISOString(), limits); job; job = await jobs.claim(`claimer-${i}`, new Date().toISOString(), limits)) {
           mine.push(job);
         }

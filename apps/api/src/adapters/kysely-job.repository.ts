@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { isSqlite } from '../db/dialect.ts';
-import type { BackendLimits, JobRepository, JobRow } from '../ports/job.repository.port.ts';
+import type { JobsTable } from '../db/schema.ts';
+import type { BackendLimits, GenerationPlan, JobRecord, JobRepository } from '../ports/job.repository.port.ts';
+import type { RemoteHandle } from '../ports/provider.port.ts';
 
 /** The PostgreSQL advisory lock that makes claims take turns (an arbitrary constant: "ImgF"). */
 const CLAIM_LOCK = 0x496d6746;
@@ -15,14 +17,15 @@ export class KyselyJobRepository implements JobRepository {
     this.sqlite = isSqlite(db);
   }
 
-  async insert(job: JobRow) {
-    await this.db.insertInto('jobs').values(job).execute();
+  async insert(job: JobRecord) {
+    await this.db.insertInto('jobs').values(toRow(job)).execute();
   }
 
   async findById(id: string) {
     // No stored id holds a NUL, and PostgreSQL refuses one in any text it is sent.
     if (id.includes('\0')) return undefined;
-    return this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toRecord(row);
   }
 
   /**
@@ -45,14 +48,15 @@ export class KyselyJobRepository implements JobRepository {
     });
   }
 
-  private start(db: Db, id: string | ReturnType<typeof sql<string>>, workerId: string, startedAt: string) {
-    return db
+  private async start(db: Db, id: string | ReturnType<typeof sql<string>>, workerId: string, startedAt: string) {
+    const row = await db
       .updateTable('jobs')
       .set((eb) => ({ status: 'running', started_at: startedAt, attempts: eb('attempts', '+', 1), worker_id: workerId }))
       .where('id', '=', id)
       .where('status', '=', 'queued')
       .returningAll()
       .executeTakeFirst();
+    return row && toRecord(row);
   }
 
   async updateProgress(id: string, workerId: string, progress: number, step: number, totalSteps: number) {
@@ -76,13 +80,14 @@ export class KyselyJobRepository implements JobRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  findOrphaned() {
-    return this.db
+  async findOrphaned() {
+    const rows = await this.db
       .selectFrom('jobs')
       .selectAll()
       .where('status', '=', 'running')
       .where((eb) => eb.or([eb('worker_id', 'is', null), eb.not(eb.exists(eb.selectFrom('instances').select('id').whereRef('instances.id', '=', 'jobs.worker_id')))]))
       .execute();
+    return rows.map(toRecord);
   }
 
   async hasQueuedBefore(at: string) {
@@ -90,12 +95,13 @@ export class KyselyJobRepository implements JobRepository {
     return row !== undefined;
   }
 
-  findRunningBy(workerId: string) {
-    return this.db.selectFrom('jobs').selectAll().where('status', '=', 'running').where('worker_id', '=', workerId).execute();
+  async findRunningBy(workerId: string) {
+    const rows = await this.db.selectFrom('jobs').selectAll().where('status', '=', 'running').where('worker_id', '=', workerId).execute();
+    return rows.map(toRecord);
   }
 
-  async setRemoteHandle(id: string, workerId: string, handleJson: string) {
-    await this.db.updateTable('jobs').set({ remote_json: handleJson }).where('id', '=', id).where('worker_id', '=', workerId).execute();
+  async setRemoteHandle(id: string, workerId: string, handle: RemoteHandle) {
+    await this.db.updateTable('jobs').set({ remote_json: JSON.stringify(handle) }).where('id', '=', id).where('worker_id', '=', workerId).execute();
   }
 
   async requeue(id: string, workerId: string | null) {
@@ -108,6 +114,56 @@ export class KyselyJobRepository implements JobRepository {
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
+}
+
+function toRecord(row: JobsTable): JobRecord {
+  return {
+    id: row.id,
+    status: row.status as JobRecord['status'],
+    // PostgreSQL's real comes back as a number; integers may come back as strings from a bigint.
+    progress: Number(row.progress),
+    step: row.step === null ? null : Number(row.step),
+    total_steps: row.total_steps === null ? null : Number(row.total_steps),
+    action_type: row.action_type as JobRecord['action_type'],
+    model: row.model as JobRecord['model'],
+    provider: row.provider,
+    parent_id: row.parent_id === null ? null : Number(row.parent_id),
+    request: JSON.parse(row.request_json) as Record<string, unknown>,
+    plan: JSON.parse(row.plan_json) as GenerationPlan,
+    error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
+    attempts: Number(row.attempts),
+    created_at: row.created_at,
+    started_at: row.started_at,
+    finished_at: row.finished_at,
+    remote: row.remote_json === null ? null : (JSON.parse(row.remote_json) as RemoteHandle),
+    worker_id: row.worker_id,
+    client_key: row.client_key,
+  };
+}
+
+function toRow(job: JobRecord): JobsTable {
+  return {
+    id: job.id,
+    status: job.status,
+    progress: job.progress,
+    step: job.step,
+    total_steps: job.total_steps,
+    action_type: job.action_type,
+    model: job.model,
+    provider: job.provider,
+    parent_id: job.parent_id,
+    request_json: JSON.stringify(job.request),
+    plan_json: JSON.stringify(job.plan),
+    error_code: job.error?.code ?? null,
+    error_message: job.error?.message ?? null,
+    attempts: job.attempts,
+    created_at: job.created_at,
+    started_at: job.started_at,
+    finished_at: job.finished_at,
+    remote_json: job.remote === null ? null : JSON.stringify(job.remote),
+    worker_id: job.worker_id,
+    client_key: job.client_key,
+  };
 }
 
 /**

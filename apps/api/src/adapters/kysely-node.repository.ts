@@ -1,9 +1,12 @@
-import { sql, type SelectQueryBuilder } from 'kysely';
+import { sql, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { isSqlite } from '../db/dialect.ts';
 import type { Database, ImageNodesTable } from '../db/schema.ts';
 import { JobNoLongerRunningError } from '../errors.ts';
-import type { GalleryFilter, NewNodeRow, NodeRepository, NodeRowWithCounts, TreePage } from '../ports/node.repository.port.ts';
+import type { GalleryFilter, NewNode, NodeRecord, NodeRepository, NodeWithCounts, TreePage } from '../ports/node.repository.port.ts';
+
+/** A node row as read, with its child count. */
+type NodeRow = Selectable<ImageNodesTable> & { children_count: number };
 
 const childrenCount = sql<number>`(SELECT COUNT(*) FROM image_nodes AS c WHERE c.parent_id = n.id)`.as('children_count');
 
@@ -63,22 +66,23 @@ export class KyselyNodeRepository implements NodeRepository {
     return Array.from({ length: count }, (_, i) => end - count + i);
   }
 
-  findById(id: number) {
-    return this.nodes().where('n.id', '=', id).executeTakeFirst();
+  async findById(id: number) {
+    const row = await this.nodes().where('n.id', '=', id).executeTakeFirst();
+    return row && toNode(row);
   }
 
-  findByJob(jobId: string) {
-    return this.nodes().where('n.job_id', '=', jobId).orderBy('n.id').execute();
+  async findByJob(jobId: string) {
+    return (await this.nodes().where('n.job_id', '=', jobId).orderBy('n.id').execute()).map(toNode);
   }
 
-  async gallery(filter: GalleryFilter): Promise<NodeRowWithCounts[]> {
-    if (filter.q !== undefined) return this.searchGallery(filter, filter.q);
+  async gallery(filter: GalleryFilter): Promise<NodeWithCounts[]> {
+    if (filter.q !== undefined) return (await this.searchGallery(filter, filter.q)).map(toNode);
     let query = this.nodes().where('n.deleted_at', 'is', null);
     if (filter.beforeId !== undefined) query = query.where('n.id', '<', filter.beforeId);
-    return this.filtered(query, filter).orderBy('n.id', 'desc').limit(filter.limit).execute();
+    return (await this.filtered(query, filter).orderBy('n.id', 'desc').limit(filter.limit).execute()).map(toNode);
   }
 
-  private filtered<Q extends SelectQueryBuilder<Database & { n: Database['image_nodes'] }, 'n' | 'image_nodes_fts', NodeRowWithCounts>>(
+  private filtered<Q extends SelectQueryBuilder<Database & { n: Database['image_nodes'] }, 'n' | 'image_nodes_fts', NodeRow>>(
     query: Q,
     filter: GalleryFilter,
   ): Q {
@@ -89,7 +93,7 @@ export class KyselyNodeRepository implements NodeRepository {
     return q;
   }
 
-  private async searchGallery(filter: GalleryFilter, text: string): Promise<NodeRowWithCounts[]> {
+  private async searchGallery(filter: GalleryFilter, text: string): Promise<NodeRow[]> {
     if (!this.sqlite) {
       const tsquery = toTsQuery(text);
       if (tsquery === null) return [];
@@ -136,8 +140,8 @@ export class KyselyNodeRepository implements NodeRepository {
     return rows.map((r) => Number(r.id));
   }
 
-  ancestors(id: number) {
-    return this.db
+  async ancestors(id: number) {
+    const rows = await this.db
       .withRecursive('anc(id, parent_id)', (db) =>
         db
           .selectFrom('image_nodes')
@@ -153,6 +157,7 @@ export class KyselyNodeRepository implements NodeRepository {
       .select(childrenCount)
       .orderBy('n.depth')
       .execute();
+    return rows.map(toNode);
   }
 
   async treePage(rootId: number, limit: number, after?: { depth: number; id: number }): Promise<TreePage> {
@@ -163,7 +168,7 @@ export class KyselyNodeRepository implements NodeRepository {
       );
     }
     const rows = await query.orderBy('n.depth').orderBy('n.id').limit(limit + 1).execute();
-    return { rows: rows.slice(0, limit), hasMore: rows.length > limit };
+    return { rows: rows.slice(0, limit).map(toNode), hasMore: rows.length > limit };
   }
 
   async descendantsPage(id: number, limit: number, after?: { depth: number; id: number }): Promise<TreePage> {
@@ -185,7 +190,7 @@ export class KyselyNodeRepository implements NodeRepository {
       );
     }
     const rows = await query.orderBy('n.depth').orderBy('n.id').limit(limit + 1).execute();
-    return { rows: rows.slice(0, limit), hasMore: rows.length > limit };
+    return { rows: rows.slice(0, limit).map(toNode), hasMore: rows.length > limit };
   }
 
   async setStarred(id: number, starred: boolean) {
@@ -239,10 +244,10 @@ export class KyselyNodeRepository implements NodeRepository {
     return rows.map((r) => r.filename);
   }
 
-  async commitNodes(nodes: NewNodeRow[], pendingFiles: string[], job?: { id: string; finishedAt: string; workerId: string }) {
+  async commitNodes(nodes: NewNode[], pendingFiles: string[], job?: { id: string; finishedAt: string; workerId: string }) {
     await this.db.transaction().execute(async (trx) => {
       // Insert one at a time: a parent must exist before the child that references it.
-      for (const node of nodes) await trx.insertInto('image_nodes').values(node).execute();
+      for (const node of nodes) await trx.insertInto('image_nodes').values(toRow(node)).execute();
       if (pendingFiles.length > 0) await trx.deleteFrom('pending_files').where('filename', 'in', pendingFiles).execute();
       if (job) {
         const result = await trx
@@ -256,4 +261,61 @@ export class KyselyNodeRepository implements NodeRepository {
       }
     });
   }
+}
+
+function toNode(row: NodeRow): NodeWithCounts {
+  return {
+    // PostgreSQL's driver hands bigints (and counts) back as strings.
+    id: Number(row.id),
+    is_root: row.is_root === 1,
+    parent_id: row.parent_id === null ? null : Number(row.parent_id),
+    root_id: Number(row.root_id),
+    depth: row.depth,
+    prompt: row.prompt,
+    negative_prompt: row.negative_prompt,
+    spec: JSON.parse(row.spec_json) as Record<string, unknown>,
+    request_params: JSON.parse(row.request_params) as Record<string, unknown>,
+    image_path: row.image_path,
+    filename: row.filename,
+    action_type: row.action_type as NodeRecord['action_type'],
+    model: row.model,
+    provider: row.provider,
+    seed: row.seed === null ? null : Number(row.seed),
+    width: row.width,
+    height: row.height,
+    bytes: Number(row.bytes),
+    sha256: row.sha256,
+    starred: row.starred === 1,
+    deleted_at: row.deleted_at,
+    created_at: row.created_at,
+    job_id: row.job_id,
+    children_count: Number(row.children_count),
+  };
+}
+
+function toRow(node: NewNode): Omit<ImageNodesTable, 'starred'> {
+  return {
+    id: node.id,
+    is_root: node.is_root ? 1 : 0,
+    parent_id: node.parent_id,
+    root_id: node.root_id,
+    depth: node.depth,
+    prompt: node.prompt,
+    negative_prompt: node.negative_prompt,
+    spec_json: JSON.stringify(node.spec),
+    request_params: JSON.stringify(node.request_params),
+    image_path: node.image_path,
+    filename: node.filename,
+    action_type: node.action_type,
+    model: node.model,
+    provider: node.provider,
+    seed: node.seed,
+    width: node.width,
+    height: node.height,
+    bytes: node.bytes,
+    sha256: node.sha256,
+    deleted_at: node.deleted_at,
+    created_at: node.created_at,
+    job_id: node.job_id,
+  };
 }

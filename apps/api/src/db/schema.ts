@@ -1,14 +1,59 @@
 import type { Generated } from 'kysely';
-import type { JobRow } from '../ports/job.repository.port.ts';
-import type { NodeRow } from '../ports/node.repository.port.ts';
 
-/** Row shapes as stored. Booleans are 0/1 integers so SQLite and PostgreSQL share one schema. */
-/** Starred has a default, so an insert may leave it out. */
-export interface ImageNodesTable extends Omit<NodeRow, 'starred'> {
+/**
+ * Row shapes as stored, the same on SQLite and PostgreSQL: booleans are 0/1 integers and structured
+ * values JSON text. The repositories turn them into the ports' records. (PostgreSQL's driver may
+ * hand a bigint or a count back as a string; the repositories convert those too.)
+ */
+export interface ImageNodesTable {
+  id: number;
+  is_root: number;
+  parent_id: number | null;
+  root_id: number;
+  depth: number;
+  prompt: string;
+  negative_prompt: string;
+  spec_json: string;
+  request_params: string;
+  image_path: string | null;
+  filename: string;
+  action_type: string;
+  model: string;
+  provider: string;
+  seed: number | null;
+  width: number;
+  height: number;
+  bytes: number;
+  sha256: string;
+  /** Has a default, so an insert may leave it out. */
   starred: Generated<number>;
+  deleted_at: string | null;
+  created_at: string;
+  job_id: string | null;
 }
 
-export type JobsTable = JobRow;
+export interface JobsTable {
+  id: string;
+  status: string;
+  progress: number;
+  step: number | null;
+  total_steps: number | null;
+  action_type: string;
+  model: string;
+  provider: string;
+  parent_id: number | null;
+  request_json: string;
+  plan_json: string;
+  error_code: string | null;
+  error_message: string | null;
+  attempts: number;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  remote_json: string | null;
+  worker_id: string | null;
+  client_key: string;
+}
 
 /** Write-ahead record of files being stored, so a crash never leaves a file without its node. */
 export interface PendingFilesTable {

@@ -1,11 +1,11 @@
-import type { BackendLimits, JobRepository, JobRow } from './job.repository.port.ts';
+import type { BackendLimits, JobRepository, JobRecord } from './job.repository.port.ts';
 import type { Clock } from './system.port.ts';
 
 export interface JobContext {
   signal: AbortSignal;
 }
 
-export type JobHandler = (job: JobRow, context: JobContext) => Promise<void>;
+export type JobHandler = (job: JobRecord, context: JobContext) => Promise<void>;
 
 /**
  * Carries queued jobs to workers. The jobs table is the source of truth; a queue only decides

@@ -1,26 +1,41 @@
-/** A job as stored. */
-export interface JobRow {
+import type { ActionType, EditOps, JobStatus, ModelName, Spec } from '@imageflow/shared';
+import type { RemoteHandle } from './provider.port.ts';
+
+/** What a worker runs: the request resolved against its parent and the model defaults, seeds fixed. */
+export interface GenerationPlan {
+  action: ActionType;
+  model: ModelName;
+  prompt: string;
+  negativePrompt: string;
+  spec: Spec;
+  parentId: number | null;
+  upscale?: { factor: 2 | 4 };
+  edit?: EditOps;
+}
+
+/** A generation job: what was asked, what runs, and how far it got. */
+export interface JobRecord {
   id: string;
-  status: string;
+  status: JobStatus;
   progress: number;
   step: number | null;
   total_steps: number | null;
-  action_type: string;
-  model: string;
+  action_type: ActionType;
+  model: ModelName;
+  /** The backend that runs it (for image operations, the builtin one). */
   provider: string;
   parent_id: number | null;
   /** The request as received. */
-  request_json: string;
+  request: Record<string, unknown>;
   /** The resolved recipe the worker runs (seeds fixed), so a re-run after a restart makes the same images. */
-  plan_json: string;
-  error_code: string | null;
-  error_message: string | null;
+  plan: GenerationPlan;
+  error: { code: string; message: string } | null;
   attempts: number;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
-  /** The backend's handle of a submitted run (JSON), so a restart can follow it instead of running it again. */
-  remote_json: string | null;
+  /** The backend's handle of a submitted run, so a restart can follow it instead of running it again. */
+  remote: RemoteHandle | null;
   /** The instance running the job; its job is taken over only once that instance is gone. */
   worker_id: string | null;
   /** Who asked for the job (e.g. "ip:203.0.113.7"): queued jobs are taken in turns across clients. */
@@ -35,8 +50,8 @@ export type BackendLimits = Readonly<Record<string, number>>;
  * (`worker_id`); the calls a worker makes about its job hold only while the job is still its own.
  */
 export interface JobRepository {
-  insert(job: JobRow): Promise<void>;
-  findById(id: string): Promise<JobRow | undefined>;
+  insert(job: JobRecord): Promise<void>;
+  findById(id: string): Promise<JobRecord | undefined>;
   /**
    * Atomically moves the fairest queued job to running for `workerId` and returns it, or nothing when
    * no queued job may start. Clients take turns: the next job is the oldest job of the client with
@@ -44,7 +59,7 @@ export interface JobRepository {
    * another's single image. A job whose backend already runs its limit of jobs (on any worker) waits,
    * without holding back jobs for other backends.
    */
-  claim(workerId: string, startedAt: string, limits: BackendLimits): Promise<JobRow | undefined>;
+  claim(workerId: string, startedAt: string, limits: BackendLimits): Promise<JobRecord | undefined>;
   updateProgress(id: string, workerId: string, progress: number, step: number, totalSteps: number): Promise<void>;
   /**
    * Sets a final state unless the job already has one; with `workerId`, only while that instance
@@ -52,12 +67,12 @@ export interface JobRepository {
    */
   finish(id: string, status: 'failed' | 'canceled', at: string, error?: { code: string; message: string }, workerId?: string | null): Promise<boolean>;
   /** Running jobs whose instance is gone (no live instance row names it). */
-  findOrphaned(): Promise<JobRow[]>;
+  findOrphaned(): Promise<JobRecord[]>;
   /** Whether a job queued before `at` is still queued. */
   hasQueuedBefore(at: string): Promise<boolean>;
   /** Running jobs of one instance. */
-  findRunningBy(workerId: string): Promise<JobRow[]>;
+  findRunningBy(workerId: string): Promise<JobRecord[]>;
   /** Puts a running job back in the queue if `workerId` (null: nobody) still holds it; returns whether it did. */
   requeue(id: string, workerId: string | null): Promise<boolean>;
-  setRemoteHandle(id: string, workerId: string, handleJson: string): Promise<void>;
+  setRemoteHandle(id: string, workerId: string, handle: RemoteHandle): Promise<void>;
 }

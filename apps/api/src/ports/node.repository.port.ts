@@ -1,17 +1,21 @@
-/** A node as stored; booleans are 0/1 so SQLite and PostgreSQL share one schema. */
-export interface NodeRow {
+import type { ActionType } from '@imageflow/shared';
+
+/** An image node: one version in a lineage tree, with the recipe that made it. */
+export interface NodeRecord {
   id: number;
-  is_root: number;
+  is_root: boolean;
   parent_id: number | null;
   root_id: number;
   depth: number;
   prompt: string;
   negative_prompt: string;
-  spec_json: string;
-  request_params: string;
+  /** The recipe as run (model, backend model, sampler, seed, size, init image...). */
+  spec: Record<string, unknown>;
+  /** The request's own parameters, as sent. */
+  request_params: Record<string, unknown>;
   image_path: string | null;
   filename: string;
-  action_type: string;
+  action_type: ActionType;
   model: string;
   provider: string;
   seed: number | null;
@@ -19,13 +23,14 @@ export interface NodeRow {
   height: number;
   bytes: number;
   sha256: string;
-  starred: number;
+  starred: boolean;
   deleted_at: string | null;
   created_at: string;
   job_id: string | null;
 }
-export type NodeRowWithCounts = NodeRow & { children_count: number };
-export type NewNodeRow = Omit<NodeRow, 'starred'>;
+export type NodeWithCounts = NodeRecord & { children_count: number };
+/** A node about to be written: not starred yet. */
+export type NewNode = Omit<NodeRecord, 'starred'>;
 
 export interface GalleryFilter {
   limit: number;
@@ -37,18 +42,18 @@ export interface GalleryFilter {
 }
 
 export interface TreePage {
-  rows: NodeRowWithCounts[];
+  rows: NodeWithCounts[];
   hasMore: boolean;
 }
 
 export interface NodeRepository {
   /** Reserves ids for nodes not yet written, so files can carry their node id. */
   reserveIds(count: number): Promise<number[]>;
-  findById(id: number): Promise<NodeRowWithCounts | undefined>;
-  findByJob(jobId: string): Promise<NodeRowWithCounts[]>;
-  gallery(filter: GalleryFilter): Promise<NodeRowWithCounts[]>;
+  findById(id: number): Promise<NodeWithCounts | undefined>;
+  findByJob(jobId: string): Promise<NodeWithCounts[]>;
+  gallery(filter: GalleryFilter): Promise<NodeWithCounts[]>;
   /** Root first, ending at `id`. */
-  ancestors(id: number): Promise<NodeRowWithCounts[]>;
+  ancestors(id: number): Promise<NodeWithCounts[]>;
   ancestorIds(id: number): Promise<number[]>;
   /** Nodes of a tree breadth-first: ordered by (depth, id), after the keyset `after`. */
   treePage(rootId: number, limit: number, after?: { depth: number; id: number }): Promise<TreePage>;
@@ -70,5 +75,5 @@ export interface NodeRepository {
    * when `job` is given, marks that job succeeded — failing (JobNoLongerRunningError) unless
    * it is still running on `job.workerId`.
    */
-  commitNodes(nodes: NewNodeRow[], pendingFiles: string[], job?: { id: string; finishedAt: string; workerId: string }): Promise<void>;
+  commitNodes(nodes: NewNode[], pendingFiles: string[], job?: { id: string; finishedAt: string; workerId: string }): Promise<void>;
 }

@@ -47,7 +47,8 @@ export function generationRoutes(app: FastifyInstance, { generations, images }: 
       params: JobParams,
     },
     handler: async (req, reply) => {
-      const current = await generations.get(req.params.id);
+      // Answers 404 (before the stream opens) for an unknown job.
+      const following = await generations.follow(req.params.id);
       reply.hijack();
       reply.raw.writeHead(200, {
         ...(reply.getHeaders() as Record<string, string>),
@@ -63,12 +64,17 @@ export function generationRoutes(app: FastifyInstance, { generations, images }: 
         if (closed) return;
         closed = true;
         openStreams.delete(close);
-        unsubscribe();
+        following.stop();
         clearInterval(heartbeat);
         reply.raw.end();
       };
       openStreams.add(close);
-      const unsubscribe = generations.subscribe(current.id, (event) => {
+      const heartbeat = setInterval(() => reply.raw.write(': keep-alive\n\n'), 15_000);
+      req.raw.on('close', close);
+      const { current } = following;
+      send(eventFor(current).type, current);
+      if (TERMINAL_STATUSES.includes(current.status)) return close();
+      following.start((event) => {
         if (event.type === 'preview') {
           send('preview', { id: event.job.id, mime: event.preview.mime, data_url: `data:${event.preview.mime};base64,${event.preview.data_base64}` });
           return;
@@ -76,10 +82,6 @@ export function generationRoutes(app: FastifyInstance, { generations, images }: 
         send(event.type, event.job);
         if (event.type !== 'progress') close();
       });
-      const heartbeat = setInterval(() => reply.raw.write(': keep-alive\n\n'), 15_000);
-      req.raw.on('close', close);
-      send(eventFor(current).type, current);
-      if (TERMINAL_STATUSES.includes(current.status)) close();
     },
   });
 

@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { eventFor } from '../lib/job-events.ts';
 import type { JobEventBus } from '../ports/job-events.port.ts';
 import type { JobQueue } from '../ports/job-queue.port.ts';
-import type { JobRepository, JobRow } from '../ports/job.repository.port.ts';
+import type { JobRepository, JobRecord } from '../ports/job.repository.port.ts';
 import type { NodeRepository } from '../ports/node.repository.port.ts';
 import type { Clock, Random } from '../ports/system.port.ts';
 import { IMAGE_OP_ACTIONS, IMAGE_OP_PROVIDER, resolvePlan, type ParentRecipe } from './plan.ts';
@@ -35,7 +35,7 @@ export class GenerationService {
     const parent = request.parent_id !== undefined ? await this.parentRecipe(request.parent_id) : null;
     const plan = resolvePlan(request, parent, () => random.seed());
     const provider = IMAGE_OP_ACTIONS.includes(plan.action) ? IMAGE_OP_PROVIDER : providers.forModel(plan.model).name;
-    const row: JobRow = {
+    const row: JobRecord = {
       id: random.uuid(),
       status: 'queued',
       progress: 0,
@@ -45,15 +45,14 @@ export class GenerationService {
       model: plan.model,
       provider,
       parent_id: plan.parentId,
-      request_json: JSON.stringify(request),
-      plan_json: JSON.stringify(plan),
-      error_code: null,
-      error_message: null,
+      request,
+      plan,
+      error: null,
       attempts: 0,
       created_at: clock.now().toISOString(),
       started_at: null,
       finished_at: null,
-      remote_json: null,
+      remote: null,
       worker_id: null,
       client_key: client,
     };
@@ -83,6 +82,56 @@ export class GenerationService {
 
   subscribe(id: string, listener: (event: JobEvent) => void): () => void {
     return this.deps.events.subscribe(id, listener);
+  }
+
+  /**
+   * Follows a job for an event stream: subscribes first, then reads the job, so no event sent in
+   * between is lost. `current` is the state to send first; `start` delivers every later event
+   * (those that came in meanwhile first) until a final one, and re-reads the row every few seconds
+   * so that a final event lost on the way (another process, Redis) still ends the stream.
+   */
+  async follow(id: string): Promise<{ current: Job; start(listener: (event: JobEvent) => void): void; stop(): void }> {
+    let listener: ((event: JobEvent) => void) | null = null;
+    const early: JobEvent[] = [];
+    let done = false;
+    let poll: NodeJS.Timeout | undefined;
+    const deliver = (event: JobEvent) => {
+      if (done) return;
+      if (!listener) return void early.push(event);
+      if (event.type !== 'progress' && event.type !== 'preview') stop();
+      listener(event);
+    };
+    const unsubscribe = this.subscribe(id, deliver);
+    const stop = () => {
+      done = true;
+      unsubscribe();
+      clearInterval(poll);
+    };
+    let current: Job;
+    try {
+      current = await this.get(id);
+    } catch (err) {
+      stop();
+      throw err;
+    }
+    if (TERMINAL_STATUSES.includes(current.status)) stop();
+    return {
+      current,
+      stop,
+      start: (next) => {
+        if (done) return;
+        listener = next;
+        for (const event of early.splice(0)) deliver(event);
+        poll = setInterval(() => {
+          this.get(id).then(
+            (job) => {
+              if (TERMINAL_STATUSES.includes(job.status)) deliver(eventFor(job));
+            },
+            () => undefined,
+          );
+        }, WAIT_POLL_MS);
+      },
+    };
   }
 
   /** Resolves with the job once it has finished, whatever the outcome: from its events, or from its row. */

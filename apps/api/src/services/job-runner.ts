@@ -4,7 +4,7 @@ import type { ImageOps } from '../ports/image-ops.port.ts';
 import type { ImageStore } from '../ports/image-store.port.ts';
 import type { JobEventBus } from '../ports/job-events.port.ts';
 import type { JobContext } from '../ports/job-queue.port.ts';
-import type { JobRepository, JobRow } from '../ports/job.repository.port.ts';
+import type { JobRepository, JobRecord } from '../ports/job.repository.port.ts';
 import type { NodeRepository } from '../ports/node.repository.port.ts';
 import type { Provider, ProviderImage, ProviderRequest, ProviderRunOptions, RemoteHandle } from '../ports/provider.port.ts';
 import type { Clock } from '../ports/system.port.ts';
@@ -38,9 +38,9 @@ export class JobRunner {
 
   constructor(private readonly deps: JobRunnerDeps) {}
 
-  readonly run = async (row: JobRow, { signal }: JobContext): Promise<void> => {
+  readonly run = async (row: JobRecord, { signal }: JobContext): Promise<void> => {
     const { jobs, clock, events, log, workerId } = this.deps;
-    const plan = JSON.parse(row.plan_json) as GenerationPlan;
+    const { plan } = row;
     events.publish(eventFor(toJob(row, [])));
     try {
       const drafts = await this.produce(row, plan, signal);
@@ -76,7 +76,7 @@ export class JobRunner {
     return loadJob(this.deps.jobs, this.deps.nodes, this.deps.urls, id);
   }
 
-  private async produce(row: JobRow, plan: GenerationPlan, signal: AbortSignal): Promise<NodeDraft[]> {
+  private async produce(row: JobRecord, plan: GenerationPlan, signal: AbortSignal): Promise<NodeDraft[]> {
     const parentRow = plan.parentId !== null ? await this.deps.nodes.findById(plan.parentId) : undefined;
     if (plan.parentId !== null && !parentRow) throw new NotFoundError(`Parent image ${plan.parentId} no longer exists.`);
     const parent = parentRow
@@ -88,7 +88,7 @@ export class JobRunner {
     if (needsPixels && !parentPng) {
       throw new ValidationError(`Image ${parentRow.id} was deleted before this job ran, so its pixels are gone; ${plan.action} needs them.`);
     }
-    const requestParams = JSON.parse(row.request_json);
+    const requestParams = row.request;
     const base = {
       prompt: plan.prompt,
       negativePrompt: plan.negativePrompt,
@@ -105,7 +105,7 @@ export class JobRunner {
           ? await this.deps.ops.upscale(parentPng!, plan.upscale!.factor)
           : await this.deps.ops.edit(parentPng!, plan.edit!);
       await this.reportProgress(row, 1, 1);
-      const spec = { ...parentSpec(parentRow!.spec_json), width: out.width, height: out.height, ...(plan.upscale ? { upscale: plan.upscale } : { edit: plan.edit }) };
+      const spec = { ...parentRow!.spec, width: out.width, height: out.height, ...(plan.upscale ? { upscale: plan.upscale } : { edit: plan.edit }) };
       return [{ ...base, png: out.png, width: out.width, height: out.height, seed: parentRow!.seed === null ? null : Number(parentRow!.seed), provider: IMAGE_OP_PROVIDER, spec }];
     }
 
@@ -144,9 +144,9 @@ export class JobRunner {
    * remote backend, follows that run by its handle instead of running it again. A shutdown does
    * not cancel a run that can be re-attached to: it goes on there and is followed after the restart.
    */
-  private async runProvider(row: JobRow, request: ProviderRequest, signal: AbortSignal): Promise<{ provider: Provider; images: ProviderImage[] }> {
-    const submittedTo = row.remote_json ? this.deps.providers.byName(row.provider) : undefined;
-    const resuming = Boolean(submittedTo?.resume && row.remote_json);
+  private async runProvider(row: JobRecord, request: ProviderRequest, signal: AbortSignal): Promise<{ provider: Provider; images: ProviderImage[] }> {
+    const submittedTo = row.remote ? this.deps.providers.byName(row.provider) : undefined;
+    const resuming = Boolean(submittedTo?.resume && row.remote);
     const provider = resuming ? submittedTo! : this.deps.providers.forModel(request.model);
 
     let progressWrites = Promise.resolve();
@@ -167,11 +167,11 @@ export class JobRunner {
       onPreview: (preview) => this.publishPreview(row, preview),
       onSubmitted: (handle) => {
         resumable = Boolean(provider.resume);
-        record(() => this.deps.jobs.setRemoteHandle(row.id, this.deps.workerId, JSON.stringify(handle)));
+        record(() => this.deps.jobs.setRemoteHandle(row.id, this.deps.workerId, handle));
       },
     };
     const run = resuming
-      ? provider.resume!(JSON.parse(row.remote_json!) as RemoteHandle, request, options)
+      ? provider.resume!(row.remote!, request, options)
       : provider.generate(request, options);
     try {
       const images = await untilShutdown(run, signal);
@@ -183,7 +183,7 @@ export class JobRunner {
   }
 
   /** Live previews go to subscribers only (at most a few a second); they are never stored. */
-  private publishPreview(row: JobRow, preview: { mime: string; data: Buffer }): void {
+  private publishPreview(row: JobRecord, preview: { mime: string; data: Buffer }): void {
     const now = this.deps.clock.now().getTime();
     if (now - (this.lastPreviewAt.get(row.id) ?? 0) < PREVIEW_INTERVAL_MS) return;
     this.lastPreviewAt.set(row.id, now);
@@ -195,7 +195,7 @@ export class JobRunner {
   }
 
   /** Persists and announces progress; callers chain these so events stay in order. */
-  private async reportProgress(row: JobRow, step: number, total: number): Promise<void> {
+  private async reportProgress(row: JobRecord, step: number, total: number): Promise<void> {
     const progress = total > 0 ? Math.min(step / total, 1) : 0;
     await this.deps.jobs.updateProgress(row.id, this.deps.workerId, progress, step, total);
     this.deps.events.publish({
@@ -215,8 +215,4 @@ function untilShutdown<T>(run: Promise<T>, signal: AbortSignal): Promise<T> {
     signal.addEventListener('abort', onAbort, { once: true });
     run.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
-}
-
-function parentSpec(specJson: string): Record<string, unknown> {
-  return JSON.parse(specJson) as Record<string, unknown>;
 }

@@ -1,7 +1,7 @@
 import type { ActionType } from '@imageflow/shared';
 import type { ImageOps } from '../ports/image-ops.port.ts';
 import type { ImageStore } from '../ports/image-store.port.ts';
-import type { NewNodeRow, NodeRepository } from '../ports/node.repository.port.ts';
+import type { NewNode, NodeRepository } from '../ports/node.repository.port.ts';
 import type { Clock, Random } from '../ports/system.port.ts';
 import { imageFilename, imageFilenameOfThumbnail, isThumbnailFilename, thumbnailFilename } from '../lib/filenames.ts';
 import { sha256Hex } from '../lib/hash.ts';
@@ -20,7 +20,7 @@ export interface NodeDraft {
   provider: string;
   actionType: ActionType;
   spec: Record<string, unknown> & { width: number; height: number };
-  requestParams: unknown;
+  requestParams: Record<string, unknown>;
   parent: { id: number; rootId: number; depth: number; sha256: string } | null;
   jobId: string | null;
 }
@@ -46,7 +46,7 @@ export class NodeWriter {
     const ids = await this.nodes.reserveIds(drafts.length);
     const createdAt = this.clock.now().toISOString();
     const files: Array<{ bucket: 'images' | 'thumbs'; name: string; data: Buffer | Buffer[] }> = [];
-    const rows: NewNodeRow[] = [];
+    const rows: NewNode[] = [];
 
     for (const [i, draft] of drafts.entries()) {
       const id = ids[i]!;
@@ -67,14 +67,14 @@ export class NodeWriter {
       files.push({ bucket: 'thumbs', name: thumbnailFilename(filename), data: await this.ops.thumbnail(draft.png, THUMBNAIL_LONG_SIDE) });
       rows.push({
         id,
-        is_root: draft.parent ? 0 : 1,
+        is_root: !draft.parent,
         parent_id: draft.parent?.id ?? null,
         root_id: draft.parent?.rootId ?? id,
         depth: draft.parent ? draft.parent.depth + 1 : 0,
         prompt: draft.prompt,
         negative_prompt: draft.negativePrompt,
-        spec_json: JSON.stringify(draft.spec),
-        request_params: JSON.stringify(draft.requestParams ?? {}),
+        spec: draft.spec,
+        request_params: draft.requestParams,
         image_path: `images/${filename}`,
         filename,
         action_type: draft.actionType,

@@ -13,18 +13,9 @@ import {
   type ModelName,
 } from '@imageflow/shared';
 import { ValidationError } from '../errors.ts';
+import type { GenerationPlan } from '../ports/job.repository.port.ts';
 
-/** What a worker runs: the request resolved against its parent and the model defaults, seeds fixed. */
-export interface GenerationPlan {
-  action: ActionType;
-  model: ModelName;
-  prompt: string;
-  negativePrompt: string;
-  spec: Spec;
-  parentId: number | null;
-  upscale?: { factor: 2 | 4 };
-  edit?: EditOps;
-}
+export type { GenerationPlan };
 
 export interface ParentRecipe {
   id: number;

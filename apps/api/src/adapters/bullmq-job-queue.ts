@@ -31,6 +31,8 @@ export class BullmqJobQueue implements JobQueue {
     private readonly options: BullmqQueueOptions,
   ) {
     this.queue = new Queue(QUEUE_NAME, { connection: this.connection(), prefix: options.prefix });
+    // Redis down: the client reconnects by itself; say so in the log instead of on the console.
+    this.queue.on('error', (err) => this.context.onUnexpectedError(err, '(queue)'));
   }
 
   private connection(): ConnectionOptions {

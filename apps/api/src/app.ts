@@ -37,6 +37,10 @@ import { diffusersRoutes } from './routes/diffusers.routes.ts';
 import { fileRoutes } from './routes/file.routes.ts';
 import { generationRoutes } from './routes/generation.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
+import { authRoutes } from './routes/auth.routes.ts';
+import { installAuth } from './http/auth.ts';
+import { KyselyAccountRepository } from './adapters/kysely-account.repository.ts';
+import { AccountService } from './services/account.service.ts';
 import { imageRoutes } from './routes/image.routes.ts';
 import { webRoutes } from './routes/web.routes.ts';
 
@@ -122,8 +126,10 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const urls = new PublicUrls(config.publicBaseUrl);
   const runner = new JobRunner({ nodes, jobs, store: deps.store, ops: deps.ops, providers: deps.providers, events, writer, clock, workerId: instanceId, urls, log: app.log });
   const generations = new GenerationService({ nodes, jobs, providers: deps.providers, queue, events, clock, random, urls });
+  const accounts = new AccountService({ accounts: new KyselyAccountRepository(deps.db), clock, random, log: app.log }, config.auth);
   const services: Services = {
     config,
+    accounts,
     store: deps.store,
     providers: deps.providers,
     databaseKind: sqlite ? 'sqlite' : 'postgres',
@@ -143,6 +149,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
 
   await app.register(cors, { origin: deps.config.corsOrigins.includes('*') ? true : deps.config.corsOrigins });
   await app.register(multipart);
+  await installAuth(app, accounts);
   // Decorates reply.sendFile for the built web app; image files are served from the store by fileRoutes.
   await app.register(fastifyStatic, { root: deps.config.webDir, serve: false });
   await app.register(swagger, {
@@ -161,6 +168,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
   healthRoutes(app, services);
+  authRoutes(app, accounts);
   generationRoutes(app, services);
   // One gate for every route that takes an image in its body.
   const gate = uploadGate();
@@ -183,6 +191,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
 
   const start = async () => {
     await instance.start();
+    if (config.role !== 'worker') await accounts.start();
     if (runsJobs) queue.start(runner.run);
   };
   const crash = async () => {

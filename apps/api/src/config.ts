@@ -63,6 +63,7 @@ const ConfigSchema = z.object({
     .string()
     .refine(isPublicBaseUrl, 'must be an http(s) URL without a query, like https://cdn.example.com, under which images/… and thumbs/… are served; leave it unset for URLs relative to the API')
     .optional(),
+  IMAGEFLOW_AUTH: z.enum(['on', 'off'], { error: 'must be on (accounts and sign-in) or off (single-user mode, no sign-in)' }).optional(),
   IMAGEFLOW_TRUST_PROXY: z
     .string()
     .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
@@ -98,6 +99,8 @@ export interface Config {
   instanceTtlMs: number;
   /** Where images/… and thumbs/… are public (the API, or a CDN in front of it or of the bucket); null: URLs relative to the API. */
   publicBaseUrl: string | null;
+  /** Accounts and sign-in; off is the single-user mode of a laptop. */
+  auth: boolean;
   /** Reverse proxies whose X-Forwarded-For is believed, so each client is told apart by its own address; empty: none. */
   trustProxy: string[];
 }
@@ -141,9 +144,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: c.REDIS_URL ?? null,
     redisPrefix: c.IMAGEFLOW_REDIS_PREFIX,
     instanceTtlMs: c.IMAGEFLOW_INSTANCE_TTL_S * 1000,
+    // On unless set off: a server reachable beyond this machine needs sign-in, unless told otherwise.
+    auth: c.IMAGEFLOW_AUTH === undefined ? !isLoopbackHost(c.HOST) : c.IMAGEFLOW_AUTH === 'on',
     trustProxy: c.IMAGEFLOW_TRUST_PROXY ?? [],
     publicBaseUrl: c.IMAGEFLOW_PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? null,
   };
+}
+
+/** Whether only this machine can reach a server bound to `host`. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
 function isProxyAddress(value: string): boolean {

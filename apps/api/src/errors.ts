@@ -85,3 +85,18 @@ export class JobNoLongerRunningError extends Error {
     super(`job ${jobId} is no longer running here`);
   }
 }
+
+/** A private route asked without a session or token. */
+export class UnauthenticatedError extends AppError {
+  constructor(message = 'Sign in first: send the session cookie from POST /api/auth/login, or an API token as "Authorization: Bearer <token>".') {
+    super(401, 'unauthenticated', message);
+  }
+}
+
+/** A sign-in with a wrong username or password (which one is not said). */
+export class InvalidCredentialsError extends AppError {
+  constructor() {
+    super(401, 'invalid_credentials', 'The username or password is wrong.');
+  }
+}
+

@@ -50,6 +50,7 @@ function queued(client: string, provider = 'builtin'): JobRecord {
     remote: null,
     worker_id: null,
     client_key: client,
+    owner_id: null,
   };
 }
 

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { readPngTextChunks } from '../src/lib/png-text.ts';
 import { generate, GatedProvider, SMALL, startTestApp, until, type TestApp } from './harness.ts';
+import { LOCAL_ACTOR } from '../src/services/access.ts';
 
 let t: TestApp;
 afterEach(async () => t?.close());
@@ -191,7 +192,7 @@ describe('a parent deleted while its child waits in the queue', () => {
   it('fails the img2img job with a clear reason, storing nothing', async () => {
     const provider = new GatedProvider();
     t = await startTestApp({ provider, env: { IMAGEFLOW_JOB_CONCURRENCY: '1' } });
-    const parent = (await t.services.images.upload(await sharp({ create: { width: 64, height: 64, channels: 3, background: '#345' } }).png().toBuffer(), 'p.png'));
+    const parent = (await t.services.images.upload(await sharp({ create: { width: 64, height: 64, channels: 3, background: '#345' } }).png().toBuffer(), 'p.png', LOCAL_ACTOR));
     const blocker = (await t.app.inject({ method: 'POST', url: '/api/generations', payload: { prompt: 'first', spec: SMALL } })).json();
     await provider.waitForStart();
     const child = (await t.app.inject({ method: 'POST', url: '/api/generations', payload: { parent_id: parent.id, prompt: 'paint it', spec: SMALL } })).json();

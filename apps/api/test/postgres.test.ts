@@ -58,6 +58,7 @@ function queuedJob(createdAt: string, provider = 'builtin'): JobRecord {
     remote: null,
     worker_id: null,
     client_key: '',
+    owner_id: null,
   };
 }
 

@@ -1,2 +1,3 @@
 export * from './recipe.ts';
 export * from './api.ts';
+export * from './auth.ts';

@@ -138,6 +138,7 @@ function toRecord(row: JobsTable): JobRecord {
     remote: row.remote_json === null ? null : (JSON.parse(row.remote_json) as RemoteHandle),
     worker_id: row.worker_id,
     client_key: row.client_key,
+    owner_id: row.owner_id,
   };
 }
 
@@ -163,6 +164,7 @@ function toRow(job: JobRecord): JobsTable {
     remote_json: job.remote === null ? null : JSON.stringify(job.remote),
     worker_id: job.worker_id,
     client_key: job.client_key,
+    owner_id: job.owner_id,
   };
 }
 

@@ -18,7 +18,7 @@ const childrenCount = sql<number>`(SELECT COUNT(*) FROM image_nodes AS c WHERE c
 const NODE_COLUMNS: Record<keyof ImageNodesTable, true> = {
   id: true, is_root: true, parent_id: true, root_id: true, depth: true, prompt: true, negative_prompt: true, spec_json: true,
   request_params: true, image_path: true, filename: true, action_type: true, model: true, provider: true, seed: true, width: true,
-  height: true, bytes: true, sha256: true, starred: true, deleted_at: true, created_at: true, job_id: true,
+  height: true, bytes: true, sha256: true, starred: true, deleted_at: true, created_at: true, job_id: true, owner_id: true,
 };
 const nodeColumns = (Object.keys(NODE_COLUMNS) as Array<keyof ImageNodesTable>).map((c) => `n.${c}` as const);
 
@@ -90,6 +90,7 @@ export class KyselyNodeRepository implements NodeRepository {
     if (filter.model !== undefined) q = q.where('n.model', '=', filter.model) as Q;
     if (filter.actionType !== undefined) q = q.where('n.action_type', '=', filter.actionType) as Q;
     if (filter.starred !== undefined) q = q.where('n.starred', '=', filter.starred ? 1 : 0) as Q;
+    if (filter.ownerId !== undefined) q = q.where('n.owner_id', '=', filter.ownerId) as Q;
     return q;
   }
 
@@ -289,6 +290,7 @@ function toNode(row: NodeRow): NodeWithCounts {
     deleted_at: row.deleted_at,
     created_at: row.created_at,
     job_id: row.job_id,
+    owner_id: row.owner_id,
     children_count: Number(row.children_count),
   };
 }
@@ -317,5 +319,6 @@ function toRow(node: NewNode): Omit<ImageNodesTable, 'starred'> {
     deleted_at: node.deleted_at,
     created_at: node.created_at,
     job_id: node.job_id,
+    owner_id: node.owner_id,
   };
 }

@@ -30,6 +30,7 @@ export interface ImageNodesTable {
   deleted_at: string | null;
   created_at: string;
   job_id: string | null;
+  owner_id: string | null;
 }
 
 export interface JobsTable {
@@ -53,6 +54,34 @@ export interface JobsTable {
   remote_json: string | null;
   worker_id: string | null;
   client_key: string;
+  owner_id: string | null;
+}
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  password_hash: string;
+  role: string;
+  created_at: string;
+}
+
+/** A sign-in session; the cookie holds the token, the table only its SHA-256. */
+export interface SessionsTable {
+  token_hash: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
+/** A personal API token; shown once, stored as its SHA-256. */
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
 }
 
 /** Write-ahead record of files being stored, so a crash never leaves a file without its node. */
@@ -90,4 +119,7 @@ export interface Database {
   pending_files: PendingFilesTable;
   id_sequences: IdSequencesTable;
   instances: InstancesTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
 }

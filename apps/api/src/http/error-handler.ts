@@ -20,6 +20,8 @@ const FASTIFY_ERRORS: Record<string, { status?: number; code: string; message?: 
   FST_FILES_LIMIT: { status: 413, code: 'payload_too_large', message: 'The upload has more than one file; send one image in a field named "file".' },
   FST_FIELDS_LIMIT: { status: 413, code: 'payload_too_large', message: 'The upload has too many fields; send one image in a field named "file".' },
   FST_INVALID_MULTIPART_CONTENT_TYPE: { code: 'unsupported_media_type' },
+  FST_CSRF_INVALID_TOKEN: { status: 403, code: 'csrf_failed', message: 'This request came without a valid x-csrf-token header. Reload the page, or send the csrf_token from GET /api/auth/me as the x-csrf-token header; scripts should use an API token instead of a cookie.' },
+  FST_CSRF_MISSING_SECRET: { status: 403, code: 'csrf_failed', message: 'This request came without a valid x-csrf-token header. Reload the page, or send the csrf_token from GET /api/auth/me as the x-csrf-token header; scripts should use an API token instead of a cookie.' },
 };
 
 /** The code of an error that has only a status. */

@@ -40,6 +40,8 @@ export interface JobRecord {
   worker_id: string | null;
   /** Who asked for the job (e.g. "ip:203.0.113.7"): queued jobs are taken in turns across clients. */
   client_key: string;
+  /** The user it belongs to; null in single-user mode. */
+  owner_id: string | null;
 }
 
 /** Backend name → how many of its jobs may run at once across every worker; a backend not named has no limit. */

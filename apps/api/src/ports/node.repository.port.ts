@@ -27,6 +27,8 @@ export interface NodeRecord {
   deleted_at: string | null;
   created_at: string;
   job_id: string | null;
+  /** The user it belongs to; null in single-user mode (and before accounts existed). */
+  owner_id: string | null;
 }
 export type NodeWithCounts = NodeRecord & { children_count: number };
 /** A node about to be written: not starred yet. */
@@ -39,6 +41,8 @@ export interface GalleryFilter {
   model?: string;
   actionType?: string;
   starred?: boolean;
+  /** Only this user's nodes. */
+  ownerId?: string;
 }
 
 export interface TreePage {

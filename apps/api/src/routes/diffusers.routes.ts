@@ -1,4 +1,4 @@
-import type { FastifyInstance, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DiffusersImg2Img, DiffusersResponse, DiffusersTxt2Img, ErrorBody, GenerationRequest, type ModelName } from '@imageflow/shared';
@@ -65,8 +65,8 @@ function decodeImageField(image: string): Buffer {
 export function diffusersRoutes(app: FastifyInstance, { generations, images }: Services, uploadGate: onRequestHookHandler): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  const run = async (request: GenerationRequest, client: string) => {
-    const queued = await generations.submit(request, client);
+  const run = async (request: GenerationRequest, req: FastifyRequest) => {
+    const queued = await generations.submit(request, clientKey(req), req.actor);
     const job = await generations.waitUntilFinished(queued.id);
     if (job.status !== 'succeeded') throw jobFailure(job);
     const withData = await images.withBase64(job.images);
@@ -85,7 +85,7 @@ export function diffusersRoutes(app: FastifyInstance, { generations, images }: S
 
     r.post(`/api/${family}/txt2img`, {
       schema: { tags: ['diffusers-style'], summary: `${family.toUpperCase()} text-to-image, diffusers-style fields`, body: DiffusersTxt2Img, response },
-      handler: (req) => run(toGenerationRequest(req.body, modelOf(req.body)), clientKey(req)),
+      handler: (req) => run(toGenerationRequest(req.body, modelOf(req.body)), req),
     });
 
     r.post(`/api/${family}/img2img`, {
@@ -106,8 +106,8 @@ export function diffusersRoutes(app: FastifyInstance, { generations, images }: S
         // Validated before anything is stored.
         const request = toGenerationRequest(req.body, modelOf(req.body));
         // A sent image becomes an uploaded root, so the result has a parent in the lineage.
-        const parentId = parent_id ?? (await images.upload(decodeImageField(image!), 'img2img-init', clientGoneSignal(reply))).id;
-        return run({ ...request, parent_id: parentId, action_type: 'img2img' }, clientKey(req));
+        const parentId = parent_id ?? (await images.upload(decodeImageField(image!), 'img2img-init', req.actor, clientGoneSignal(reply))).id;
+        return run({ ...request, parent_id: parentId, action_type: 'img2img' }, req);
       },
     });
   }

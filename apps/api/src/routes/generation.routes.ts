@@ -25,17 +25,17 @@ export function generationRoutes(app: FastifyInstance, { generations, images }: 
       body: GenerationRequest,
       response: { 202: Job, ...errors },
     },
-    handler: async (req, reply) => reply.status(202).send(await generations.submit(req.body, clientKey(req))),
+    handler: async (req, reply) => reply.status(202).send(await generations.submit(req.body, clientKey(req), req.actor)),
   });
 
   r.get('/api/generations/:id', {
     schema: { tags: ['generations'], summary: 'A job with its progress and, once done, its images', params: JobParams, response: { 200: Job, ...errors } },
-    handler: (req) => generations.get(req.params.id),
+    handler: (req) => generations.get(req.params.id, req.actor),
   });
 
   r.delete('/api/generations/:id', {
     schema: { tags: ['generations'], summary: 'Cancel a queued or running job', params: JobParams, response: { 200: Job, ...errors } },
-    handler: (req) => generations.cancel(req.params.id),
+    handler: (req) => generations.cancel(req.params.id, req.actor),
   });
 
   r.get('/api/generations/:id/events', {
@@ -48,7 +48,7 @@ export function generationRoutes(app: FastifyInstance, { generations, images }: 
     },
     handler: async (req, reply) => {
       // Answers 404 (before the stream opens) for an unknown job.
-      const following = await generations.follow(req.params.id);
+      const following = await generations.follow(req.params.id, req.actor);
       reply.hijack();
       reply.raw.writeHead(200, {
         ...(reply.getHeaders() as Record<string, string>),
@@ -94,7 +94,7 @@ export function generationRoutes(app: FastifyInstance, { generations, images }: 
       response: { 201: ImagesResponse, ...errors, 502: ErrorBody },
     },
     handler: async (req, reply) => {
-      const queued = await generations.submit(req.body, clientKey(req));
+      const queued = await generations.submit(req.body, clientKey(req), req.actor);
       const job = await generations.waitUntilFinished(queued.id);
       if (job.status !== 'succeeded') throw jobFailure(job);
       const nodes = req.query.include_base64 ? await images.withBase64(job.images) : job.images;

@@ -13,20 +13,20 @@ export function imageRoutes(app: FastifyInstance, { images, lineage, config }: S
 
   r.get('/api/images', {
     schema: { tags: ['images'], summary: 'Gallery: newest first, keyset-paged, searchable', querystring: GalleryQuery, response: { 200: GalleryPage, ...errors } },
-    handler: (req) => images.gallery(req.query),
+    handler: (req) => images.gallery(req.query, req.actor),
   });
 
   r.get('/api/images/:id', {
     schema: { tags: ['images'], summary: 'One image node', params: IdParams, querystring: IncludeBase64Query, response: { 200: ImageNode, ...errors } },
     handler: async (req) => {
-      const node = await images.get(req.params.id);
+      const node = await images.get(req.params.id, req.actor);
       return req.query.include_base64 ? (await images.withBase64([node]))[0] : node;
     },
   });
 
   r.patch('/api/images/:id', {
     schema: { tags: ['images'], summary: 'Star or unstar an image', params: IdParams, body: PatchImage, response: { 200: ImageNode, ...errors } },
-    handler: (req) => images.setStarred(req.params.id, req.body.starred),
+    handler: (req) => images.setStarred(req.params.id, req.body.starred, req.actor),
   });
 
   r.delete('/api/images/:id', {
@@ -36,7 +36,7 @@ export function imageRoutes(app: FastifyInstance, { images, lineage, config }: S
       params: IdParams,
       response: { 200: ImageNode, ...errors },
     },
-    handler: (req) => images.delete(req.params.id),
+    handler: (req) => images.delete(req.params.id, req.actor),
   });
 
   r.get('/api/images/:id/lineage', {
@@ -47,7 +47,7 @@ export function imageRoutes(app: FastifyInstance, { images, lineage, config }: S
       querystring: LineageQuery,
       response: { 200: Lineage, ...errors },
     },
-    handler: (req) => lineage.lineage(req.params.id, req.query.scope, req.query.limit, req.query.cursor),
+    handler: (req) => lineage.lineage(req.params.id, req.query.scope, req.query.limit, req.actor, req.query.cursor),
   });
 
   r.post('/api/images/upload', {
@@ -60,7 +60,7 @@ export function imageRoutes(app: FastifyInstance, { images, lineage, config }: S
     onRequest: uploadGate,
     handler: async (req, reply) => {
       const { data, filename } = await readUploadedFile(req, { maxBytes: config.maxUploadBytes, idleMs: config.uploadIdleMs });
-      return reply.status(201).send(await images.upload(data, filename, clientGoneSignal(reply)));
+      return reply.status(201).send(await images.upload(data, filename, req.actor, clientGoneSignal(reply)));
     },
   });
 }

@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import type { ImageStore } from '../ports/image-store.port.ts';
 import type { JobQueue } from '../ports/job-queue.port.ts';
+import type { AccountService } from './account.service.ts';
 import type { FileService } from './file.service.ts';
 import type { GenerationService } from './generation.service.ts';
 import type { ImageService } from './image.service.ts';
@@ -11,6 +12,7 @@ import type { ProviderRegistry } from './provider-registry.ts';
 /** The services the HTTP layer calls, wired by app.ts. */
 export interface Services {
   config: Config;
+  accounts: AccountService;
   store: ImageStore;
   providers: ProviderRegistry;
   databaseKind: string;

@@ -7,9 +7,10 @@ import type { JobRepository, JobRecord } from '../ports/job.repository.port.ts';
 import type { NodeRepository } from '../ports/node.repository.port.ts';
 import type { Clock, Random } from '../ports/system.port.ts';
 import { IMAGE_OP_ACTIONS, IMAGE_OP_PROVIDER, resolvePlan, type ParentRecipe } from './plan.ts';
-import { loadJob, parentRecipeOf, toJob } from './presenter.ts';
+import { loadJob, parentRecipeOf, presentJob, toJob } from './presenter.ts';
 import type { ProviderRegistry } from './provider-registry.ts';
 import type { PublicUrls } from './public-urls.ts';
+import { mayAccess, type Actor } from './access.ts';
 
 export interface GenerationDeps {
   nodes: NodeRepository;
@@ -29,10 +30,13 @@ const WAIT_POLL_MS = 2000;
 export class GenerationService {
   constructor(private readonly deps: GenerationDeps) {}
 
-  /** Validates and resolves the request, records a queued job for `client` and hands it to the queue. */
-  async submit(request: GenerationRequest, client: string): Promise<Job> {
+  /**
+   * Validates and resolves the request, records a queued job of `actor` and hands it to the queue;
+   * `client` is whose turn it takes in the queue.
+   */
+  async submit(request: GenerationRequest, client: string, actor: Actor): Promise<Job> {
     const { jobs, random, clock, providers, queue } = this.deps;
-    const parent = request.parent_id !== undefined ? await this.parentRecipe(request.parent_id) : null;
+    const parent = request.parent_id !== undefined ? await this.parentRecipe(request.parent_id, actor) : null;
     const plan = resolvePlan(request, parent, () => random.seed());
     const provider = IMAGE_OP_ACTIONS.includes(plan.action) ? IMAGE_OP_PROVIDER : providers.forModel(plan.model).name;
     const row: JobRecord = {
@@ -55,27 +59,42 @@ export class GenerationService {
       remote: null,
       worker_id: null,
       client_key: client,
+      owner_id: actor.id,
     };
     await jobs.insert(row);
     await queue.enqueue(row.id);
     return toJob(row, []);
   }
 
-  get(id: string): Promise<Job> {
+  /** The job, if `actor` may see it (404 otherwise, as for a job that does not exist). */
+  async get(id: string, actor: Actor): Promise<Job> {
+    return this.present(await this.own(id, actor));
+  }
+
+  private async own(id: string, actor: Actor): Promise<JobRecord> {
+    const row = await this.deps.jobs.findById(id);
+    if (!row || !mayAccess(actor, row.owner_id)) throw new NotFoundError(`No generation job with id "${id}".`);
+    return row;
+  }
+
+  private present(row: JobRecord): Promise<Job> {
+    return presentJob(row, this.deps.nodes, this.deps.urls);
+  }
+
+  private load(id: string): Promise<Job> {
     return loadJob(this.deps.jobs, this.deps.nodes, this.deps.urls, id);
   }
 
   /** Marks the job canceled (the row is the truth), then asks whichever instance runs it to stop. */
-  async cancel(id: string): Promise<Job> {
-    const row = await this.deps.jobs.findById(id);
-    if (!row) throw new NotFoundError(`No generation job with id "${id}".`);
+  async cancel(id: string, actor: Actor): Promise<Job> {
+    const row = await this.own(id, actor);
     if (TERMINAL_STATUSES.includes(row.status as Job['status'])) {
       throw new ConflictError(`Job ${id} has already ${row.status === 'succeeded' ? 'succeeded' : `been ${row.status}`}; only queued or running jobs can be canceled.`);
     }
     const at = this.deps.clock.now().toISOString();
     const changed = await this.deps.jobs.finish(id, 'canceled', at, { code: 'canceled', message: 'Canceled by request.' });
     this.deps.events.publishCancel(id);
-    const job = await this.get(id);
+    const job = await this.load(id);
     if (changed) this.deps.events.publish(eventFor(job));
     return job;
   }
@@ -90,7 +109,7 @@ export class GenerationService {
    * (those that came in meanwhile first) until a final one, and re-reads the row every few seconds
    * so that a final event lost on the way (another process, Redis) still ends the stream.
    */
-  async follow(id: string): Promise<{ current: Job; start(listener: (event: JobEvent) => void): void; stop(): void }> {
+  async follow(id: string, actor: Actor): Promise<{ current: Job; start(listener: (event: JobEvent) => void): void; stop(): void }> {
     let listener: ((event: JobEvent) => void) | null = null;
     const early: JobEvent[] = [];
     let done = false;
@@ -109,7 +128,7 @@ export class GenerationService {
     };
     let current: Job;
     try {
-      current = await this.get(id);
+      current = await this.get(id, actor);
     } catch (err) {
       stop();
       throw err;
@@ -123,7 +142,7 @@ export class GenerationService {
         listener = next;
         for (const event of early.splice(0)) deliver(event);
         poll = setInterval(() => {
-          this.get(id).then(
+          this.load(id).then(
             (job) => {
               if (TERMINAL_STATUSES.includes(job.status)) deliver(eventFor(job));
             },
@@ -149,7 +168,7 @@ export class GenerationService {
         if (event.type !== 'progress' && event.type !== 'preview') finish(event.job);
       });
       const check = () =>
-        this.get(id).then(
+        this.load(id).then(
           (job) => {
             if (TERMINAL_STATUSES.includes(job.status)) finish(job);
           },
@@ -167,9 +186,9 @@ export class GenerationService {
     });
   }
 
-  private async parentRecipe(id: number): Promise<ParentRecipe> {
+  private async parentRecipe(id: number, actor: Actor): Promise<ParentRecipe> {
     const row = await this.deps.nodes.findById(id);
-    if (!row) throw new NotFoundError(`parent_id ${id} does not exist. Pick an image from the gallery or GET /api/images.`);
+    if (!row || !mayAccess(actor, row.owner_id)) throw new NotFoundError(`parent_id ${id} does not exist. Pick an image from the gallery or GET /api/images.`);
     return parentRecipeOf(row);
   }
 }

@@ -9,6 +9,7 @@ import { importedA1111Recipe, MAX_ORIGINAL_FILENAME_LENGTH, storableImportedText
 import type { NodeWriter } from './node-writer.ts';
 import { toImageNode } from './presenter.ts';
 import type { PublicUrls } from './public-urls.ts';
+import { mayAccess, ownerScope, type Actor } from './access.ts';
 
 /** The largest upload accepted, in pixels (a 64-megapixel image, e.g. 8192×8192). */
 export const MAX_UPLOAD_PIXELS = 8192 * 8192;
@@ -33,9 +34,10 @@ export class ImageService {
     private readonly urls: PublicUrls,
   ) {}
 
-  async get(id: number): Promise<ImageNode> {
+  /** The node, if `actor` may see it (404 otherwise, as for an id that does not exist). */
+  async get(id: number, actor: Actor): Promise<ImageNode> {
     const row = await this.nodes.findById(id);
-    if (!row) throw new NotFoundError(`No image with id ${id}.`);
+    if (!row || !mayAccess(actor, row.owner_id)) throw new NotFoundError(`No image with id ${id}.`);
     return toImageNode(row, this.urls);
   }
 
@@ -57,22 +59,22 @@ export class ImageService {
     );
   }
 
-  async setStarred(id: number, starred: boolean): Promise<ImageNode> {
-    const node = await this.get(id);
+  async setStarred(id: number, starred: boolean, actor: Actor): Promise<ImageNode> {
+    const node = await this.get(id, actor);
     if (node.deleted_at) throw new ValidationError(`Image ${id} was deleted and can no longer be starred.`);
     await this.nodes.setStarred(id, starred);
-    return this.get(id);
+    return this.get(id, actor);
   }
 
   /** Removes the files; the node stays in its lineage as a tombstone. */
-  async delete(id: number): Promise<ImageNode> {
-    const node = await this.get(id);
+  async delete(id: number, actor: Actor): Promise<ImageNode> {
+    const node = await this.get(id, actor);
     if (node.deleted_at) return node;
     await this.writer.delete(id, node.filename);
-    return this.get(id);
+    return this.get(id, actor);
   }
 
-  async gallery(query: GalleryQuery): Promise<GalleryPage> {
+  async gallery(query: GalleryQuery, actor: Actor): Promise<GalleryPage> {
     const beforeId = query.cursor === undefined ? undefined : decodeGalleryCursor(query.cursor);
     const rows = await this.nodes.gallery({
       limit: query.limit + 1,
@@ -81,6 +83,7 @@ export class ImageService {
       model: query.model,
       actionType: query.action_type,
       starred: query.starred,
+      ownerId: ownerScope(actor),
     });
     const items = rows.slice(0, query.limit).map((r) => toImageNode(r, this.urls));
     const last = items.at(-1);
@@ -92,7 +95,7 @@ export class ImageService {
    * prompt, held to the same limits as a prompt sent to the API. `signal` aborts when the client
    * has gone: nothing is stored for it.
    */
-  async upload(data: Buffer, originalName: string | undefined, signal?: AbortSignal): Promise<ImageNode> {
+  async upload(data: Buffer, originalName: string | undefined, actor: Actor, signal?: AbortSignal): Promise<ImageNode> {
     if (!sniffImageFormat(data)) {
       throw new UnsupportedMediaError(`The file is ${describeUnsupported(data)}; ImageFlow imports ${UPLOAD_FORMATS_TEXT} images.`);
     }
@@ -106,13 +109,13 @@ export class ImageService {
       throw err;
     }
     try {
-      return await this.importDecoded(data, originalName, signal);
+      return await this.importDecoded(data, originalName, actor, signal);
     } finally {
       release();
     }
   }
 
-  private async importDecoded(data: Buffer, originalName: string | undefined, signal?: AbortSignal): Promise<ImageNode> {
+  private async importDecoded(data: Buffer, originalName: string | undefined, actor: Actor, signal?: AbortSignal): Promise<ImageNode> {
     const decoded = await this.ops.toPng(data, MAX_UPLOAD_PIXELS);
     const recipe = importedA1111Recipe(data);
     signal?.throwIfAborted();
@@ -134,9 +137,10 @@ export class ImageService {
         },
         parent: null,
         jobId: null,
+        ownerId: actor.id,
       },
     ]);
-    return this.get(id!);
+    return this.get(id!, actor);
   }
 }
 

@@ -97,6 +97,7 @@ export class JobRunner {
       requestParams,
       parent,
       jobId: row.id,
+      ownerId: row.owner_id,
     };
 
     if (plan.action === 'upscale' || plan.action === 'edit') {

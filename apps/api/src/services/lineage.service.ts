@@ -3,6 +3,7 @@ import { NotFoundError, ValidationError } from '../errors.ts';
 import type { NodeRepository, TreePage } from '../ports/node.repository.port.ts';
 import { toImageNode } from './presenter.ts';
 import type { PublicUrls } from './public-urls.ts';
+import { mayAccess, type Actor } from './access.ts';
 
 export type LineageScope = 'tree' | 'ancestors' | 'descendants';
 
@@ -12,9 +13,10 @@ export class LineageService {
     private readonly urls: PublicUrls,
   ) {}
 
-  async lineage(id: number, scope: LineageScope, limit: number, cursor?: string): Promise<Lineage> {
+  /** The tree around a node `actor` may see (a tree has one owner, so the whole tree is theirs). */
+  async lineage(id: number, scope: LineageScope, limit: number, actor: Actor, cursor?: string): Promise<Lineage> {
     const focus = await this.nodes.findById(id);
-    if (!focus) throw new NotFoundError(`No image with id ${id}.`);
+    if (!focus || !mayAccess(actor, focus.owner_id)) throw new NotFoundError(`No image with id ${id}.`);
     const after = cursor === undefined ? undefined : decodeTreeCursor(cursor);
     const rootId = Number(focus.root_id);
 

@@ -21,6 +21,8 @@ export interface NodeDraft {
   actionType: ActionType;
   spec: Record<string, unknown> & { width: number; height: number };
   requestParams: Record<string, unknown>;
+  /** The user the node belongs to; null in single-user mode. */
+  ownerId: string | null;
   parent: { id: number; rootId: number; depth: number; sha256: string } | null;
   jobId: string | null;
 }
@@ -88,6 +90,7 @@ export class NodeWriter {
         deleted_at: null,
         created_at: createdAt,
         job_id: job?.id ?? null,
+        owner_id: draft.ownerId,
       });
     }
 

@@ -77,6 +77,10 @@ export function parentRecipeOf(row: NodeWithCounts): ParentRecipe {
 export async function loadJob(jobs: JobRepository, nodes: NodeRepository, urls: PublicUrls, id: string): Promise<Job> {
   const row = await jobs.findById(id);
   if (!row) throw new NotFoundError(`No generation job with id "${id}".`);
-  const images = row.status === 'succeeded' ? (await nodes.findByJob(id)).map((n) => toImageNode(n, urls)) : [];
+  return presentJob(row, nodes, urls);
+}
+
+export async function presentJob(row: JobRecord, nodes: NodeRepository, urls: PublicUrls): Promise<Job> {
+  const images = row.status === 'succeeded' ? (await nodes.findByJob(row.id)).map((n) => toImageNode(n, urls)) : [];
   return toJob(row, images);
 }

@@ -8,6 +8,7 @@ import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { pngChunk } from '../../src/lib/png-text.ts';
 import { listFiles, startTestApp, type TestApp } from '../harness.ts';
+import { LOCAL_ACTOR } from '../../src/services/access.ts';
 import { errorOf, multipart } from '../http-helpers.ts';
 
 let t: TestApp;
@@ -106,7 +107,7 @@ describe('what an upload may make the server decode', () => {
     const png = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#884422' } }).png().toBuffer();
     const before = await listFiles(t.dataDir);
     const controller = new AbortController();
-    const pending = t.services.images.upload(png, 'gone.png', controller.signal);
+    const pending = t.services.images.upload(png, 'gone.png', LOCAL_ACTOR, controller.signal);
     controller.abort(new Error('client went away'));
     await expect(pending).rejects.toThrow('client went away');
     expect(await listFiles(t.dataDir)).toEqual(before);

@@ -108,6 +108,8 @@ describe('every route', () => {
   it('hostile bodies never get a 5xx, and nothing is polluted', async () => {
     for (const { method, path } of routes) {
       if (method !== 'POST' && method !== 'PATCH' && method !== 'PUT') continue;
+      // Signing out reads no body and is always allowed.
+      if (path === '/api/auth/logout') continue;
       for (const body of BODIES) {
         const res = await attack(method, fill(path, '1'), body);
         // None of these bodies is a request that may start work.

@@ -1,0 +1,136 @@
+import { ConflictError, InvalidCredentialsError, NotFoundError, ValidationError } from '../errors.ts';
+import { DUMMY_HASH, hashPassword, hashSecret, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, newSecret, verifyPassword } from '../lib/passwords.ts';
+import type { AccountRepository, ApiTokenRecord, Role, UserRecord } from '../ports/account.repository.port.ts';
+import type { Clock, Random } from '../ports/system.port.ts';
+
+/** How long a sign-in lasts. */
+export const SESSION_DAYS = 30;
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Token secrets start with this, so that a leaked one is easy to recognise (and to scan for). */
+const TOKEN_PREFIX = 'ifk_';
+
+export interface AccountDeps {
+  accounts: AccountRepository;
+  clock: Clock;
+  random: Random;
+  log: { info(obj: object, msg: string): void };
+}
+
+export interface NewSession {
+  user: UserRecord;
+  /** The cookie's value; only its hash is stored. */
+  secret: string;
+  expiresAt: Date;
+}
+
+/** Users, sign-in and API tokens. Passwords are hashed with scrypt; session and token secrets are stored as SHA-256. */
+export class AccountService {
+  constructor(
+    private readonly deps: AccountDeps,
+    /** Whether accounts are on; off is the single-user mode of a laptop. */
+    readonly authOn: boolean,
+  ) {}
+
+  /** In accounts mode, what was made before accounts (or while they were off) goes to the first admin. */
+  async start(): Promise<void> {
+    if (!this.authOn) return;
+    const admin = await this.deps.accounts.firstAdmin();
+    if (admin) await this.claimUnowned(admin);
+    await this.deps.accounts.deleteExpiredSessions(this.now().toISOString());
+  }
+
+  async setupNeeded(): Promise<boolean> {
+    return this.authOn && (await this.deps.accounts.countUsers()) === 0;
+  }
+
+  /** Creates an account (the command line and admins); the first admin also takes over what has no owner. */
+  async createUser(username: string, password: string, role: Role): Promise<UserRecord> {
+    const user = await this.newUser(username, password, role);
+    if (!(await this.deps.accounts.insertUser(user.record, user.hash))) throw new ConflictError(`The username "${user.record.username}" is taken.`);
+    if (role === 'admin' && (await this.deps.accounts.firstAdmin())?.id === user.record.id) await this.claimUnowned(user.record);
+    return user.record;
+  }
+
+  /** First-run set-up: creates the first admin and signs them in, only while no account exists. */
+  async setup(username: string, password: string): Promise<NewSession> {
+    const user = await this.newUser(username, password, 'admin');
+    if (!(await this.deps.accounts.insertFirstUser(user.record, user.hash))) {
+      throw new ConflictError('ImageFlow is already set up; sign in with an existing account.');
+    }
+    await this.claimUnowned(user.record);
+    return this.openSession(user.record);
+  }
+
+  async login(username: string, password: string): Promise<NewSession> {
+    const found = await this.deps.accounts.findByUsername(normaliseUsername(username));
+    // A missing user costs a hash too, so timing does not tell which names exist.
+    const ok = await verifyPassword(password.slice(0, MAX_PASSWORD_LENGTH + 1), found?.passwordHash ?? DUMMY_HASH);
+    if (!found || !ok) throw new InvalidCredentialsError();
+    return this.openSession(found.user);
+  }
+
+  async logout(secret: string): Promise<void> {
+    await this.deps.accounts.deleteSession(hashSecret(secret));
+  }
+
+  /** The user of a session cookie, if it is live. */
+  sessionUser(secret: string): Promise<UserRecord | undefined> {
+    return this.deps.accounts.findSessionUser(hashSecret(secret), this.now().toISOString());
+  }
+
+  /** The user of an API token, if it is live; records when it was last used. */
+  tokenUser(token: string): Promise<UserRecord | undefined> {
+    if (!token.startsWith(TOKEN_PREFIX)) return Promise.resolve(undefined);
+    return this.deps.accounts.useToken(hashSecret(token), this.now().toISOString());
+  }
+
+  async createToken(user: UserRecord, name: string): Promise<ApiTokenRecord & { token: string }> {
+    const clean = name.trim();
+    if (clean.length === 0 || clean.length > 100) throw new ValidationError('name must be 1 to 100 characters, e.g. "render script".');
+    const { secret, hash } = newSecret(TOKEN_PREFIX);
+    const record: ApiTokenRecord = { id: this.deps.random.uuid(), user_id: user.id, name: clean, created_at: this.now().toISOString(), last_used_at: null };
+    await this.deps.accounts.insertToken(record, hash);
+    return { ...record, token: secret };
+  }
+
+  listTokens(user: UserRecord): Promise<ApiTokenRecord[]> {
+    return this.deps.accounts.listTokens(user.id);
+  }
+
+  async revokeToken(user: UserRecord, id: string): Promise<void> {
+    if (!(await this.deps.accounts.revokeToken(id, user.id, this.now().toISOString()))) throw new NotFoundError(`You have no API token with id "${id}".`);
+  }
+
+  private async openSession(user: UserRecord): Promise<NewSession> {
+    const { secret, hash } = newSecret();
+    const now = this.now();
+    const expiresAt = new Date(now.getTime() + SESSION_DAYS * DAY_MS);
+    await this.deps.accounts.insertSession({ tokenHash: hash, userId: user.id, createdAt: now.toISOString(), expiresAt: expiresAt.toISOString() });
+    return { user, secret, expiresAt };
+  }
+
+  private async newUser(username: string, password: string, role: Role): Promise<{ record: UserRecord; hash: string }> {
+    const name = normaliseUsername(username);
+    if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) {
+      throw new ValidationError('username must be 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit.');
+    }
+    if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+      throw new ValidationError(`password must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters.`);
+    }
+    return { record: { id: this.deps.random.uuid(), username: name, role, created_at: this.now().toISOString() }, hash: await hashPassword(password) };
+  }
+
+  private async claimUnowned(admin: UserRecord): Promise<void> {
+    const claimed = await this.deps.accounts.claimUnowned(admin.id);
+    if (claimed > 0) this.deps.log.info({ admin: admin.username, nodes: claimed }, 'images made before accounts now belong to the first admin');
+  }
+
+  private now(): Date {
+    return this.deps.clock.now();
+  }
+}
+
+/** Usernames are compared without case. */
+export function normaliseUsername(username: string): string {
+  return username.trim().toLowerCase();
+}

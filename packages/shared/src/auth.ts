@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+export const User = z.object({
+  id: z.string(),
+  username: z.string(),
+  role: z.enum(['admin', 'user']),
+});
+export type User = z.infer<typeof User>;
+
+export const AuthState = z.object({
+  auth: z.enum(['on', 'off']).describe('"off": single-user mode, no sign-in (a laptop); "on": accounts.'),
+  user: User.nullable(),
+  csrf_token: z.string().nullable().describe('Send as the x-csrf-token header with every write made with the session cookie.'),
+  setup_needed: z.boolean().describe('Accounts are on and none exists yet: POST /api/auth/setup creates the first admin.'),
+});
+export type AuthState = z.infer<typeof AuthState>;
+
+export const Credentials = z.object({
+  username: z.string().min(1, 'username is required').max(64, 'username is at most 64 characters'),
+  password: z.string().min(1, 'password is required').max(256, 'password is at most 256 characters'),
+});
+export type Credentials = z.infer<typeof Credentials>;
+
+export const SignedIn = z.object({ user: User, csrf_token: z.string() });
+export type SignedIn = z.infer<typeof SignedIn>;
+
+export const NewApiToken = z.object({ name: z.string().trim().min(1, 'name is required').max(100, 'name is at most 100 characters') });
+
+export const ApiToken = z.object({
+  id: z.string(),
+  name: z.string(),
+  created_at: z.string(),
+  last_used_at: z.string().nullable(),
+});
+export type ApiToken = z.infer<typeof ApiToken>;
+
+export const CreatedApiToken = ApiToken.extend({ token: z.string().describe('Shown once; only its hash is kept.') });
+export const ApiTokenList = z.object({ items: z.array(ApiToken) });

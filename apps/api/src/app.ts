@@ -39,6 +39,8 @@ import { generationRoutes } from './routes/generation.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { installAuth } from './http/auth.ts';
+import { installRateLimits } from './http/rate-limits.ts';
+import type { Redis } from 'ioredis';
 import { KyselyAccountRepository } from './adapters/kysely-account.repository.ts';
 import { AccountService } from './services/account.service.ts';
 import { imageRoutes } from './routes/image.routes.ts';
@@ -66,6 +68,8 @@ export interface AppDeps {
   jobs?: JobRepository;
   instance?: Partial<Pick<InstanceOptions, 'ttlMs' | 'heartbeatMs'>>;
   logger?: boolean | object;
+  /** Redis for rate-limit counters shared by every API process (the caller closes it). */
+  rateLimitRedis?: Redis;
 }
 
 /** How long an instance lives without a heartbeat before its jobs are taken over, and how often it beats. */
@@ -150,6 +154,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   await app.register(cors, { origin: deps.config.corsOrigins.includes('*') ? true : deps.config.corsOrigins });
   await app.register(multipart);
   await installAuth(app, accounts);
+  const limits = await installRateLimits(app, config.rateLimits && { ...config.rateLimits, redis: deps.rateLimitRedis ?? null, prefix: config.redisPrefix });
   // Decorates reply.sendFile for the built web app; image files are served from the store by fileRoutes.
   await app.register(fastifyStatic, { root: deps.config.webDir, serve: false });
   await app.register(swagger, {
@@ -168,12 +173,12 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
   healthRoutes(app, services);
-  authRoutes(app, accounts);
-  generationRoutes(app, services);
+  authRoutes(app, accounts, limits.signIn);
+  generationRoutes(app, services, limits.generation);
   // One gate for every route that takes an image in its body.
   const gate = uploadGate();
   imageRoutes(app, services, gate);
-  diffusersRoutes(app, services, gate);
+  diffusersRoutes(app, services, gate, limits.generation);
   fileRoutes(app, services);
   webRoutes(app, services);
 

@@ -64,6 +64,10 @@ const ConfigSchema = z.object({
     .refine(isPublicBaseUrl, 'must be an http(s) URL without a query, like https://cdn.example.com, under which images/… and thumbs/… are served; leave it unset for URLs relative to the API')
     .optional(),
   IMAGEFLOW_AUTH: z.enum(['on', 'off'], { error: 'must be on (accounts and sign-in) or off (single-user mode, no sign-in)' }).optional(),
+  IMAGEFLOW_RATE_LIMIT: z
+    .union([z.literal('off'), positiveInt(1_000_000)], { error: 'must be off or the number of API requests a client may make per minute, e.g. 600' })
+    .optional(),
+  IMAGEFLOW_GENERATION_RATE_LIMIT: positiveInt(100_000).default(60),
   IMAGEFLOW_TRUST_PROXY: z
     .string()
     .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
@@ -101,6 +105,11 @@ export interface Config {
   publicBaseUrl: string | null;
   /** Accounts and sign-in; off is the single-user mode of a laptop. */
   auth: boolean;
+  /**
+   * Requests a client (a user, or an address when signed out) may make per minute: API requests in
+   * general, and generations; null: no limits (the default without accounts).
+   */
+  rateLimits: { perMinute: number; generationsPerMinute: number } | null;
   /** Reverse proxies whose X-Forwarded-For is believed, so each client is told apart by its own address; empty: none. */
   trustProxy: string[];
 }
@@ -147,8 +156,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // On unless set off: a server reachable beyond this machine needs sign-in, unless told otherwise.
     auth: c.IMAGEFLOW_AUTH === undefined ? !isLoopbackHost(c.HOST) : c.IMAGEFLOW_AUTH === 'on',
     trustProxy: c.IMAGEFLOW_TRUST_PROXY ?? [],
+    rateLimits: rateLimitsOf(c.IMAGEFLOW_RATE_LIMIT, c.IMAGEFLOW_GENERATION_RATE_LIMIT, c.IMAGEFLOW_AUTH === undefined ? !isLoopbackHost(c.HOST) : c.IMAGEFLOW_AUTH === 'on'),
     publicBaseUrl: c.IMAGEFLOW_PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? null,
   };
+}
+
+/** Limits are on with accounts (600 requests a minute) unless set off, and off without them unless set. */
+function rateLimitsOf(setting: 'off' | number | undefined, generationsPerMinute: number, auth: boolean): Config['rateLimits'] {
+  if (setting === 'off' || (setting === undefined && !auth)) return null;
+  return { perMinute: setting ?? 600, generationsPerMinute };
 }
 
 /** Whether only this machine can reach a server bound to `host`. */

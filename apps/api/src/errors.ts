@@ -52,8 +52,9 @@ export class BusyError extends AppError {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
+    code = 'busy',
   ) {
-    super(429, 'busy', message);
+    super(429, code, message);
   }
 }
 

@@ -9,6 +9,7 @@ import { cryptoRandom, systemClock } from './adapters/system.ts';
 import { migrate, openDatabase, type Db } from './db/database.ts';
 import { BackendsConfigError, readBackendsConfig } from './providers/backends-config.ts';
 import { createProviderRegistry } from './providers/create-providers.ts';
+import { Redis } from 'ioredis';
 
 /** The store of images: an S3 bucket when IMAGEFLOW_S3_BUCKET is set, else the local data folder. */
 async function openStore(config: Config): Promise<{ store: LocalImageStore | S3ImageStore; where: string }> {
@@ -51,6 +52,9 @@ async function main(): Promise<void> {
   await migrate(db);
   const { store, where } = opened;
   const redis = config.redisUrl ? { url: config.redisUrl, prefix: config.redisPrefix } : null;
+  // Rate-limit counters shared by the API processes; a Redis that is slow or down never holds a request back.
+  const rateLimitRedis = redis && config.rateLimits && config.role !== 'worker' ? new Redis(redis.url, { connectTimeout: 500, maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
+  rateLimitRedis?.on('error', () => undefined);
   const { app, start } = await buildApp({
     config,
     db,
@@ -58,6 +62,7 @@ async function main(): Promise<void> {
     events: redis ? new RedisJobEvents(redis.url, redis.prefix, (err) => console.error(`imageflow: Redis: ${(err as Error).message}`)) : undefined,
     queue: redis ? (context) => new BullmqJobQueue(context, { redisUrl: redis.url, prefix: redis.prefix }) : undefined,
     instance: { ttlMs: config.instanceTtlMs, heartbeatMs: config.instanceTtlMs / 4 },
+    rateLimitRedis,
     ops: sharpImageOps,
     providers: createProviderRegistry(backends, backends.dir),
     clock: systemClock,
@@ -69,6 +74,7 @@ async function main(): Promise<void> {
     },
   });
 
+  if (rateLimitRedis) app.addHook('onClose', async () => void rateLimitRedis.disconnect());
   await start();
   if (config.role === 'worker') {
     app.log.info(`ImageFlow worker is running jobs (images in ${where})`);

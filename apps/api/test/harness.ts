@@ -9,6 +9,7 @@ import type { ImageOps } from '../src/ports/image-ops.port.ts';
 import type { JobEventBus } from '../src/ports/job-events.port.ts';
 import { BullmqJobQueue } from '../src/adapters/bullmq-job-queue.ts';
 import { RedisJobEvents } from '../src/adapters/redis-job-events.ts';
+import { Redis } from 'ioredis';
 import { loadConfig } from '../src/config.ts';
 import { LocalImageStore } from '../src/adapters/local-image-store.ts';
 import { sharpImageOps } from '../src/adapters/sharp-image-ops.ts';
@@ -121,10 +122,17 @@ export async function startTestApp(
   } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? (await makeDataDir());
-  const config = loadConfig({ IMAGEFLOW_DATA_DIR: dataDir, IMAGEFLOW_JOB_CONCURRENCY: '2', ...(await databaseEnv(dataDir)), ...options.env });
+  const config = loadConfig({
+    IMAGEFLOW_DATA_DIR: dataDir,
+    IMAGEFLOW_JOB_CONCURRENCY: '2',
+    ...(await databaseEnv(dataDir)),
+    ...(options.redis ? { IMAGEFLOW_REDIS_PREFIX: options.redis.prefix } : {}),
+    ...options.env,
+  });
   const db = tracked(await openDatabase(config, TEST_POOL));
   await migrate(db);
   const local = await LocalImageStore.open(dataDir);
+  const rateLimitRedis = options.redis && config.rateLimits ? new Redis(options.redis.url, { maxRetriesPerRequest: 1 }) : undefined;
   const store = options.store?.(local) ?? local;
   const { app, services, start, crash } = await buildApp({
     config,
@@ -138,6 +146,7 @@ export async function startTestApp(
     events: options.events ?? (options.redis ? new RedisJobEvents(options.redis.url, options.redis.prefix, () => undefined) : undefined),
     queue: options.redis ? (context) => new BullmqJobQueue(context, { redisUrl: options.redis!.url, prefix: options.redis!.prefix }) : undefined,
     instance: options.instance,
+    rateLimitRedis,
   });
   await app.ready();
   if (options.start !== false) await start();
@@ -148,6 +157,7 @@ export async function startTestApp(
     dataDir,
     close: async () => {
       await app.close();
+      rateLimitRedis?.disconnect();
       await db.destroy();
     },
     crash: async () => {

@@ -18,7 +18,7 @@ function publicToken(token: ApiTokenRecord) {
   return { id: token.id, name: token.name, created_at: token.created_at, last_used_at: token.last_used_at };
 }
 
-export function authRoutes(app: FastifyInstance, accounts: AccountService): void {
+export function authRoutes(app: FastifyInstance, accounts: AccountService, signInLimit: object): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/api/auth/me', {
@@ -32,6 +32,7 @@ export function authRoutes(app: FastifyInstance, accounts: AccountService): void
   });
 
   r.post('/api/auth/setup', {
+    config: signInLimit,
     schema: { tags: ['auth'], summary: 'First run: create the first admin and sign in (only while no account exists)', body: Credentials, response: { 201: SignedIn, ...errors } },
     handler: async (req, reply) => {
       requireAccounts(accounts);
@@ -41,6 +42,7 @@ export function authRoutes(app: FastifyInstance, accounts: AccountService): void
   });
 
   r.post('/api/auth/login', {
+    config: signInLimit,
     schema: { tags: ['auth'], summary: 'Sign in: sets the session cookie', body: Credentials, response: { 200: SignedIn, ...errors } },
     handler: async (req, reply) => {
       requireAccounts(accounts);

@@ -62,7 +62,7 @@ function decodeImageField(image: string): Buffer {
 }
 
 /** The per-model routes of the original API, kept for scripts written against it. */
-export function diffusersRoutes(app: FastifyInstance, { generations, images }: Services, uploadGate: onRequestHookHandler): void {
+export function diffusersRoutes(app: FastifyInstance, { generations, images }: Services, uploadGate: onRequestHookHandler, generationLimit: object): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   const run = async (request: GenerationRequest, req: FastifyRequest) => {
@@ -84,11 +84,13 @@ export function diffusersRoutes(app: FastifyInstance, { generations, images }: S
     };
 
     r.post(`/api/${family}/txt2img`, {
+      config: generationLimit,
       schema: { tags: ['diffusers-style'], summary: `${family.toUpperCase()} text-to-image, diffusers-style fields`, body: DiffusersTxt2Img, response },
       handler: (req) => run(toGenerationRequest(req.body, modelOf(req.body)), req),
     });
 
     r.post(`/api/${family}/img2img`, {
+      config: generationLimit,
       bodyLimit: BASE64_IMAGE_BODY_LIMIT,
       onRequest: uploadGate,
       schema: {

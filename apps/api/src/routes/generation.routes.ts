@@ -10,7 +10,7 @@ import { clientKey } from '../http/client.ts';
 const JobParams = z.object({ id: z.string().min(1).max(64) });
 const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
-export function generationRoutes(app: FastifyInstance, { generations, images }: Services): void {
+export function generationRoutes(app: FastifyInstance, { generations, images }: Services, generationLimit: object): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   // Event streams never end by themselves while a job waits; a stopping API ends them, and clients reconnect elsewhere.
   const openStreams = new Set<() => void>();
@@ -19,6 +19,7 @@ export function generationRoutes(app: FastifyInstance, { generations, images }: 
   });
 
   r.post('/api/generations', {
+    config: generationLimit,
     schema: {
       tags: ['generations'],
       summary: 'Queue a generation; answers at once with the job',
@@ -86,6 +87,7 @@ export function generationRoutes(app: FastifyInstance, { generations, images }: 
   });
 
   r.post('/api/images/generate', {
+    config: generationLimit,
     schema: {
       tags: ['images'],
       summary: 'Generate and wait: answers when the images are stored',

@@ -1,0 +1,56 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import { BusyError } from '../errors.ts';
+
+/** Sign-in and first-run set-up: attempts per address in 15 minutes (password guessing meets 429). */
+export const SIGN_IN_ATTEMPTS = 10;
+const SIGN_IN_WINDOW_MS = 15 * 60 * 1000;
+const MINUTE_MS = 60 * 1000;
+
+export interface RateLimitSettings {
+  perMinute: number;
+  generationsPerMinute: number;
+  /** Counters shared by every API process; null: in this process's memory. */
+  redis: Redis | null;
+  prefix: string;
+}
+
+/** Whose budget a request spends: the signed-in user's, else the address's. */
+function budgetOf(req: FastifyRequest): string {
+  return req.user ? `user:${req.user.id}` : `ip:${req.ip}`;
+}
+
+function refusal(what: string) {
+  return (_req: FastifyRequest, context: { max: number; ttl: number; after: string }) =>
+    new BusyError(`Too many ${what}: at most ${context.max} in a row; try again in ${context.after}.`, Math.max(1, Math.ceil(context.ttl / 1000)), 'rate_limited');
+}
+
+/**
+ * Budgets per client for the API (files are served without one), with a tighter one for
+ * generations and for sign-in. Registered after the sign-in hook, so a budget is a user's when
+ * signed in. With Redis, the counters hold across every API process.
+ */
+export async function installRateLimits(app: FastifyInstance, settings: RateLimitSettings | null): Promise<{ generation: object; signIn: object }> {
+  if (!settings) return { generation: {}, signIn: {} };
+  await app.register(rateLimit, {
+    global: true,
+    max: settings.perMinute,
+    timeWindow: MINUTE_MS,
+    keyGenerator: budgetOf,
+    allowList: (req) => !req.url.startsWith('/api/') || req.url === '/api/health',
+    ...(settings.redis ? { redis: settings.redis } : {}),
+    nameSpace: `${settings.prefix}:rate:`,
+    // Redis down: requests go on (its own failures answer 503 where Redis is needed).
+    skipOnError: true,
+    errorResponseBuilder: refusal('requests'),
+  });
+  return {
+    generation: {
+      rateLimit: { max: settings.generationsPerMinute, timeWindow: MINUTE_MS, groupId: 'generation', keyGenerator: budgetOf, errorResponseBuilder: refusal('generations') },
+    },
+    signIn: {
+      rateLimit: { max: SIGN_IN_ATTEMPTS, timeWindow: SIGN_IN_WINDOW_MS, groupId: 'sign-in', keyGenerator: (req: FastifyRequest) => `ip:${req.ip}`, errorResponseBuilder: refusal('sign-in attempts') },
+    },
+  };
+}

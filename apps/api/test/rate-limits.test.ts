@@ -4,7 +4,7 @@
  * and, with Redis, one budget across every API process.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import { loadConfig } from '../src/config.ts';
 import { SMALL, makeDataDir, startTestApp, type TestApp } from './harness.ts';
 import { errorOf } from './http-helpers.ts';
@@ -27,7 +27,7 @@ async function tokenFor(t: TestApp, username: string): Promise<Record<string, st
   return { authorization: `Bearer ${token}` };
 }
 
-async function statuses(app: FastifyInstance, count: number, request: Parameters<FastifyInstance['inject']>[0] & object): Promise<number[]> {
+async function statuses(app: FastifyInstance, count: number, request: InjectOptions): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < count; i++) out.push((await app.inject(request)).statusCode);
   return out;

@@ -9,15 +9,26 @@ import { errorOf } from '../http-helpers.ts';
 
 let t: TestApp;
 let routes: Array<{ method: string; path: string }>;
-beforeAll(async () => {
-  t = await startTestApp();
-  await generate(t.app, { prompt: 'a node to aim at' });
+/** How the attacker is signed in: nothing (single-user mode, or signed out), or an API token. */
+let credentials: Record<string, string> = {};
+
+async function setUp(mode: 'single-user' | 'signed-in' | 'signed-out'): Promise<void> {
+  t = await startTestApp({ env: { IMAGEFLOW_AUTH: mode === 'single-user' ? 'off' : 'on', IMAGEFLOW_RATE_LIMIT: 'off' } });
+  credentials = {};
+  if (mode !== 'single-user') {
+    const user = await t.services.accounts.createUser('attacker', 'attacker-password', 'user');
+    const bearer = { authorization: `Bearer ${(await t.services.accounts.createToken(user, 'attack')).token}` };
+    if (mode === 'signed-in') credentials = bearer;
+    const res = await t.app.inject({ method: 'POST', url: '/api/images/generate', headers: bearer, payload: { prompt: 'a node to aim at', spec: { width: 128, height: 96, steps: 4 } } });
+    expect(res.statusCode).toBe(201);
+  } else {
+    await generate(t.app, { prompt: 'a node to aim at' });
+  }
   const doc = (await t.app.inject({ url: '/api/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
   routes = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => ({ method: method.toUpperCase(), path })));
   // Routes hidden from the document are attacked too.
   routes.push({ method: 'GET', path: '/assets/{file}' }, { method: 'GET', path: '/{page}' }, { method: 'GET', path: '/api/openapi.json' });
-});
-afterAll(async () => t.close());
+}
 
 const PATH_VALUES = [
   '0x1',
@@ -73,7 +84,8 @@ async function attack(method: string, url: string, body?: string | Buffer) {
   const res = await t.app.inject({
     method: method as 'GET',
     url,
-    ...(body === undefined ? {} : { payload: body, headers: { 'content-type': 'application/json' } }),
+    headers: { ...credentials, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { payload: body }),
   });
   const what = `${method} ${url.slice(0, 120)} ${body === undefined ? '' : String(body).slice(0, 60)}`;
   expect(res.statusCode, what).toBeLessThan(500);
@@ -82,7 +94,10 @@ async function attack(method: string, url: string, body?: string | Buffer) {
   return res;
 }
 
-describe('every route', () => {
+describe.each(['single-user', 'signed-in', 'signed-out'] as const)('every route, %s', (mode) => {
+  beforeAll(() => setUp(mode));
+  afterAll(() => t.close());
+
   it('covers the routes of the API', () => {
     const names = routes.map((r) => `${r.method} ${r.path}`);
     for (const expected of ['POST /api/generations', 'DELETE /api/images/{id}', 'POST /api/images/upload', 'GET /images/{filename}', 'GET /api/generations/{id}/events']) {
@@ -112,7 +127,7 @@ describe('every route', () => {
       if (path === '/api/auth/logout') continue;
       for (const body of BODIES) {
         const res = await attack(method, fill(path, '1'), body);
-        // None of these bodies is a request that may start work.
+        // None of these bodies is a request that may start work (and signed out, none gets past sign-in).
         expect(res.statusCode, `${method} ${path} ${String(body).slice(0, 60)}`).toBeGreaterThanOrEqual(400);
       }
     }

@@ -119,6 +119,11 @@ describe('accounts', () => {
     expect([wrong.statusCode, unknown.statusCode]).toEqual([401, 401]);
     expect(errorOf(wrong)).toEqual(errorOf(unknown));
     expect(errorOf(wrong).code).toBe('invalid_credentials');
+    // Names no account can have, and text a database refuses, get the same answer.
+    for (const username of ['ada\u0000', '../ada', 'x'.repeat(64) + 'y']) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: 'ada-password' } });
+      expect([res.statusCode, errorOf(res).code], username).toEqual(res.statusCode === 400 ? [400, 'validation_error'] : [401, 'invalid_credentials']);
+    }
 
     const session = await signIn(t.app, ' ADA ', 'ada-password');
     const cookie = (await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'ada', password: 'ada-password' } })).cookies.find((c) => c.name === 'imageflow_session')!;

@@ -3,6 +3,9 @@ import { DUMMY_HASH, hashPassword, hashSecret, MAX_PASSWORD_LENGTH, MIN_PASSWORD
 import type { AccountRepository, ApiTokenRecord, Role, UserRecord } from '../ports/account.repository.port.ts';
 import type { Clock, Random } from '../ports/system.port.ts';
 
+const USERNAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** How long a sign-in lasts. */
 export const SESSION_DAYS = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -62,7 +65,9 @@ export class AccountService {
   }
 
   async login(username: string, password: string): Promise<NewSession> {
-    const found = await this.deps.accounts.findByUsername(normaliseUsername(username));
+    const name = normaliseUsername(username);
+    // A name no account can have is not looked up (nor is text a database would refuse, like a NUL).
+    const found = USERNAME.test(name) ? await this.deps.accounts.findByUsername(name) : undefined;
     // A missing user costs a hash too, so timing does not tell which names exist.
     const ok = await verifyPassword(password.slice(0, MAX_PASSWORD_LENGTH + 1), found?.passwordHash ?? DUMMY_HASH);
     if (!found || !ok) throw new InvalidCredentialsError();
@@ -98,7 +103,7 @@ export class AccountService {
   }
 
   async revokeToken(user: UserRecord, id: string): Promise<void> {
-    if (!(await this.deps.accounts.revokeToken(id, user.id, this.now().toISOString()))) throw new NotFoundError(`You have no API token with id "${id}".`);
+    if (!UUID.test(id) || !(await this.deps.accounts.revokeToken(id, user.id, this.now().toISOString()))) throw new NotFoundError(`You have no API token with id "${id}".`);
   }
 
   private async openSession(user: UserRecord): Promise<NewSession> {
@@ -111,7 +116,7 @@ export class AccountService {
 
   private async newUser(username: string, password: string, role: Role): Promise<{ record: UserRecord; hash: string }> {
     const name = normaliseUsername(username);
-    if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) {
+    if (!USERNAME.test(name)) {
       throw new ValidationError('username must be 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit.');
     }
     if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {

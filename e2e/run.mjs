@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the web app and runs the Playwright end-to-end tests in Debian's Chromium against
-// a real API on a free port with a temporary data folder.
+// real APIs on free ports with temporary data folders: one in single-user mode, one with accounts.
 import { spawn, spawnSync } from 'node:child_process';
 import readline from 'node:readline';
 import fs from 'node:fs';
@@ -51,6 +51,10 @@ function startFakeComfyUi() {
 if (run('npm', ['run', 'build', '-w', '@imageflow/web']) !== 0) process.exit(1);
 const port = await freePort();
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'imageflow-e2e-'));
+// The second API, with accounts on (tests/accounts.spec.ts): its own port and empty data folder.
+let authPort = await freePort();
+while (authPort === port) authPort = await freePort();
+const authDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'imageflow-e2e-auth-'));
 const comfy = await startFakeComfyUi();
 let status = 1;
 try {
@@ -58,6 +62,8 @@ try {
     ...process.env,
     E2E_PORT: String(port),
     E2E_DATA_DIR: dataDir,
+    E2E_AUTH_PORT: String(authPort),
+    E2E_AUTH_DATA_DIR: authDataDir,
     E2E_COMFYUI_URL: comfy.url,
     CHROMIUM_PATH: chromium,
   });
@@ -65,5 +71,6 @@ try {
   comfy.child.removeAllListeners('exit');
   comfy.child.kill('SIGTERM');
   fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.rmSync(authDataDir, { recursive: true, force: true });
 }
 process.exit(status);

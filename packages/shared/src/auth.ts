@@ -36,3 +36,5 @@ export type ApiToken = z.infer<typeof ApiToken>;
 
 export const CreatedApiToken = ApiToken.extend({ token: z.string().describe('Shown once; only its hash is kept.') });
 export const ApiTokenList = z.object({ items: z.array(ApiToken) });
+export type CreatedApiToken = z.infer<typeof CreatedApiToken>;
+export type ApiTokenList = z.infer<typeof ApiTokenList>;

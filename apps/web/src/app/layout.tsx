@@ -4,6 +4,7 @@ import { Images, Moon, Sparkles, Sun } from 'lucide-react';
 import { api } from '@/lib/api-client';
 import { cn } from '@/lib/cn';
 import { useTheme } from '@/lib/theme';
+import { AccountArea } from '@/features/auth/components/account-menu';
 
 function NavItem({ to, icon, label }: { to: string; icon: React.ReactNode; label: string }) {
   return (
@@ -44,7 +45,7 @@ export function Layout() {
       <BuiltinNotice />
       <header className="sticky top-0 z-30 border-b border-zinc-200 bg-white/85 backdrop-blur dark:border-zinc-800 dark:bg-zinc-950/85">
         <div className="mx-auto flex h-14 max-w-7xl items-center gap-2 px-3 sm:px-6">
-          <NavLink to="/" className="mr-2 flex items-center gap-2 font-semibold tracking-tight">
+          <NavLink to="/" className="mr-2 flex shrink-0 items-center gap-2 font-semibold tracking-tight">
             <img src="/favicon.svg" alt="" className="h-7 w-7" />
             <span className="hidden sm:inline">ImageFlow</span>
           </NavLink>
@@ -52,7 +53,8 @@ export function Layout() {
             <NavItem to="/" icon={<Sparkles className="h-4 w-4" aria-hidden />} label="Create" />
             <NavItem to="/gallery" icon={<Images className="h-4 w-4" aria-hidden />} label="Gallery" />
           </nav>
-          <div className="ml-auto">
+          <div className="ml-auto flex items-center gap-1.5">
+            <AccountArea />
             <button
               type="button"
               onClick={toggleTheme}

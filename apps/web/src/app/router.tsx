@@ -1,11 +1,14 @@
 import { lazy, Suspense } from 'react';
-import { createBrowserRouter, RouterProvider } from 'react-router';
+import { createBrowserRouter, RouterProvider, type RouteObject } from 'react-router';
 import { Layout } from './layout';
 import { CreatePage } from '@/features/generate/components/create-page';
 import { GalleryPage } from '@/features/gallery/components/gallery-page';
 import { ImagePage } from '@/features/image/components/image-page';
 import { NotFoundPage } from './not-found-page';
 import { Skeleton } from '@/components/ui/skeleton';
+import { RequireAuth } from '@/features/auth/components/auth-gate';
+import { SignInPage } from '@/features/auth/components/sign-in-page';
+import { TokensPage } from '@/features/tokens/components/tokens-page';
 
 // The graph library loads only when a lineage or compare view opens.
 const LineagePage = lazy(() => import('@/features/lineage/components/lineage-page'));
@@ -13,20 +16,32 @@ const ComparePage = lazy(() => import('@/features/compare/components/compare-pag
 
 const fallback = <Skeleton className="m-6 h-[70vh]" />;
 
-const router = createBrowserRouter([
+/** Every route; exported so tests can mount the whole app in a memory router. */
+export const routes: RouteObject[] = [
+  // Outside the gate: the sign-in page, and the first-run set-up.
+  { path: '/signin', element: <SignInPage /> },
   {
-    element: <Layout />,
+    // The studio shows once the app knows who is signed in; signed out (accounts on), /signin.
+    element: (
+      <RequireAuth>
+        <Layout />
+      </RequireAuth>
+    ),
     children: [
       { path: '/', element: <CreatePage /> },
       { path: '/gallery', element: <GalleryPage /> },
       { path: '/image/:id', element: <ImagePage /> },
       { path: '/lineage/:id', element: <Suspense fallback={fallback}><LineagePage /></Suspense> },
       { path: '/compare/:a/:b', element: <Suspense fallback={fallback}><ComparePage /></Suspense> },
+      { path: '/tokens', element: <TokensPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },
-]);
+];
+
+let router: ReturnType<typeof createBrowserRouter> | undefined;
 
 export function AppRouter() {
+  router ??= createBrowserRouter(routes);
   return <RouterProvider router={router} />;
 }

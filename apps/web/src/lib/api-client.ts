@@ -1,4 +1,6 @@
 import type {
+  ApiToken,
+  AuthState,
   ErrorBody,
   GalleryPage,
   GenerationRequest,
@@ -6,7 +8,21 @@ import type {
   Job,
   Lineage,
   ModelList,
+  SignedIn,
+  User,
 } from '@imageflow/shared';
+
+export type { ApiToken, User };
+export type Role = User['role'];
+/** GET /api/auth/me: whether accounts are on ("off": single-user mode), who is signed in, the CSRF token. */
+export type Me = AuthState;
+/** What POST /api/auth/login and /api/auth/setup answer, beside the session cookie. */
+export type Session = SignedIn;
+/** POST /api/tokens: the only answer that ever holds the token itself. */
+export type CreatedApiToken = ApiToken & { token: string };
+export interface ApiTokenList {
+  items: ApiToken[];
+}
 
 /** An error answered by the API, with its stable code and a message meant for people. */
 export class ApiError extends Error {
@@ -14,32 +30,114 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Seconds to wait before trying again, from a 429's or 503's Retry-After. */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = 'ApiError';
   }
 }
 
-async function request<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
-  const { json, ...rest } = init;
-  let res: Response;
+/** Retry-After as whole seconds from now: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+// The CSRF token of the signed-in session: every write sends it back as x-csrf-token. Kept from
+// /api/auth/me, replaced by each login or set-up, dropped on sign-out.
+let csrfToken: string | null = null;
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+export function getCsrfToken(): string | null {
+  return csrfToken;
+}
+
+const unauthenticatedListeners = new Set<(error: ApiError) => void>();
+
+/**
+ * Calls `listener` whenever the API answers 401 (the session ended or never began), so the app
+ * can send the person to the sign-in page. Returns the unsubscribe function.
+ */
+export function onUnauthenticated(listener: (error: ApiError) => void): () => void {
+  unauthenticatedListeners.add(listener);
+  return () => unauthenticatedListeners.delete(listener);
+}
+
+interface RequestOptions extends RequestInit {
+  json?: unknown;
+  /**
+   * The 401 is this call's own answer, not a sign that the session ended (a wrong password):
+   * the caller shows it, nobody is sent to the sign-in page.
+   */
+  ownUnauthorized?: boolean;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+async function send(path: string, init: RequestOptions): Promise<Response> {
+  const { json, ownUnauthorized: _, ...rest } = init;
+  const method = (rest.method ?? 'GET').toUpperCase();
+  const headers = new Headers(rest.headers);
+  if (json !== undefined) headers.set('content-type', 'application/json');
+  if (csrfToken && !SAFE_METHODS.has(method)) headers.set('x-csrf-token', csrfToken);
   try {
-    res = await fetch(path, {
-      ...rest,
-      headers: { ...(json !== undefined ? { 'content-type': 'application/json' } : {}), ...rest.headers },
-      body: json !== undefined ? JSON.stringify(json) : rest.body,
-    });
+    return await fetch(path, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body });
   } catch {
     throw new ApiError(0, 'network_error', 'Cannot reach the ImageFlow server. Is it running?');
   }
-  const text = await res.text();
-  const body = text ? (JSON.parse(text) as unknown) : undefined;
-  if (!res.ok) {
-    const error = (body as ErrorBody | undefined)?.error;
-    throw new ApiError(res.status, error?.code ?? 'http_error', error?.message ?? `The server answered ${res.status}.`);
-  }
-  return body as T;
 }
+
+async function errorFrom(res: Response): Promise<ApiError> {
+  const text = await res.text().catch(() => '');
+  let error: ErrorBody['error'] | undefined;
+  try {
+    error = text ? (JSON.parse(text) as ErrorBody | undefined)?.error : undefined;
+  } catch {
+    error = undefined;
+  }
+  return new ApiError(
+    res.status,
+    error?.code ?? 'http_error',
+    error?.message ?? `The server answered ${res.status}.`,
+    parseRetryAfter(res.headers.get('retry-after')),
+  );
+}
+
+/** Asks the server for a fresh CSRF token (the session may have been renewed in another tab). */
+async function refreshCsrfToken(): Promise<void> {
+  const res = await send('/api/auth/me', {});
+  if (!res.ok) return;
+  const me = (await res.json()) as Me;
+  csrfToken = me.csrf_token;
+}
+
+async function request<T>(path: string, init: RequestOptions = {}): Promise<T> {
+  let res = await send(path, init);
+  if (res.status === 403 && !SAFE_METHODS.has((init.method ?? 'GET').toUpperCase())) {
+    const error = await errorFrom(res);
+    if (error.code !== 'csrf_failed') throw error;
+    // A stale token: take the session's current one and try once more.
+    await refreshCsrfToken();
+    res = await send(path, init);
+  }
+  if (!res.ok) {
+    const error = await errorFrom(res);
+    if (res.status === 401 && !init.ownUnauthorized) for (const listener of [...unauthenticatedListeners]) listener(error);
+    throw error;
+  }
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Single-user mode: what an API from before accounts (no /api/auth/me) means. */
+const AUTH_OFF: Me = { auth: 'off', user: null, csrf_token: null, setup_needed: false };
 
 function query(params: Record<string, string | number | boolean | undefined | null>): string {
   const search = new URLSearchParams();
@@ -80,6 +178,41 @@ export const api = {
     form.append('file', file);
     return request<ImageNode>('/api/images/upload', { method: 'POST', body: form });
   },
+
+  /** Who is signed in; keeps the session's CSRF token for the writes that follow. */
+  me: async (): Promise<Me> => {
+    let me: Me;
+    try {
+      me = await request<Me>('/api/auth/me');
+    } catch (error) {
+      // An API from before accounts has no such route, and no sign-in: single-user mode.
+      if (error instanceof ApiError && error.status === 404) me = AUTH_OFF;
+      else throw error;
+    }
+    csrfToken = me.csrf_token;
+    return me;
+  },
+  login: async (username: string, password: string): Promise<Session> => {
+    const session = await request<Session>('/api/auth/login', { method: 'POST', json: { username, password }, ownUnauthorized: true });
+    csrfToken = session.csrf_token;
+    return session;
+  },
+  /** First run only: creates the first admin and signs them in. */
+  setup: async (username: string, password: string): Promise<Session> => {
+    const session = await request<Session>('/api/auth/setup', { method: 'POST', json: { username, password }, ownUnauthorized: true });
+    csrfToken = session.csrf_token;
+    return session;
+  },
+  logout: async (): Promise<void> => {
+    try {
+      await request<void>('/api/auth/logout', { method: 'POST', ownUnauthorized: true });
+    } finally {
+      csrfToken = null;
+    }
+  },
+  tokens: () => request<ApiTokenList>('/api/tokens'),
+  createToken: (name: string) => request<CreatedApiToken>('/api/tokens', { method: 'POST', json: { name } }),
+  revokeToken: (id: string) => request<void>(`/api/tokens/${encodeURIComponent(id)}`, { method: 'DELETE' }),
 };
 
 /** The absolute, shareable URL of an image. */

@@ -11,8 +11,12 @@ export function createQueryClient(): QueryClient {
         refetchOnWindowFocus: false,
       },
       mutations: {
-        // Every failed action tells the person why, in the server's words.
-        onError: (error) => toast.error(error.message),
+        // Every failed action tells the person why, in the server's words; except a 401, which
+        // takes them to the sign-in page instead (see features/auth).
+        onError: (error) => {
+          if (error instanceof ApiError && error.status === 401) return;
+          toast.error(error.message);
+        },
       },
     },
   });

@@ -1,0 +1,157 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { apiError, fakeHttp, json, noContent, type FakeHttp } from '@/test/fake-http';
+import { api, ApiError, getCsrfToken, onUnauthenticated, parseRetryAfter, setCsrfToken } from './api-client';
+
+const alice = { id: 'u1', username: 'alice', role: 'admin' as const };
+const signedIn = (csrf: string) => json(200, { auth: 'on', user: alice, csrf_token: csrf, setup_needed: false });
+
+let http: FakeHttp;
+
+beforeEach(() => {
+  setCsrfToken(null);
+  http = fakeHttp();
+});
+afterEach(() => vi.unstubAllGlobals());
+
+describe('CSRF token', () => {
+  it('is kept from /api/auth/me and sent on every write, never on reads', async () => {
+    http
+      .on('GET', '/api/auth/me', signedIn('csrf-1'))
+      .on('GET', '/api/images/7', json(200, { id: 7 }))
+      .on('PATCH', '/api/images/7', json(200, { id: 7 }))
+      .on('DELETE', '/api/images/7', json(200, { id: 7 }))
+      .on('POST', '/api/generations', json(202, { id: 'job' }))
+      .on('POST', '/api/images/upload', json(201, { id: 8 }))
+      .on('DELETE', '/api/generations/job', json(200, { id: 'job' }));
+    await api.me();
+    await api.image(7);
+    await api.setStarred(7, true);
+    await api.deleteImage(7);
+    await api.submitGeneration({ prompt: 'a red flower' });
+    await api.upload(new File(['x'], 'a.png', { type: 'image/png' }));
+    await api.cancelJob('job');
+
+    const csrf = (method: string, path: string) => http.to(path, method)[0]!.headers.get('x-csrf-token');
+    expect(csrf('GET', '/api/auth/me')).toBeNull();
+    expect(csrf('GET', '/api/images/7')).toBeNull();
+    expect(csrf('PATCH', '/api/images/7')).toBe('csrf-1');
+    expect(csrf('DELETE', '/api/images/7')).toBe('csrf-1');
+    expect(csrf('POST', '/api/generations')).toBe('csrf-1');
+    expect(csrf('POST', '/api/images/upload')).toBe('csrf-1');
+    expect(csrf('DELETE', '/api/generations/job')).toBe('csrf-1');
+    // The JSON content type survives beside it; the multipart upload keeps its own.
+    expect(http.to('/api/images/7', 'PATCH')[0]!.headers.get('content-type')).toBe('application/json');
+    expect(http.to('/api/images/upload')[0]!.headers.get('content-type')).toBeNull();
+  });
+
+  it('is replaced by the one a login or set-up answers, and dropped on sign-out', async () => {
+    http
+      .on('GET', '/api/auth/me', json(200, { auth: 'on', user: null, csrf_token: null, setup_needed: false }))
+      .on('POST', '/api/auth/login', json(200, { user: alice, csrf_token: 'after-login' }))
+      .on('POST', '/api/auth/setup', json(201, { user: alice, csrf_token: 'after-setup' }))
+      .on('POST', '/api/auth/logout', noContent())
+      .on('POST', '/api/tokens', json(201, { id: 't', name: 'n', token: 'secret', created_at: '' }));
+    await api.me();
+    expect(getCsrfToken()).toBeNull();
+
+    await api.login('alice', 'correct horse');
+    expect(getCsrfToken()).toBe('after-login');
+    expect(http.to('/api/auth/login')[0]!.body).toEqual({ username: 'alice', password: 'correct horse' });
+    await api.createToken('n');
+    expect(http.to('/api/tokens')[0]!.headers.get('x-csrf-token')).toBe('after-login');
+
+    await api.setup('alice', 'correct horse');
+    expect(getCsrfToken()).toBe('after-setup');
+
+    await api.logout();
+    expect(http.to('/api/auth/logout')[0]!.headers.get('x-csrf-token')).toBe('after-setup');
+    expect(getCsrfToken()).toBeNull();
+  });
+
+  it('is read again once when the server refuses it as stale (403 csrf_failed), and the write retried', async () => {
+    setCsrfToken('stale');
+    let attempts = 0;
+    http
+      .on('GET', '/api/auth/me', signedIn('fresh'))
+      .on('PATCH', '/api/images/3', (req) =>
+        ++attempts === 1 || req.headers.get('x-csrf-token') !== 'fresh'
+          ? apiError(403, 'csrf_failed', 'The CSRF token is missing or wrong.')
+          : json(200, { id: 3, starred: true }),
+      );
+    await expect(api.setStarred(3, true)).resolves.toEqual({ id: 3, starred: true });
+    expect(http.to('/api/images/3').map((r) => r.headers.get('x-csrf-token'))).toEqual(['stale', 'fresh']);
+  });
+
+  it('retries a refused write only once, and a 403 of another kind not at all', async () => {
+    setCsrfToken('stale');
+    http
+      .on('GET', '/api/auth/me', signedIn('still-wrong'))
+      .on('PATCH', '/api/images/3', apiError(403, 'csrf_failed', 'The CSRF token is missing or wrong.'))
+      .on('DELETE', '/api/images/3', apiError(403, 'forbidden', 'Not yours.'));
+    await expect(api.setStarred(3, true)).rejects.toMatchObject({ status: 403, code: 'csrf_failed' });
+    expect(http.to('/api/images/3', 'PATCH')).toHaveLength(2);
+    await expect(api.deleteImage(3)).rejects.toMatchObject({ status: 403, code: 'forbidden', message: 'Not yours.' });
+    expect(http.to('/api/images/3', 'DELETE')).toHaveLength(1);
+  });
+});
+
+describe('401', () => {
+  it('from any call tells the listeners, with the server’s error', async () => {
+    const listener = vi.fn();
+    const stop = onUnauthenticated(listener);
+    http.on('GET', '/api/images', apiError(401, 'unauthenticated', 'Sign in to continue.'));
+    await expect(api.gallery({})).rejects.toMatchObject({ status: 401, code: 'unauthenticated', message: 'Sign in to continue.' });
+    expect(listener).toHaveBeenCalledTimes(1);
+    expect(listener.mock.calls[0]![0]).toBeInstanceOf(ApiError);
+    stop();
+    await expect(api.gallery({})).rejects.toThrow();
+    expect(listener).toHaveBeenCalledTimes(1);
+  });
+
+  it('from a wrong password is the login’s own answer, not a session that ended', async () => {
+    const listener = vi.fn();
+    const stop = onUnauthenticated(listener);
+    http.on('POST', '/api/auth/login', apiError(401, 'invalid_credentials', 'Wrong username or password.'));
+    await expect(api.login('alice', 'nope')).rejects.toMatchObject({ status: 401, code: 'invalid_credentials' });
+    expect(listener).not.toHaveBeenCalled();
+    stop();
+  });
+});
+
+describe('errors', () => {
+  it('carry Retry-After as seconds', async () => {
+    http.on('POST', '/api/auth/login', apiError(429, 'rate_limited', 'Too many attempts.', { 'retry-after': '42' }));
+    await expect(api.login('alice', 'x')).rejects.toMatchObject({ status: 429, retryAfter: 42, message: 'Too many attempts.' });
+  });
+
+  it('reads Retry-After as seconds or as an HTTP date', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter('30', now)).toBe(30);
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:01:00 GMT', now)).toBe(60);
+    expect(parseRetryAfter('Wed, 31 Dec 2025 00:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+
+  it('say so plainly when the body is not the API’s JSON', async () => {
+    http.on('GET', '/api/tokens', () => new Response('<html>Bad gateway</html>', { status: 502 }));
+    await expect(api.tokens()).rejects.toMatchObject({ status: 502, code: 'http_error', message: 'The server answered 502.' });
+  });
+});
+
+describe('accounts', () => {
+  it('treat an API without /api/auth/me as single-user mode', async () => {
+    await expect(api.me()).resolves.toEqual({ auth: 'off', user: null, csrf_token: null, setup_needed: false });
+  });
+
+  it('list, create and revoke tokens on their routes', async () => {
+    http
+      .on('GET', '/api/tokens', json(200, { items: [] }))
+      .on('POST', '/api/tokens', json(201, { id: 'a/b', name: 'ci', token: 'if_secret', created_at: '2026-01-01T00:00:00Z' }))
+      .on('DELETE', '/api/tokens/a%2Fb', noContent());
+    await expect(api.tokens()).resolves.toEqual({ items: [] });
+    await expect(api.createToken('ci')).resolves.toMatchObject({ token: 'if_secret' });
+    expect(http.to('/api/tokens', 'POST')[0]!.body).toEqual({ name: 'ci' });
+    await expect(api.revokeToken('a/b')).resolves.toBeUndefined();
+  });
+});

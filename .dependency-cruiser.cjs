@@ -42,8 +42,8 @@ module.exports = {
     {
       name: 'only-main-picks-adapters',
       severity: 'error',
-      comment: 'main.ts (and the wiring in app.ts) alone chooses adapters.',
-      from: { path: '^apps/api/src/', pathNot: '^apps/api/src/(adapters/|app\\.ts$|main\\.ts$)|\\.test\\.ts$' },
+      comment: 'The entry points (main.ts, the commands in cli/) and the wiring in app.ts alone choose adapters.',
+      from: { path: '^apps/api/src/', pathNot: '^apps/api/src/(adapters/|cli/|app\\.ts$|main\\.ts$)|\\.test\\.ts$' },
       to: { path: '^apps/api/src/adapters/' },
     },
   ],

@@ -38,6 +38,9 @@ import { fileRoutes } from './routes/file.routes.ts';
 import { generationRoutes } from './routes/generation.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { authRoutes } from './routes/auth.routes.ts';
+import { shareRoutes } from './routes/share.routes.ts';
+import { ShareService } from './services/share.service.ts';
+import { KyselyShareRepository } from './adapters/kysely-share.repository.ts';
 import { installAuth } from './http/auth.ts';
 import { installRateLimits } from './http/rate-limits.ts';
 import type { Redis } from 'ioredis';
@@ -131,6 +134,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const runner = new JobRunner({ nodes, jobs, store: deps.store, ops: deps.ops, providers: deps.providers, events, writer, clock, workerId: instanceId, urls, log: app.log });
   const generations = new GenerationService({ nodes, jobs, providers: deps.providers, queue, events, clock, random, urls });
   const accounts = new AccountService({ accounts: new KyselyAccountRepository(deps.db), clock, random, log: app.log }, config.auth);
+  const files = new FileService(deps.store);
+  const shares = new ShareService({ shares: new KyselyShareRepository(deps.db), nodes, files, urls, clock, random });
   const services: Services = {
     config,
     accounts,
@@ -138,7 +143,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     providers: deps.providers,
     databaseKind: sqlite ? 'sqlite' : 'postgres',
     generations,
-    files: new FileService(deps.store),
+    files,
     images: new ImageService(nodes, deps.store, deps.ops, writer, urls),
     lineage: new LineageService(nodes, urls),
     queue,
@@ -174,6 +179,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
 
   healthRoutes(app, services);
   authRoutes(app, accounts, limits.signIn);
+  shareRoutes(app, shares, limits.signIn);
   generationRoutes(app, services, limits.generation);
   // One gate for every route that takes an image in its body.
   const gate = uploadGate();

@@ -1,3 +1,4 @@
 export * from './recipe.ts';
 export * from './api.ts';
 export * from './auth.ts';
+export * from './shares.ts';

@@ -71,6 +71,12 @@ export class KyselyNodeRepository implements NodeRepository {
     return row && toNode(row);
   }
 
+  async findByFilename(filename: string) {
+    if (filename.includes('\0')) return undefined;
+    const row = await this.nodes().where('n.filename', '=', filename).executeTakeFirst();
+    return row && toNode(row);
+  }
+
   async findByJob(jobId: string) {
     return (await this.nodes().where('n.job_id', '=', jobId).orderBy('n.id').execute()).map(toNode);
   }

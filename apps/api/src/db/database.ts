@@ -12,6 +12,7 @@ import * as m003 from './migrations/003-instances.ts';
 import * as m004 from './migrations/004-postgres-search.ts';
 import * as m005 from './migrations/005-job-clients.ts';
 import * as m006 from './migrations/006-accounts.ts';
+import * as m007 from './migrations/007-shares.ts';
 
 /** Forward-only, numbered migrations, applied in order at start-up, the same on SQLite and PostgreSQL. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004-postgres-search': m004,
   '005-job-clients': m005,
   '006-accounts': m006,
+  '007-shares': m007,
 };
 
 export type Db = Kysely<Database>;

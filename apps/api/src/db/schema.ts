@@ -112,6 +112,28 @@ export interface ImageNodesFtsTable {
   image_nodes_fts: string;
 }
 
+export interface SharesTable {
+  id: string;
+  key_hash: string;
+  owner_id: string | null;
+  node_id: number;
+  scope: string;
+  created_at: string;
+  expires_at: string | null;
+  password_hash: string | null;
+  allow_download: number;
+  show_recipe: number;
+  revoked_at: string | null;
+  view_count: Generated<number>;
+  last_viewed_at: string | null;
+}
+
+export interface ShareUnlocksTable {
+  token_hash: string;
+  share_id: string;
+  expires_at: string;
+}
+
 export interface Database {
   image_nodes_fts: ImageNodesFtsTable;
   image_nodes: ImageNodesTable;
@@ -122,4 +144,6 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
+  shares: SharesTable;
+  share_unlocks: ShareUnlocksTable;
 }

@@ -18,7 +18,7 @@ declare module 'fastify' {
 }
 
 /** API paths that answer signed out: the sign-in itself, health, and the API's own documentation. */
-const PUBLIC_API = [/^\/api\/health$/, /^\/api\/auth\/(me|login|setup)$/, /^\/api\/openapi\.json$/, /^\/api\/docs(\/|$)/];
+const PUBLIC_API = [/^\/api\/s\//, /^\/api\/health$/, /^\/api\/auth\/(me|login|setup)$/, /^\/api\/openapi\.json$/, /^\/api\/docs(\/|$)/];
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 function isPrivate(req: FastifyRequest): boolean {

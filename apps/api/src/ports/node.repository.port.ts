@@ -55,6 +55,8 @@ export interface NodeRepository {
   reserveIds(count: number): Promise<number[]>;
   findById(id: number): Promise<NodeWithCounts | undefined>;
   findByJob(jobId: string): Promise<NodeWithCounts[]>;
+  /** The node whose image file has this name. */
+  findByFilename(filename: string): Promise<NodeWithCounts | undefined>;
   gallery(filter: GalleryFilter): Promise<NodeWithCounts[]>;
   /** Root first, ending at `id`. */
   ancestors(id: number): Promise<NodeWithCounts[]>;

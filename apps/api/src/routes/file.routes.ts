@@ -3,7 +3,7 @@ import type { Services } from '../services/container.ts';
 import { ValidationError } from '../errors.ts';
 import { decideConditionalGet } from '../http/conditional-get.ts';
 import { isImageFilename, isThumbnailFilename } from '../lib/filenames.ts';
-import type { Bucket } from '../ports/image-store.port.ts';
+import type { Bucket, StoredFile } from '../ports/image-store.port.ts';
 
 const CONTENT_TYPE: Record<Bucket, string> = { images: 'image/png', thumbs: 'image/webp' };
 const NOUN: Record<Bucket, string> = { images: 'image', thumbs: 'thumbnail' };
@@ -13,36 +13,44 @@ const NOUN: Record<Bucket, string> = { images: 'image', thumbs: 'thumbnail' };
  * cache forever. Headers and body come from one open file, so a delete that lands mid-request gives
  * either the whole file or a 404, never a mix.
  */
+/**
+ * Sends an open stored file as the answer to `req` (ETag / If-None-Match / Range / HEAD), closing it
+ * when the response is over. `headers` are added to a successful answer (e.g. for shared files).
+ */
+export function sendStoredFile(req: FastifyRequest, reply: FastifyReply, file: StoredFile, bucket: Bucket, filename: string, headers: Record<string, string> = {}) {
+  const release = () => file.close().catch((err: unknown) => req.log.warn({ err }, `closing ${bucket}/${filename} failed`));
+  // Sent, aborted by the client or failed: the file is released when the response is over.
+  reply.raw.on('close', release);
+
+  const decision = decideConditionalGet(req.headers, {
+    size: file.size,
+    etag: file.etag,
+    lastModified: file.lastModified,
+    contentType: CONTENT_TYPE[bucket],
+  });
+  reply.status(decision.status).headers(decision.headers);
+  if (decision.status === 416) {
+    void release();
+    return reply.send({
+      error: {
+        code: 'range_not_satisfiable',
+        message: `Range "${req.headers.range}" names no byte of ${filename}, which has ${file.size} bytes; ask for a range within bytes 0-${file.size - 1}.`,
+      },
+    });
+  }
+  reply.headers(headers);
+  if (decision.status === 304 || req.method === 'HEAD') {
+    void release();
+    return reply.send();
+  }
+  return reply.send(file.body(decision.range));
+}
+
 export function fileRoutes(app: FastifyInstance, { files }: Services): void {
   const serve = (bucket: Bucket, accepts: (name: string) => boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     const { filename } = req.params as { filename: string };
     if (!accepts(filename)) throw new ValidationError(`"${filename}" is not the name of a stored ${NOUN[bucket]}.`);
-    const file = await files.open(bucket, filename);
-    const release = () => file.close().catch((err: unknown) => req.log.warn({ err }, `closing ${bucket}/${filename} failed`));
-    // Sent, aborted by the client or failed: the file is released when the response is over.
-    reply.raw.on('close', release);
-
-    const decision = decideConditionalGet(req.headers, {
-      size: file.size,
-      etag: file.etag,
-      lastModified: file.lastModified,
-      contentType: CONTENT_TYPE[bucket],
-    });
-    reply.status(decision.status).headers(decision.headers);
-    if (decision.status === 416) {
-      void release();
-      return reply.send({
-        error: {
-          code: 'range_not_satisfiable',
-          message: `Range "${req.headers.range}" names no byte of ${filename}, which has ${file.size} bytes; ask for a range within bytes 0-${file.size - 1}.`,
-        },
-      });
-    }
-    if (decision.status === 304 || req.method === 'HEAD') {
-      void release();
-      return reply.send();
-    }
-    return reply.send(file.body(decision.range));
+    return sendStoredFile(req, reply, await files.open(bucket, filename), bucket, filename);
   };
 
   const route = (url: string, bucket: Bucket, accepts: (name: string) => boolean, what: string) =>

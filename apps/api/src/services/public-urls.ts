@@ -18,6 +18,16 @@ export class PublicUrls {
     return `${this.base}/images/${filename}`;
   }
 
+  /** A share link's page. */
+  share(key: string): string {
+    return `${this.base}/s/${key}`;
+  }
+
+  /** A file reached through a share link: checked against the link on every request. */
+  sharedFile(key: string, bucket: 'images' | 'thumbs', imageFilename: string): string {
+    return `${this.base}/s/${key}/${bucket}/${bucket === 'images' ? imageFilename : thumbnailFilename(imageFilename)}`;
+  }
+
   thumbnail(imageFilename: string): string {
     return `${this.base}/thumbs/${thumbnailFilename(imageFilename)}`;
   }

@@ -132,7 +132,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   );
   const urls = new PublicUrls(config.publicBaseUrl);
   const runner = new JobRunner({ nodes, jobs, store: deps.store, ops: deps.ops, providers: deps.providers, events, writer, clock, workerId: instanceId, urls, log: app.log });
-  const generations = new GenerationService({ nodes, jobs, providers: deps.providers, queue, events, clock, random, urls });
+  const generations = new GenerationService({ nodes, jobs, providers: deps.providers, queue, events, clock, random, urls, maxActivePerUser: config.maxActivePerUser });
   const accounts = new AccountService({ accounts: new KyselyAccountRepository(deps.db), clock, random, log: app.log }, config.auth);
   const files = new FileService(deps.store);
   const shares = new ShareService({ shares: new KyselyShareRepository(deps.db), nodes, files, urls, clock, random });

@@ -68,6 +68,7 @@ const ConfigSchema = z.object({
     .union([z.literal('off'), positiveInt(1_000_000)], { error: 'must be off or the number of API requests a client may make per minute, e.g. 600' })
     .optional(),
   IMAGEFLOW_GENERATION_RATE_LIMIT: positiveInt(100_000).default(60),
+  IMAGEFLOW_MAX_QUEUED_PER_USER: positiveInt(100_000).default(100),
   IMAGEFLOW_TRUST_PROXY: z
     .string()
     .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
@@ -110,6 +111,8 @@ export interface Config {
    * general, and generations; null: no limits (the default without accounts).
    */
   rateLimits: { perMinute: number; generationsPerMinute: number } | null;
+  /** With accounts: generations one user may have queued or running at once. */
+  maxActivePerUser: number;
   /** Reverse proxies whose X-Forwarded-For is believed, so each client is told apart by its own address; empty: none. */
   trustProxy: string[];
 }
@@ -156,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // On unless set off: a server reachable beyond this machine needs sign-in, unless told otherwise.
     auth: c.IMAGEFLOW_AUTH === undefined ? !isLoopbackHost(c.HOST) : c.IMAGEFLOW_AUTH === 'on',
     trustProxy: c.IMAGEFLOW_TRUST_PROXY ?? [],
+    maxActivePerUser: c.IMAGEFLOW_MAX_QUEUED_PER_USER,
     rateLimits: rateLimitsOf(c.IMAGEFLOW_RATE_LIMIT, c.IMAGEFLOW_GENERATION_RATE_LIMIT, c.IMAGEFLOW_AUTH === undefined ? !isLoopbackHost(c.HOST) : c.IMAGEFLOW_AUTH === 'on'),
     publicBaseUrl: c.IMAGEFLOW_PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? null,
   };

@@ -65,6 +65,22 @@ describe('rate limits', () => {
     expect((await t.app.inject({ url: '/api/images', headers: ada })).statusCode).toBe(200);
   });
 
+  it('one user may have only so many generations queued or running; another user is not held back', async () => {
+    const t = await start({ IMAGEFLOW_MAX_QUEUED_PER_USER: '2', IMAGEFLOW_ROLE: 'api' });
+    const ada = await tokenFor(t, 'ada');
+    const bob = await tokenFor(t, 'bob');
+    const submit = (headers: Record<string, string>) => ({ method: 'POST' as const, url: '/api/generations', headers, payload: { prompt: 'waits', spec: SMALL } });
+    expect(await statuses(t.app, 2, submit(ada))).toEqual([202, 202]);
+    const full = await t.app.inject(submit(ada));
+    expect(full.statusCode).toBe(429);
+    expect(errorOf(full)).toMatchObject({ code: 'queue_full', message: expect.stringMatching(/cancel some/) });
+    expect((await t.app.inject(submit(bob))).statusCode).toBe(202);
+    // A canceled job frees its place.
+    const [first] = await t.db.selectFrom('jobs').select('id').where('client_key', 'like', 'user:%').orderBy('created_at').execute();
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/generations/${first!.id}`, headers: ada })).statusCode).toBe(200);
+    expect((await t.app.inject(submit(ada))).statusCode).toBe(202);
+  });
+
   it('password guessing meets 429 after 10 attempts, even with the right password', async () => {
     const t = await start({});
     await t.services.accounts.createUser('ada', 'the-real-password', 'user');

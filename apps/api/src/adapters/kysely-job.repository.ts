@@ -90,6 +90,16 @@ export class KyselyJobRepository implements JobRepository {
     return rows.map(toRecord);
   }
 
+  async countActive(ownerId: string) {
+    const row = await this.db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .where('owner_id', '=', ownerId)
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   async hasQueuedBefore(at: string) {
     const row = await this.db.selectFrom('jobs').select('id').where('status', '=', 'queued').where('created_at', '<', at).limit(1).executeTakeFirst();
     return row !== undefined;

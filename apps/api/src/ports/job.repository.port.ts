@@ -70,6 +70,8 @@ export interface JobRepository {
   finish(id: string, status: 'failed' | 'canceled', at: string, error?: { code: string; message: string }, workerId?: string | null): Promise<boolean>;
   /** Running jobs whose instance is gone (no live instance row names it). */
   findOrphaned(): Promise<JobRecord[]>;
+  /** How many jobs of this owner are queued or running. */
+  countActive(ownerId: string): Promise<number>;
   /** Whether a job queued before `at` is still queued. */
   hasQueuedBefore(at: string): Promise<boolean>;
   /** Running jobs of one instance. */

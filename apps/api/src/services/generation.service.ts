@@ -1,5 +1,5 @@
 import { GenerationRequest, TERMINAL_STATUSES, type Job, type JobEvent } from '@imageflow/shared';
-import { ConflictError, NotFoundError } from '../errors.ts';
+import { BusyError, ConflictError, NotFoundError } from '../errors.ts';
 import { eventFor } from '../lib/job-events.ts';
 import type { JobEventBus } from '../ports/job-events.port.ts';
 import type { JobQueue } from '../ports/job-queue.port.ts';
@@ -21,6 +21,8 @@ export interface GenerationDeps {
   clock: Clock;
   random: Random;
   urls: PublicUrls;
+  /** How many jobs one user may have queued or running at once. */
+  maxActivePerUser: number;
 }
 
 /** How often a waiting request reads its job's row, in case an event was lost on the way. */
@@ -35,7 +37,10 @@ export class GenerationService {
    * `client` is whose turn it takes in the queue.
    */
   async submit(request: GenerationRequest, client: string, actor: Actor): Promise<Job> {
-    const { jobs, random, clock, providers, queue } = this.deps;
+    const { jobs, random, clock, providers, queue, maxActivePerUser } = this.deps;
+    if (actor.id !== null && (await jobs.countActive(actor.id)) >= maxActivePerUser) {
+      throw new BusyError(`You have ${maxActivePerUser} generations queued or running, the most one person may have; wait for some to finish, or cancel some, then submit again.`, 10, 'queue_full');
+    }
     const parent = request.parent_id !== undefined ? await this.parentRecipe(request.parent_id, actor) : null;
     const plan = resolvePlan(request, parent, () => random.seed());
     const provider = IMAGE_OP_ACTIONS.includes(plan.action) ? IMAGE_OP_PROVIDER : providers.forModel(plan.model).name;

@@ -186,7 +186,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   imageRoutes(app, services, gate);
   diffusersRoutes(app, services, gate, limits.generation);
   fileRoutes(app, services);
-  webRoutes(app, services);
+  webRoutes(app, services, shares);
 
   const runsJobs = config.role !== 'api';
   // A cancel reaches whichever instance runs the job.

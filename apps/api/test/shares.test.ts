@@ -3,9 +3,11 @@
  * through a link is checked against what it shares; expiry, revocation, passwords (with attempts
  * rate limited), the download and recipe switches; only the owner (or an admin) manages a link.
  */
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { SMALL, startTestApp, type TestApp } from './harness.ts';
+import { SMALL, makeDataDir, startTestApp, type TestApp } from './harness.ts';
 import { errorOf } from './http-helpers.ts';
 
 const apps: TestApp[] = [];
@@ -13,8 +15,8 @@ afterEach(async () => {
   for (const t of apps.splice(0).reverse()) await t.close().catch(() => undefined);
 });
 
-async function start(auth: 'on' | 'off' = 'on'): Promise<TestApp> {
-  const t = await startTestApp({ env: { IMAGEFLOW_AUTH: auth } });
+async function start(auth: 'on' | 'off' = 'on', env: Record<string, string> = {}): Promise<TestApp> {
+  const t = await startTestApp({ env: { IMAGEFLOW_AUTH: auth, ...env } });
   apps.push(t);
   return t;
 }
@@ -223,5 +225,53 @@ describe('share links', () => {
       }
     }
     expect((await visit(t.app, `/s/${link.key}/images/..%2F..%2Fimageflow.db`)).statusCode).toBe(400);
+  });
+
+  it('the page of a link carries a preview for chat apps, but not for a link with a password or a dead one', async () => {
+    const webDir = await makeDataDir();
+    await fs.writeFile(path.join(webDir, 'index.html'), '<!doctype html><html><head><title>ImageFlow</title></head><body></body></html>');
+    const t = await start('off', { IMAGEFLOW_WEB_DIR: webDir });
+    const node = await make(t.app, {}, { prompt: 'a lighthouse <b>"at dusk"</b>' });
+    const open = await share(t.app, {}, { node_id: node.id });
+    const page = await visit(t.app, `/s/${open.key}`, { headers: { host: 'studio.example:8000' } });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<meta property="og:title" content="a lighthouse &#60;b&#62;&#34;at dusk&#34;&#60;/b&#62;">');
+    expect(page.body).toContain(`<meta property="og:image" content="http://studio.example:8000/s/${open.key}/thumbs/${node.filename.replace(/\.png$/, '.webp')}">`);
+    expect(page.body).toMatch(/og:description" content="[^"]*not an AI model/);
+    // The preview is no view.
+    expect((await t.app.inject({ url: '/api/shares' })).json().items[0].view_count).toBe(0);
+
+    const hidden = await share(t.app, {}, { node_id: node.id, show_recipe: false });
+    expect((await visit(t.app, `/s/${hidden.key}`)).body).not.toContain('lighthouse');
+    const protectedLink = await share(t.app, {}, { node_id: node.id, password: 'secret!' });
+    const revoked = await share(t.app, {}, { node_id: node.id });
+    await t.app.inject({ method: 'DELETE', url: `/api/shares/${revoked.id}` });
+    for (const link of [protectedLink, revoked]) {
+      const res = await visit(t.app, `/s/${link.key}`);
+      expect(res.statusCode).toBe(200);
+      expect(res.body).not.toContain('og:');
+    }
+  });
+
+  it('a browser opening a dead file link gets a small page that says so; a script gets JSON', async () => {
+    const t = await start('off');
+    const node = await make(t.app, {}, { prompt: 'soon gone' });
+    const link = await share(t.app, {}, { node_id: node.id });
+    await t.app.inject({ method: 'DELETE', url: `/api/shares/${link.id}` });
+    await t.app.inject({ method: 'DELETE', url: `/api/images/${node.id}` });
+    const browser = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+    for (const [url, status, says] of [
+      [node.url, 404, /deleted/],
+      [`/s/${link.key}/images/${node.filename}`, 410, /revoked/],
+    ] as const) {
+      const page = await visit(t.app, url, { headers: browser });
+      expect(page.statusCode, url).toBe(status);
+      expect(page.headers['content-type']).toMatch(/^text\/html/);
+      expect(page.body).toMatch(says);
+      expect(page.body).toContain('This link is not available');
+      const script = await visit(t.app, url);
+      expect(script.statusCode).toBe(status);
+      expect(errorOf(script).message).toMatch(says);
+    }
   });
 });

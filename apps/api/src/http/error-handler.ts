@@ -81,6 +81,24 @@ export function describeZodIssues(issues: readonly ZodIssue[], where?: string): 
     .join('; ');
 }
 
+/**
+ * A browser opening a link (an image URL, a shared file) rather than a script calling the API: it
+ * gets a small page that says why the link is dead, where a script gets the JSON error.
+ */
+function opensAsPage(request: FastifyRequest): boolean {
+  if (request.method !== 'GET' || request.url.startsWith('/api/')) return false;
+  const accept = request.headers.accept ?? '';
+  return /\btext\/html\b/.test(accept);
+}
+
+function deadLinkPage(message: string): string {
+  const text = message.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Link not available · ImageFlow</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:5rem auto;padding:0 1.25rem;color:#1f2328}h1{font-size:1.4rem}p{color:#59636e}a{color:#4f46e5}</style></head>
+<body><h1>This link is not available</h1><p>${text}</p><p><a href="/">Open ImageFlow</a></p></body></html>`;
+}
+
 /** Headers a route may have set for a file before its body failed; none of them describes an error. */
 const FILE_HEADERS = ['content-length', 'content-range', 'accept-ranges', 'etag', 'last-modified', 'cache-control'];
 
@@ -101,6 +119,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     if (err instanceof AppError) {
       if (err instanceof BusyError) reply.header('retry-after', String(err.retryAfterSeconds));
+      if (opensAsPage(request) && [401, 403, 404, 410].includes(err.statusCode)) return reply.status(err.statusCode).type('text/html; charset=utf-8').send(deadLinkPage(err.message));
       if (err.statusCode >= 500) request.log.warn({ err }, err.message);
       return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message } });
     }
@@ -129,6 +148,7 @@ export function installErrorHandler(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
+    if (opensAsPage(request)) return reply.status(404).type('text/html; charset=utf-8').send(deadLinkPage('There is nothing at this address.'));
     reply.status(404).send({ error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}.` } });
   });
 }

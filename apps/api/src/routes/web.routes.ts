@@ -1,16 +1,27 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../services/container.ts';
+import type { ShareService } from '../services/share.service.ts';
 import { NotFoundError } from '../errors.ts';
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 const API_PREFIXES = ['/api/', '/images/', '/thumbs/'];
 
 /** Serves the built web app: hashed assets cache forever; every other page path gets index.html. */
-export function webRoutes(app: FastifyInstance, { config }: Services): void {
+export function webRoutes(app: FastifyInstance, { config }: Services, shares: ShareService): void {
   const root = config.webDir;
   const built = fs.existsSync(path.join(root, 'index.html'));
+  let indexHtml: string | null = null;
+
+  // A share link's page carries a preview for chat apps (none for a link with a password).
+  app.get('/s/:key', { schema: { hide: true } }, async (req, reply) => {
+    if (!built) return reply.type('text/html; charset=utf-8').send(notBuiltPage());
+    const preview = await shares.preview((req.params as { key: string }).key);
+    indexHtml ??= await fs.promises.readFile(path.join(root, 'index.html'), 'utf8');
+    const html = preview ? indexHtml.replace('</head>', `${previewTags(preview, originOf(req, config.publicBaseUrl))}</head>`) : indexHtml;
+    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
+  });
 
   app.get('/assets/:file', { schema: { hide: true } }, (req, reply) => {
     const { file } = req.params as { file: string };
@@ -33,6 +44,28 @@ export function webRoutes(app: FastifyInstance, { config }: Services): void {
     if (!built) return reply.type('text/html; charset=utf-8').send(notBuiltPage());
     return reply.header('cache-control', 'no-cache').sendFile('index.html', root, { cacheControl: false });
   });
+}
+
+/** Where links are public: the configured base URL, else the address this request came to. */
+function originOf(req: FastifyRequest, publicBaseUrl: string | null): string {
+  return publicBaseUrl ?? `${req.protocol}://${req.host}`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function previewTags(preview: { title: string; description: string; imagePath: string }, origin: string): string {
+  const image = preview.imagePath.startsWith('http') ? preview.imagePath : `${origin}${preview.imagePath}`;
+  return [
+    ['og:title', preview.title],
+    ['og:description', preview.description],
+    ['og:image', image],
+    ['og:type', 'website'],
+    ['twitter:card', 'summary_large_image'],
+  ]
+    .map(([property, content]) => `<meta property="${property}" content="${escapeHtml(content!)}">`)
+    .join('');
 }
 
 function notBuiltPage(): string {

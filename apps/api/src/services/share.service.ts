@@ -116,6 +116,27 @@ export class ShareService {
     };
   }
 
+  /**
+   * A link preview for chat apps (OpenGraph): a title and the focus image's thumbnail path. None
+   * for a link with a password or one that no longer works; the recipe's prompt only if shown.
+   * Counts no view.
+   */
+  async preview(key: string): Promise<{ title: string; description: string; imagePath: string } | null> {
+    const found = KEY.test(key) ? await this.deps.shares.findByKeyHash(hashSecret(key)) : undefined;
+    if (!found || found.passwordHash !== null) return null;
+    const { share } = found;
+    if (share.revoked_at !== null || (share.expires_at !== null && share.expires_at <= this.now())) return null;
+    const node = await this.deps.nodes.findById(share.node_id);
+    if (!node || node.deleted_at !== null) return null;
+    const what = share.scope === 'image' ? 'An image' : share.scope === 'branch' ? 'An image and its variations' : 'The making of an image';
+    const prompt = share.show_recipe && node.prompt ? node.prompt.slice(0, 120) : null;
+    return {
+      title: prompt ?? `${what} shared from ImageFlow`,
+      description: `${what} shared from ImageFlow${node.provider === 'builtin' ? ' (made by the offline builtin engine, not an AI model)' : ''}.`,
+      imagePath: this.deps.urls.sharedFile(key, 'thumbs', node.filename),
+    };
+  }
+
   /** Checks a link's password and returns the secret of a cookie that unlocks it for a day. */
   async unlock(key: string, password: string): Promise<{ shareId: string; secret: string; expiresAt: Date }> {
     const found = KEY.test(key) ? await this.deps.shares.findByKeyHash(hashSecret(key)) : undefined;

@@ -134,7 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const runner = new JobRunner({ nodes, jobs, store: deps.store, ops: deps.ops, providers: deps.providers, events, writer, clock, workerId: instanceId, urls, log: app.log });
   const generations = new GenerationService({ nodes, jobs, providers: deps.providers, queue, events, clock, random, urls, maxActivePerUser: config.maxActivePerUser });
   const accounts = new AccountService({ accounts: new KyselyAccountRepository(deps.db), clock, random, log: app.log }, config.auth);
-  const files = new FileService(deps.store);
+  const files = new FileService(deps.store, nodes);
   const shares = new ShareService({ shares: new KyselyShareRepository(deps.db), nodes, files, urls, clock, random });
   const services: Services = {
     config,
@@ -158,7 +158,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
 
   await app.register(cors, { origin: deps.config.corsOrigins.includes('*') ? true : deps.config.corsOrigins });
   await app.register(multipart);
-  await installAuth(app, accounts);
+  await installAuth(app, accounts, { publicImages: config.publicImages });
   const limits = await installRateLimits(app, config.rateLimits && { ...config.rateLimits, redis: deps.rateLimitRedis ?? null, prefix: config.redisPrefix });
   // Decorates reply.sendFile for the built web app; image files are served from the store by fileRoutes.
   await app.register(fastifyStatic, { root: deps.config.webDir, serve: false });

@@ -226,6 +226,27 @@ describe('accounts', () => {
     expect((await t.app.inject({ url: '/api/images', headers: { authorization: 'Bearer ifk_made-up' } })).statusCode).toBe(401);
   });
 
+  it('IMAGEFLOW_PUBLIC_IMAGES=false: image URLs open only for their owner (or an admin), never signed out', async () => {
+    const t = await startTestApp({ env: { IMAGEFLOW_AUTH: 'on', IMAGEFLOW_PUBLIC_IMAGES: 'false' } });
+    apps.push(t);
+    const a = await addUser(t, 'alice');
+    const b = await addUser(t, 'bob');
+    const admin = await addUser(t, 'root', 'admin');
+    const node = await generateAs(t, a);
+    for (const url of [node.url, node.thumbnail_url]) {
+      const own = await t.app.inject(as(a, 'GET', url));
+      expect(own.statusCode, url).toBe(200);
+      expect(own.headers['cache-control']).toMatch(/^private/);
+      expect((await t.app.inject(as(admin, 'GET', url))).statusCode).toBe(200);
+      expect((await t.app.inject(as(b, 'GET', url))).statusCode).toBe(404);
+      expect((await t.app.inject({ url })).statusCode).toBe(401);
+    }
+    // A share link still opens it for whoever has the link.
+    const link = (await t.app.inject(as(a, 'POST', '/api/shares', { node_id: node.id }))).json();
+    const shared = (await t.app.inject({ url: `/api/s/${link.url.slice(3)}` })).json().nodes[0];
+    expect((await t.app.inject({ url: shared.url })).statusCode).toBe(200);
+  });
+
   it('with accounts off, the laptop needs no sign-in and says so', async () => {
     const t = await start({ auth: 'off' });
     expect((await t.app.inject({ url: '/api/auth/me' })).json()).toEqual({ auth: 'off', user: null, csrf_token: null, setup_needed: false });

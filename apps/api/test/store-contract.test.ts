@@ -3,6 +3,7 @@
  * server (Ceph radosgw on loopback, see test/support/radosgw.ts). Where the two differ by nature, the factory
  * names what its store guarantees and the test checks that guarantee.
  */
+import type { NodeRepository } from '../src/ports/node.repository.port.ts';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -558,7 +559,7 @@ describe.skipIf(!S3_AVAILABLE)('S3ImageStore on radosgw', () => {
         },
       });
       installErrorHandler(app);
-      fileRoutes(app, { files: new FileService(racing) } as unknown as Services);
+      fileRoutes(app, { files: new FileService(racing, {} as NodeRepository), config: { publicImages: true, auth: false } } as unknown as Services);
       const res = await app.inject({ method: 'GET', url: `/images/${name}` });
       // The body fails with NotFoundError before its first byte, so nothing of the image is sent: the answer
       // is the 404 FileService promises, without the image's headers.

@@ -21,8 +21,9 @@ declare module 'fastify' {
 const PUBLIC_API = [/^\/api\/s\//, /^\/api\/health$/, /^\/api\/auth\/(me|login|setup)$/, /^\/api\/openapi\.json$/, /^\/api\/docs(\/|$)/];
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-function isPrivate(req: FastifyRequest): boolean {
+function isPrivate(req: FastifyRequest, publicImages: boolean): boolean {
   const path = req.url.split('?', 1)[0]!;
+  if (!publicImages && (path.startsWith('/images/') || path.startsWith('/thumbs/'))) return true;
   return path.startsWith('/api/') && !PUBLIC_API.some((p) => p.test(path));
 }
 
@@ -31,9 +32,9 @@ function isPrivate(req: FastifyRequest): boolean {
  * (`Authorization: Bearer …`) or the session cookie names the user; a private /api route signed
  * out answers 401; a write made with the cookie must carry the CSRF token (x-csrf-token), so
  * another site cannot make the browser write on the user's behalf. Token requests need none.
- * Image files stay capability URLs and need no sign-in.
+ * Image files are capability URLs that need no sign-in, unless IMAGEFLOW_PUBLIC_IMAGES=false.
  */
-export async function installAuth(app: FastifyInstance, accounts: AccountService): Promise<void> {
+export async function installAuth(app: FastifyInstance, accounts: AccountService, options: { publicImages: boolean }): Promise<void> {
   await app.register(cookie);
   await app.register(csrf, {
     cookieKey: 'imageflow_csrf',
@@ -52,7 +53,7 @@ export async function installAuth(app: FastifyInstance, accounts: AccountService
       ({ user, by }) => {
         req.user = user;
         req.actor = user ? { id: user.id, role: user.role } : { id: '', role: 'user' };
-        if (!user && isPrivate(req)) return void reply.send(new UnauthenticatedError(by === 'token' ? 'This API token is not valid: it was revoked or mistyped. Make a new one under API tokens.' : undefined));
+        if (!user && isPrivate(req, options.publicImages)) return void reply.send(new UnauthenticatedError(by === 'token' ? 'This API token is not valid: it was revoked or mistyped. Make a new one under API tokens.' : undefined));
         if (by === 'cookie' && !SAFE_METHODS.has(req.method)) return app.csrfProtection(req, reply, done);
         done();
       },

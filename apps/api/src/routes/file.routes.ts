@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services/container.ts';
 import { ValidationError } from '../errors.ts';
 import { decideConditionalGet } from '../http/conditional-get.ts';
-import { isImageFilename, isThumbnailFilename } from '../lib/filenames.ts';
+import { imageFilenameOfThumbnail, isImageFilename, isThumbnailFilename } from '../lib/filenames.ts';
 import type { Bucket, StoredFile } from '../ports/image-store.port.ts';
 
 const CONTENT_TYPE: Record<Bucket, string> = { images: 'image/png', thumbs: 'image/webp' };
@@ -46,11 +46,15 @@ export function sendStoredFile(req: FastifyRequest, reply: FastifyReply, file: S
   return reply.send(file.body(decision.range));
 }
 
-export function fileRoutes(app: FastifyInstance, { files }: Services): void {
+export function fileRoutes(app: FastifyInstance, { files, config }: Services): void {
+  // Image URLs that are not public (IMAGEFLOW_PUBLIC_IMAGES=false, with accounts) open only for their owner, and caches keep them private.
+  const guarded = !config.publicImages && config.auth;
   const serve = (bucket: Bucket, accepts: (name: string) => boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     const { filename } = req.params as { filename: string };
     if (!accepts(filename)) throw new ValidationError(`"${filename}" is not the name of a stored ${NOUN[bucket]}.`);
-    return sendStoredFile(req, reply, await files.open(bucket, filename), bucket, filename);
+    if (!guarded) return sendStoredFile(req, reply, await files.open(bucket, filename), bucket, filename);
+    const file = await files.openOwn(req.actor, bucket, filename, bucket === 'images' ? filename : imageFilenameOfThumbnail(filename));
+    return sendStoredFile(req, reply, file, bucket, filename, { 'cache-control': 'private, max-age=31536000, immutable' });
   };
 
   const route = (url: string, bucket: Bucket, accepts: (name: string) => boolean, what: string) =>

@@ -43,6 +43,7 @@ import { ShareService } from './services/share.service.ts';
 import { KyselyShareRepository } from './adapters/kysely-share.repository.ts';
 import { installAuth } from './http/auth.ts';
 import { installRateLimits } from './http/rate-limits.ts';
+import { installSecurity } from './http/security.ts';
 import type { Redis } from 'ioredis';
 import { KyselyAccountRepository } from './adapters/kysely-account.repository.ts';
 import { AccountService } from './services/account.service.ts';
@@ -156,6 +157,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   installErrorHandler(app);
   installJsonBodyParser(app);
 
+  await installSecurity(app, { webDir: config.webDir, publicBaseUrl: config.publicBaseUrl });
   await app.register(cors, { origin: deps.config.corsOrigins.includes('*') ? true : deps.config.corsOrigins });
   await app.register(multipart);
   await installAuth(app, accounts, { publicImages: config.publicImages });

@@ -1,4 +1,6 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeDataDir, startTestApp, type TestApp } from './harness.ts';
@@ -28,6 +30,26 @@ describe('the web app and model list', () => {
     const api = await t.app.inject({ url: '/api/nope' });
     expect(api.statusCode).toBe(404);
     expect(api.json().error.code).toBe('not_found');
+  });
+
+  it('sends security headers with a content security policy that allows the app\'s own inline theme script by its hash, and compresses JSON', async () => {
+    const webDir = await makeDataDir();
+    const theme = "document.documentElement.classList.toggle('dark', true);";
+    await fs.writeFile(path.join(webDir, 'index.html'), `<!doctype html><html><head><script>${theme}</script></head><body><script type="module" src="/assets/app.js"></script></body></html>`);
+    t = await startTestApp({ env: { IMAGEFLOW_WEB_DIR: webDir, IMAGEFLOW_PUBLIC_BASE_URL: 'https://cdn.example.com/studio' } });
+    const page = await t.app.inject({ url: '/' });
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toContain(`script-src 'self' 'sha256-${crypto.createHash('sha256').update(theme).digest('base64')}'`);
+    expect(csp).toContain("img-src 'self' data: blob: https://cdn.example.com");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-eval');
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+
+    const json = await t.app.inject({ url: '/api/openapi.json', headers: { 'accept-encoding': 'gzip' } });
+    expect(json.headers['content-encoding']).toBe('gzip');
+    expect(JSON.parse(zlib.gunzipSync(json.rawPayload).toString()).openapi).toMatch(/^3\./);
+    const plain = await t.app.inject({ url: '/api/openapi.json' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
   });
 
   it('says how to build the app when it is not built', async () => {

@@ -1,16 +1,21 @@
-import type SQLite from 'better-sqlite3';
 import { GalleryQuery, type ImageNode } from '@imageflow/shared';
-import { toFtsQuery, type KyselyNodeRepository } from '../../apps/api/src/adapters/kysely-node.repository.ts';
-import type { NodeRowWithCounts } from '../../apps/api/src/ports/node.repository.port.ts';
+import { CompiledQuery } from 'kysely';
+import type { KyselyNodeRepository } from '../../apps/api/src/adapters/kysely-node.repository.ts';
+import type { Db } from '../../apps/api/src/db/database.ts';
+import type { NodeWithCounts } from '../../apps/api/src/ports/node.repository.port.ts';
 import { encodeGalleryCursor, type ImageService } from '../../apps/api/src/services/image.service.ts';
 import type { LineageService } from '../../apps/api/src/services/lineage.service.ts';
+import { LOCAL_ACTOR } from '../../apps/api/src/services/access.ts';
 import { toImageNode } from '../../apps/api/src/services/presenter.ts';
 import { PublicUrls } from '../../apps/api/src/services/public-urls.ts';
-import { BARE_SQL, SEARCH_ALTERNATIVES } from './bare.ts';
+import type { BareDb, Run } from './bare-db.ts';
+import { SEARCH_ALTERNATIVES, searchParameter, type BareSql } from './bare.ts';
 import { CHAIN_DEPTH, type StoreInfo } from './fill.ts';
 import type { BenchCase, Variant } from './measure.ts';
 
 const RELATIVE = new PublicUrls(null);
+/** Single-user mode, as the app runs without accounts: an admin, so no owner filter (the question stays "every node"). */
+const ACTOR = LOCAL_ACTOR;
 
 export const TREE_PAGE = 1_000;
 export const GALLERY_PAGE = 50;
@@ -28,17 +33,21 @@ export interface Services {
 }
 
 export interface BenchContext extends Services {
+  /** The app's Kysely instance the services run on. */
+  db: Db;
   info: StoreInfo;
   nodes: number;
-  /** better-sqlite3 on the same file, with the app's connection settings. */
-  bare: SQLite.Database;
+  /** The driver used directly on the same database: better-sqlite3 or pg (see bare-db.ts). */
+  bare: BareDb;
+  /** The bare queries for this database. */
+  sql: BareSql;
   /** The statements a call issues, run on a logging copy of the services. */
   statementsOf(call: (services: Services) => Promise<unknown>): Promise<Statement[]>;
 }
 
 export interface PreparedCase {
   bench: BenchCase;
-  /** Statements whose EXPLAIN QUERY PLAN goes into the report. */
+  /** Statements whose plan (EXPLAIN QUERY PLAN, or EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL) goes into the report. */
   plans: Array<{ title: string } & Statement>;
 }
 
@@ -57,13 +66,43 @@ function sameRows(what: string, service: ImageNode[], bare: unknown[]): void {
   if (a !== b) throw new Error(`${what}: the service and the bare query disagree (${service.length} vs ${bare.length} rows).`);
 }
 
-/** The service's own statements, prepared once and run bare: the service minus Kysely and the presenter. */
-function bareStatements(bare: SQLite.Database, issued: Statement[]): () => unknown {
-  const prepared = issued.map((q) => ({ stmt: bare.prepare(q.sql), parameters: q.parameters }));
-  return () => prepared.map((q) => q.stmt.all(...q.parameters));
+/** The service's own statements, run bare one after the other: the service minus Kysely and the presenter. */
+function bareStatements(bare: BareDb, issued: Statement[]): () => Promise<unknown> {
+  const prepared = issued.map((q) => ({ run: bare.statement(q.sql), parameters: q.parameters }));
+  return async () => {
+    for (const q of prepared) await q.run(q.parameters);
+  };
 }
 
-function presenter(rows: NodeRowWithCounts[]): Variant {
+/** A bare statement with its parameters bound, as a timed variant's run. */
+const bound = (run: Run, parameters: readonly unknown[]) => () => run(parameters);
+
+/**
+ * The bare SQL through the app's own Kysely instance, as a compiled query: its driver, connection
+ * (the pool on PostgreSQL, the statement cache on SQLite) and result handling, without building the
+ * query and without the repository's row conversion.
+ */
+function throughKysely(ctx: BenchContext, sql: string, parameters: readonly unknown[]): Variant {
+  const query = CompiledQuery.raw(sql, [...parameters]);
+  return { label: "bare SQL through the app's Kysely: db.executeQuery(CompiledQuery.raw(sql, parameters))", role: 'detail', run: () => ctx.db.executeQuery(query) };
+}
+
+/** The part of the repository's row conversion that costs: parsing the two JSON columns of every row. */
+function jsonParse(rows: unknown[]): Variant {
+  const json = rows as Array<{ spec_json: string; request_params: string }>;
+  return {
+    label: `JSON.parse of spec_json and request_params x ${json.length} (in the repository's row conversion)`,
+    role: 'detail',
+    run: () => json.map((r) => [JSON.parse(r.spec_json), JSON.parse(r.request_params)]),
+  };
+}
+
+/** The bare statement run the database's other ways (bare-db.ts), as details. */
+function otherWays(ctx: BenchContext, sql: string, parameters: readonly unknown[], count = Infinity): Variant[] {
+  return ctx.bare.otherWays.slice(0, count).map((way) => ({ label: `bare, ${way.label}`, role: 'detail', run: bound(way.statement(sql), parameters) }));
+}
+
+function presenter(rows: NodeWithCounts[]): Variant {
   return { label: `presenter: toImageNode x ${rows.length}`, role: 'detail', run: () => rows.map((r) => toImageNode(r, RELATIVE)) };
 }
 
@@ -75,9 +114,9 @@ const ancestors: CaseDefinition = {
   key: 'ancestors',
   async prepare(ctx) {
     const id = ctx.info.chain.deepestId;
-    const bare = ctx.bare.prepare(BARE_SQL.ancestors);
-    sameRows('ancestors', (await ctx.lineage.lineage(id, 'ancestors', CHAIN_DEPTH)).nodes, bare.all(id));
-    const issued = await ctx.statementsOf((s) => s.lineage.lineage(id, 'ancestors', CHAIN_DEPTH));
+    const bare = ctx.bare.statement(ctx.sql.ancestors);
+    sameRows('ancestors', (await ctx.lineage.lineage(id, 'ancestors', CHAIN_DEPTH, ACTOR)).nodes, await bare([id]));
+    const issued = await ctx.statementsOf((s) => s.lineage.lineage(id, 'ancestors', CHAIN_DEPTH, ACTOR));
     const rows = await ctx.repo.ancestors(id);
     return {
       bench: {
@@ -85,8 +124,8 @@ const ancestors: CaseDefinition = {
         warmup: 5,
         iterations: 30,
         variants: [
-          { label: `LineageService.lineage(id, 'ancestors', ${CHAIN_DEPTH})`, role: 'service', run: () => ctx.lineage.lineage(id, 'ancestors', CHAIN_DEPTH) },
-          { label: 'bare: recursive CTE joined to image_nodes, ORDER BY depth', role: 'bare', run: () => bare.all(id) },
+          { label: `LineageService.lineage(id, 'ancestors', ${CHAIN_DEPTH})`, role: 'service', run: () => ctx.lineage.lineage(id, 'ancestors', CHAIN_DEPTH, ACTOR) },
+          { label: 'bare: recursive CTE joined to image_nodes, ORDER BY depth', role: 'bare', run: bound(bare, [id]) },
           { label: 'repo.ancestors(id)', role: 'detail', run: () => ctx.repo.ancestors(id) },
           { label: 'repo.ancestorIds(id) (the path)', role: 'detail', run: () => ctx.repo.ancestorIds(id) },
           { label: 'repo.findById(id)', role: 'detail', run: () => ctx.repo.findById(id) },
@@ -94,7 +133,7 @@ const ancestors: CaseDefinition = {
           { label: `the service's ${issued.length} statements, bare`, role: 'detail', run: bareStatements(ctx.bare, issued) },
         ],
       },
-      plans: [{ title: 'bare ancestors', sql: BARE_SQL.ancestors, parameters: [id] }, ...servicePlans('ancestors', issued)],
+      plans: [{ title: 'bare ancestors', sql: ctx.sql.ancestors, parameters: [id] }, ...servicePlans('ancestors', issued)],
     };
   },
 };
@@ -103,11 +142,11 @@ const tree: CaseDefinition = {
   key: 'tree',
   async prepare(ctx) {
     const { rootId, focusId } = ctx.info.tree;
-    const bare = ctx.bare.prepare(BARE_SQL.treePage);
-    const page = await ctx.lineage.lineage(focusId, 'tree', TREE_PAGE);
+    const bare = ctx.bare.statement(ctx.sql.treePage);
+    const page = await ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, ACTOR);
     if (!page.truncated) throw new Error('the tree under test should have more than one page');
-    sameRows('tree page', page.nodes, bare.all(rootId, TREE_PAGE + 1).slice(0, TREE_PAGE));
-    const issued = await ctx.statementsOf((s) => s.lineage.lineage(focusId, 'tree', TREE_PAGE));
+    sameRows('tree page', page.nodes, (await bare([rootId, TREE_PAGE + 1])).slice(0, TREE_PAGE));
+    const issued = await ctx.statementsOf((s) => s.lineage.lineage(focusId, 'tree', TREE_PAGE, ACTOR));
     const rows = (await ctx.repo.treePage(rootId, TREE_PAGE)).rows;
     return {
       bench: {
@@ -115,14 +154,14 @@ const tree: CaseDefinition = {
         warmup: 20,
         iterations: 150,
         variants: [
-          { label: `LineageService.lineage(id, 'tree', ${TREE_PAGE})`, role: 'service', run: () => ctx.lineage.lineage(focusId, 'tree', TREE_PAGE) },
-          { label: `bare: WHERE root_id = ? ORDER BY depth, id LIMIT ${TREE_PAGE + 1}`, role: 'bare', run: () => bare.all(rootId, TREE_PAGE + 1) },
+          { label: `LineageService.lineage(id, 'tree', ${TREE_PAGE})`, role: 'service', run: () => ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, ACTOR) },
+          { label: `bare: WHERE root_id = ? ORDER BY depth, id LIMIT ${TREE_PAGE + 1}`, role: 'bare', run: bound(bare, [rootId, TREE_PAGE + 1]) },
           { label: `repo.treePage(root, ${TREE_PAGE})`, role: 'detail', run: () => ctx.repo.treePage(rootId, TREE_PAGE) },
           presenter(rows),
           { label: `the service's ${issued.length} statements, bare`, role: 'detail', run: bareStatements(ctx.bare, issued) },
         ],
       },
-      plans: [{ title: 'bare tree page', sql: BARE_SQL.treePage, parameters: [rootId, TREE_PAGE + 1] }, ...servicePlans('tree', issued)],
+      plans: [{ title: 'bare tree page', sql: ctx.sql.treePage, parameters: [rootId, TREE_PAGE + 1] }, ...servicePlans('tree', issued)],
     };
   },
 };
@@ -130,10 +169,11 @@ const tree: CaseDefinition = {
 const gallery: CaseDefinition = {
   key: 'gallery',
   async prepare(ctx) {
-    const query = GalleryQuery.parse({ limit: GALLERY_PAGE }); // parsed once, as the route does before calling the service
-    const bare = ctx.bare.prepare(BARE_SQL.gallery);
-    sameRows('gallery', (await ctx.images.gallery(query)).items, bare.all(GALLERY_PAGE + 1).slice(0, GALLERY_PAGE));
-    const issued = await ctx.statementsOf((s) => s.images.gallery(query));
+    const query = GalleryQuery.parse({ limit: String(GALLERY_PAGE) }); // parsed once from the query string, as the route does before calling the service
+    const bare = ctx.bare.statement(ctx.sql.gallery);
+    const bareRows = await bare([GALLERY_PAGE + 1]);
+    sameRows('gallery', (await ctx.images.gallery(query, ACTOR)).items, bareRows.slice(0, GALLERY_PAGE));
+    const issued = await ctx.statementsOf((s) => s.images.gallery(query, ACTOR));
     const rows = (await ctx.repo.gallery({ limit: GALLERY_PAGE + 1 })).slice(0, GALLERY_PAGE);
     return {
       bench: {
@@ -141,14 +181,16 @@ const gallery: CaseDefinition = {
         warmup: 50,
         iterations: 400,
         variants: [
-          { label: `ImageService.gallery({ limit: ${GALLERY_PAGE} })`, role: 'service', run: () => ctx.images.gallery(query) },
-          { label: `bare: WHERE deleted_at IS NULL ORDER BY id DESC LIMIT ${GALLERY_PAGE + 1}`, role: 'bare', run: () => bare.all(GALLERY_PAGE + 1) },
+          { label: `ImageService.gallery({ limit: ${GALLERY_PAGE} })`, role: 'service', run: () => ctx.images.gallery(query, ACTOR) },
+          { label: `bare: WHERE deleted_at IS NULL ORDER BY id DESC LIMIT ${GALLERY_PAGE + 1}`, role: 'bare', run: bound(bare, [GALLERY_PAGE + 1]) },
           { label: `repo.gallery({ limit: ${GALLERY_PAGE + 1} })`, role: 'detail', run: () => ctx.repo.gallery({ limit: GALLERY_PAGE + 1 }) },
-          { label: 'bare, prepare() on every call (as the Kysely driver does)', role: 'detail', run: () => ctx.bare.prepare(BARE_SQL.gallery).all(GALLERY_PAGE + 1) },
+          ...otherWays(ctx, ctx.sql.gallery, [GALLERY_PAGE + 1]),
+          throughKysely(ctx, ctx.sql.gallery, [GALLERY_PAGE + 1]),
+          jsonParse(bareRows),
           presenter(rows),
         ],
       },
-      plans: [{ title: 'bare gallery', sql: BARE_SQL.gallery, parameters: [GALLERY_PAGE + 1] }, ...servicePlans('gallery', issued)],
+      plans: [{ title: 'bare gallery', sql: ctx.sql.gallery, parameters: [GALLERY_PAGE + 1] }, ...servicePlans('gallery', issued)],
     };
   },
 };
@@ -157,60 +199,78 @@ const galleryCursor: CaseDefinition = {
   key: 'cursor',
   async prepare(ctx) {
     const beforeId = Math.floor(ctx.nodes / 2);
-    const query = GalleryQuery.parse({ limit: GALLERY_PAGE, cursor: encodeGalleryCursor(beforeId) });
-    const bare = ctx.bare.prepare(BARE_SQL.galleryBefore);
-    sameRows('gallery cursor', (await ctx.images.gallery(query)).items, bare.all(beforeId, GALLERY_PAGE + 1).slice(0, GALLERY_PAGE));
-    const issued = await ctx.statementsOf((s) => s.images.gallery(query));
+    const query = GalleryQuery.parse({ limit: String(GALLERY_PAGE), cursor: encodeGalleryCursor(beforeId) });
+    const bare = ctx.bare.statement(ctx.sql.galleryBefore);
+    sameRows('gallery cursor', (await ctx.images.gallery(query, ACTOR)).items, (await bare([beforeId, GALLERY_PAGE + 1])).slice(0, GALLERY_PAGE));
+    const issued = await ctx.statementsOf((s) => s.images.gallery(query, ACTOR));
     return {
       bench: {
         name: `gallery page (${GALLERY_PAGE}, cursor mid-store)`,
         warmup: 50,
         iterations: 400,
         variants: [
-          { label: `ImageService.gallery({ limit: ${GALLERY_PAGE}, cursor })`, role: 'service', run: () => ctx.images.gallery(query) },
-          { label: `bare: ... AND id < ? ORDER BY id DESC LIMIT ${GALLERY_PAGE + 1}`, role: 'bare', run: () => bare.all(beforeId, GALLERY_PAGE + 1) },
+          { label: `ImageService.gallery({ limit: ${GALLERY_PAGE}, cursor })`, role: 'service', run: () => ctx.images.gallery(query, ACTOR) },
+          { label: `bare: ... AND id < ? ORDER BY id DESC LIMIT ${GALLERY_PAGE + 1}`, role: 'bare', run: bound(bare, [beforeId, GALLERY_PAGE + 1]) },
           { label: `repo.gallery({ limit: ${GALLERY_PAGE + 1}, beforeId })`, role: 'detail', run: () => ctx.repo.gallery({ limit: GALLERY_PAGE + 1, beforeId }) },
+          ...otherWays(ctx, ctx.sql.galleryBefore, [beforeId, GALLERY_PAGE + 1]),
+          throughKysely(ctx, ctx.sql.galleryBefore, [beforeId, GALLERY_PAGE + 1]),
         ],
       },
-      plans: [{ title: 'bare gallery cursor', sql: BARE_SQL.galleryBefore, parameters: [beforeId, GALLERY_PAGE + 1] }, ...servicePlans('cursor', issued)],
+      plans: [{ title: 'bare gallery cursor', sql: ctx.sql.galleryBefore, parameters: [beforeId, GALLERY_PAGE + 1] }, ...servicePlans('cursor', issued)],
     };
   },
 };
 
+/** SQLite only: the other ways to write the search (bare.ts), timed beside it and checked for the same rows. */
+async function searchAlternatives(
+  ctx: BenchContext,
+  items: ImageNode[],
+  alternatives: Array<{ title: string; label: string; sql: string; parameters: readonly unknown[] }>,
+): Promise<{ variants: Variant[]; plans: PreparedCase['plans'] }> {
+  if (ctx.bare.dialect !== 'sqlite') return { variants: [], plans: [] };
+  const variants: Variant[] = [];
+  for (const a of alternatives) {
+    const run = ctx.bare.statement(a.sql);
+    sameRows(`search (${a.title})`, items, (await run(a.parameters)).slice(0, GALLERY_PAGE));
+    variants.push({ label: a.label, role: 'detail', run: bound(run, a.parameters) });
+  }
+  return { variants, plans: alternatives.map((a) => ({ title: a.title, sql: a.sql, parameters: a.parameters })) };
+}
+
 const gallerySearch: CaseDefinition = {
   key: 'search',
   async prepare(ctx) {
-    const query = GalleryQuery.parse({ limit: GALLERY_PAGE, q: SEARCH_TEXT });
-    const match = toFtsQuery(SEARCH_TEXT)!; // '"lighthouse"*', the words as prefixes: the bare queries match the same way
-    const matches = (ctx.bare.prepare('SELECT COUNT(*) AS n FROM image_nodes_fts WHERE image_nodes_fts MATCH ?').get(match) as { n: number }).n;
-    const bare = ctx.bare.prepare(BARE_SQL.gallerySearch);
-    const byNodeId = ctx.bare.prepare(SEARCH_ALTERNATIVES.joinOrderByNodeId);
-    const inSubquery = ctx.bare.prepare(SEARCH_ALTERNATIVES.inSubquery);
-    const items = (await ctx.images.gallery(query)).items;
-    sameRows('gallery search', items, bare.all(match, GALLERY_PAGE + 1).slice(0, GALLERY_PAGE));
-    sameRows('gallery search (join, by node id)', items, byNodeId.all(match, GALLERY_PAGE + 1).slice(0, GALLERY_PAGE));
-    sameRows('gallery search (IN subquery)', items, inSubquery.all(match, GALLERY_PAGE + 1).slice(0, GALLERY_PAGE));
-    const issued = await ctx.statementsOf((s) => s.images.gallery(query));
+    const query = GalleryQuery.parse({ limit: String(GALLERY_PAGE), q: SEARCH_TEXT });
+    // '"lighthouse"*' (FTS5) or 'lighthouse':* (tsquery), as the repository turns the text: the bare queries match the same way.
+    const match = searchParameter(ctx.bare.dialect, SEARCH_TEXT);
+    const matches = Number(((await ctx.bare.statement(ctx.sql.searchCount)([match]))[0] as { n: number | string }).n);
+    const bare = ctx.bare.statement(ctx.sql.gallerySearch);
     const parameters = [match, GALLERY_PAGE + 1];
+    const items = (await ctx.images.gallery(query, ACTOR)).items;
+    sameRows('gallery search', items, (await bare(parameters)).slice(0, GALLERY_PAGE));
+    const other = await searchAlternatives(ctx, items, [
+      { title: 'other bare search: join, ORDER BY n.id', label: 'other bare: fts JOIN image_nodes ORDER BY n.id DESC', sql: SEARCH_ALTERNATIVES.joinOrderByNodeId, parameters },
+      { title: 'other bare search: IN subquery', label: 'other bare: id IN (SELECT rowid FROM fts WHERE MATCH ?) ORDER BY id DESC', sql: SEARCH_ALTERNATIVES.inSubquery, parameters },
+    ]);
+    const issued = await ctx.statementsOf((s) => s.images.gallery(query, ACTOR));
+    const bareLabel =
+      ctx.bare.dialect === 'sqlite'
+        ? `bare: fts JOIN image_nodes WHERE MATCH ? ORDER BY fts.rowid DESC LIMIT ${GALLERY_PAGE + 1}`
+        : `bare: WHERE prompt_tsv @@ to_tsquery(...) ORDER BY id DESC LIMIT ${GALLERY_PAGE + 1}`;
     return {
       bench: {
         name: `gallery search (q="${SEARCH_TEXT}", ${matches.toLocaleString('en')} matches)`,
         warmup: 10,
         iterations: 100,
         variants: [
-          { label: `ImageService.gallery({ limit: ${GALLERY_PAGE}, q })`, role: 'service', run: () => ctx.images.gallery(query) },
-          { label: `bare: fts JOIN image_nodes WHERE MATCH ? ORDER BY fts.rowid DESC LIMIT ${GALLERY_PAGE + 1}`, role: 'bare', run: () => bare.all(...parameters) },
+          { label: `ImageService.gallery({ limit: ${GALLERY_PAGE}, q })`, role: 'service', run: () => ctx.images.gallery(query, ACTOR) },
+          { label: bareLabel, role: 'bare', run: bound(bare, parameters) },
           { label: `repo.gallery({ limit: ${GALLERY_PAGE + 1}, q })`, role: 'detail', run: () => ctx.repo.gallery({ limit: GALLERY_PAGE + 1, q: SEARCH_TEXT }) },
-          { label: 'other bare: fts JOIN image_nodes ORDER BY n.id DESC', role: 'detail', run: () => byNodeId.all(...parameters) },
-          { label: 'other bare: id IN (SELECT rowid FROM fts WHERE MATCH ?) ORDER BY id DESC', role: 'detail', run: () => inSubquery.all(...parameters) },
+          ...otherWays(ctx, ctx.sql.gallerySearch, parameters, 1),
+          ...other.variants,
         ],
       },
-      plans: [
-        { title: 'bare gallery search', sql: BARE_SQL.gallerySearch, parameters },
-        { title: 'other bare search: join, ORDER BY n.id', sql: SEARCH_ALTERNATIVES.joinOrderByNodeId, parameters },
-        { title: 'other bare search: IN subquery', sql: SEARCH_ALTERNATIVES.inSubquery, parameters },
-        ...servicePlans('search', issued),
-      ],
+      plans: [{ title: 'bare gallery search', sql: ctx.sql.gallerySearch, parameters }, ...other.plans, ...servicePlans('search', issued)],
     };
   },
 };
@@ -219,33 +279,39 @@ const gallerySearchCursor: CaseDefinition = {
   key: 'search-cursor',
   async prepare(ctx) {
     const beforeId = Math.floor(ctx.nodes / 2);
-    const query = GalleryQuery.parse({ limit: GALLERY_PAGE, q: SEARCH_TEXT, cursor: encodeGalleryCursor(beforeId) });
-    const match = toFtsQuery(SEARCH_TEXT)!;
-    const bare = ctx.bare.prepare(BARE_SQL.gallerySearchBefore);
-    const inSubquery = ctx.bare.prepare(SEARCH_ALTERNATIVES.inSubqueryBefore);
+    const query = GalleryQuery.parse({ limit: String(GALLERY_PAGE), q: SEARCH_TEXT, cursor: encodeGalleryCursor(beforeId) });
+    const match = searchParameter(ctx.bare.dialect, SEARCH_TEXT);
+    const bare = ctx.bare.statement(ctx.sql.gallerySearchBefore);
     const parameters = [match, beforeId, GALLERY_PAGE + 1];
-    const otherParameters = [beforeId, match, GALLERY_PAGE + 1];
-    const items = (await ctx.images.gallery(query)).items;
-    sameRows('gallery search cursor', items, bare.all(...parameters).slice(0, GALLERY_PAGE));
-    sameRows('gallery search cursor (IN subquery)', items, inSubquery.all(...otherParameters).slice(0, GALLERY_PAGE));
-    const issued = await ctx.statementsOf((s) => s.images.gallery(query));
+    const items = (await ctx.images.gallery(query, ACTOR)).items;
+    sameRows('gallery search cursor', items, (await bare(parameters)).slice(0, GALLERY_PAGE));
+    const other = await searchAlternatives(ctx, items, [
+      {
+        title: 'other bare search cursor: IN subquery',
+        label: 'other bare: id < ? AND id IN (SELECT rowid FROM fts WHERE MATCH ?) ORDER BY id DESC',
+        sql: SEARCH_ALTERNATIVES.inSubqueryBefore,
+        parameters: [beforeId, match, GALLERY_PAGE + 1],
+      },
+    ]);
+    const issued = await ctx.statementsOf((s) => s.images.gallery(query, ACTOR));
+    const bareLabel =
+      ctx.bare.dialect === 'sqlite'
+        ? `bare: fts JOIN image_nodes WHERE MATCH ? AND fts.rowid < ? ORDER BY fts.rowid DESC LIMIT ${GALLERY_PAGE + 1}`
+        : `bare: WHERE prompt_tsv @@ to_tsquery(...) AND id < ? ORDER BY id DESC LIMIT ${GALLERY_PAGE + 1}`;
     return {
       bench: {
         name: `gallery search (q="${SEARCH_TEXT}", cursor mid-store)`,
         warmup: 10,
         iterations: 100,
         variants: [
-          { label: `ImageService.gallery({ limit: ${GALLERY_PAGE}, q, cursor })`, role: 'service', run: () => ctx.images.gallery(query) },
-          { label: `bare: fts JOIN image_nodes WHERE MATCH ? AND fts.rowid < ? ORDER BY fts.rowid DESC LIMIT ${GALLERY_PAGE + 1}`, role: 'bare', run: () => bare.all(...parameters) },
+          { label: `ImageService.gallery({ limit: ${GALLERY_PAGE}, q, cursor })`, role: 'service', run: () => ctx.images.gallery(query, ACTOR) },
+          { label: bareLabel, role: 'bare', run: bound(bare, parameters) },
           { label: `repo.gallery({ limit: ${GALLERY_PAGE + 1}, q, beforeId })`, role: 'detail', run: () => ctx.repo.gallery({ limit: GALLERY_PAGE + 1, q: SEARCH_TEXT, beforeId }) },
-          { label: 'other bare: id < ? AND id IN (SELECT rowid FROM fts WHERE MATCH ?) ORDER BY id DESC', role: 'detail', run: () => inSubquery.all(...otherParameters) },
+          ...otherWays(ctx, ctx.sql.gallerySearchBefore, parameters, 1),
+          ...other.variants,
         ],
       },
-      plans: [
-        { title: 'bare gallery search cursor', sql: BARE_SQL.gallerySearchBefore, parameters },
-        { title: 'other bare search cursor: IN subquery', sql: SEARCH_ALTERNATIVES.inSubqueryBefore, parameters: otherParameters },
-        ...servicePlans('search cursor', issued),
-      ],
+      plans: [{ title: 'bare gallery search cursor', sql: ctx.sql.gallerySearchBefore, parameters }, ...other.plans, ...servicePlans('search cursor', issued)],
     };
   },
 };

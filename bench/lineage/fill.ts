@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import SQLite from 'better-sqlite3';
 import type { ActionType, ModelName } from '@imageflow/shared';
@@ -7,8 +6,12 @@ import { imageFilename } from '../../apps/api/src/lib/filenames.ts';
 import { Rng } from './random.ts';
 import { ADJECTIVES, MODIFIERS, NEGATIVES, PLACES, STYLES, SUBJECTS, TIMES } from './words.ts';
 
-/** Bump when the shape or the columns of the generated store change, so old files are refilled. */
-export const STORE_FORMAT = 1;
+/**
+ * Bump when the shape or the columns of the generated store change, so old stores are refilled.
+ * 2: UUIDs and sha256 come from a seeded generator (they were crypto-random), so every fill of a
+ * size, SQLite or PostgreSQL, holds the very same rows.
+ */
+export const STORE_FORMAT = 2;
 
 /** The long chain whose deepest node the ancestors benchmark starts from. */
 export const CHAIN_DEPTH = 10_000;
@@ -28,7 +31,8 @@ const TREE_FOCUS_LOCAL_INDEX = 300;
 
 /** Small trees (1 to 30 nodes) worked on side by side; their nodes interleave in id order. */
 const SMALL_TREES_IN_FLIGHT = 32;
-const ROWS_PER_TRANSACTION = 20_000;
+/** Rows per transaction (SQLite) and per INSERT statement (PostgreSQL). */
+export const ROWS_PER_BATCH = 20_000;
 const FIRST_CREATED_AT = Date.UTC(2024, 0, 1);
 const MS_BETWEEN_NODES = 20_000;
 
@@ -116,58 +120,81 @@ function smallTreeSize(rng: Rng): number {
   return 1 + Math.floor(29 * r * r * r);
 }
 
-const INSERT_SQL = `INSERT INTO image_nodes (
-  id, is_root, parent_id, root_id, depth, prompt, negative_prompt, spec_json, request_params, image_path,
-  filename, action_type, model, provider, seed, width, height, bytes, sha256, starred, deleted_at, created_at, job_id
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+/** The columns of a generated row, in the order `NodeRows.next()` returns them. */
+export const NODE_COLUMNS = [
+  'id', 'is_root', 'parent_id', 'root_id', 'depth', 'prompt', 'negative_prompt', 'spec_json', 'request_params', 'image_path',
+  'filename', 'action_type', 'model', 'provider', 'seed', 'width', 'height', 'bytes', 'sha256', 'starred', 'deleted_at', 'created_at', 'job_id',
+] as const;
+export type NodeValues = unknown[];
+
+const INSERT_SQL = `INSERT INTO image_nodes (${NODE_COLUMNS.join(', ')}) VALUES (${NODE_COLUMNS.map(() => '?').join(', ')})`;
+
+/** Random hex from a seeded generator, so identifiers are the same in every fill. */
+function hex(rng: Rng, words: number): string {
+  let out = '';
+  for (let i = 0; i < words; i++) out += rng.uint32().toString(16).padStart(8, '0');
+  return out;
+}
+
+/** A version-4 UUID from the seeded generator. */
+function uuid(rng: Rng): string {
+  const h = hex(rng, 4);
+  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
 
 /**
- * Creates the schema with the app's own migrations, then inserts `total` nodes with better-sqlite3
- * directly (one prepared INSERT, large transactions), with every index and the FTS triggers in place.
+ * The generated store, row by row: every fill of `total` nodes (SQLite or PostgreSQL) gets the same
+ * rows in the same order. Call `next()` for ids 1 to `total`, then `info()`.
  */
-export async function fillStore(file: string, total: number, log: (line: string) => void): Promise<StoreInfo> {
-  if (total < MIN_NODES) throw new Error(`BENCH_NODES must be at least ${MIN_NODES}.`);
-  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+export class NodeRows {
+  private readonly rng = new Rng(20_240_101);
+  /** Identifiers (UUIDs, sha256) come from a generator of their own, so they do not move the shape. */
+  private readonly idRng = new Rng(20_240_102);
+  private readonly chains: TreePlan[];
+  private readonly bushy: TreePlan[];
+  private readonly big: TreePlan[];
+  private bigRemaining: number;
+  private readonly smallSizes: number[] = [];
+  private nextSmall = 0;
+  private readonly inFlight: TreePlan[] = [];
+  private nextId = 1;
+  private deleted = 0;
+  private starred = 0;
 
-  const kysely = openSqlite(file);
-  await migrate(kysely);
-  await kysely.destroy();
-
-  const started = performance.now();
-  const rng = new Rng(20_240_101);
-
-  // Plan the shape: chains and bushy trees spread over the whole id range, small trees for the rest.
-  const chains = [CHAIN_DEPTH, ...OTHER_CHAINS].map((size) => newTree(rng, chainParents(size)));
-  const bushy = BUSHY_TREES.map((t) => newTree(rng, bushyParents(t.size, t.branching)));
-  const big = [...chains, ...bushy];
-  let bigRemaining = big.reduce((sum, t) => sum + t.parents.length, 0);
-  const smallSizes: number[] = [];
-  for (let left = total - bigRemaining; left > 0; ) {
-    const size = Math.min(smallTreeSize(rng), left);
-    smallSizes.push(size);
-    left -= size;
+  constructor(readonly total: number) {
+    if (total < MIN_NODES) throw new Error(`BENCH_NODES must be at least ${MIN_NODES}.`);
+    const rng = this.rng;
+    // Plan the shape: chains and bushy trees spread over the whole id range, small trees for the rest.
+    this.chains = [CHAIN_DEPTH, ...OTHER_CHAINS].map((size) => newTree(rng, chainParents(size)));
+    this.bushy = BUSHY_TREES.map((t) => newTree(rng, bushyParents(t.size, t.branching)));
+    this.big = [...this.chains, ...this.bushy];
+    this.bigRemaining = this.big.reduce((sum, t) => sum + t.parents.length, 0);
+    for (let left = total - this.bigRemaining; left > 0; ) {
+      const size = Math.min(smallTreeSize(rng), left);
+      this.smallSizes.push(size);
+      left -= size;
+    }
+    for (let i = 0; i < SMALL_TREES_IN_FLIGHT; i++) {
+      const tree = this.takeSmall();
+      if (tree) this.inFlight.push(tree);
+    }
   }
-  let nextSmall = 0;
-  const inFlight: TreePlan[] = [];
-  const takeSmall = () => {
-    const size = smallSizes[nextSmall++];
-    return size === undefined ? undefined : newTree(rng, smallParents(rng, size));
-  };
-  for (let i = 0; i < SMALL_TREES_IN_FLIGHT; i++) {
-    const tree = takeSmall();
-    if (tree) inFlight.push(tree);
+
+  private takeSmall(): TreePlan | undefined {
+    const size = this.smallSizes[this.nextSmall++];
+    return size === undefined ? undefined : newTree(this.rng, smallParents(this.rng, size));
   }
 
-  const sqlite = new SQLite(file);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = OFF');
-  sqlite.pragma('cache_size = -262144');
-  sqlite.pragma('foreign_keys = ON');
-  const insert = sqlite.prepare(INSERT_SQL);
-  let deleted = 0;
-  let starred = 0;
+  /** The next node's values, in NODE_COLUMNS order. */
+  next(): NodeValues {
+    const id = this.nextId++;
+    if (id > this.total) throw new Error('every node has been generated');
+    return this.emit(this.nextTree(this.total - id + 1), id);
+  }
 
-  const emit = (tree: TreePlan, id: number) => {
+  private emit(tree: TreePlan, id: number): NodeValues {
+    const rng = this.rng;
     const local = tree.next++;
     const parentLocal = tree.parents[local]!;
     const isRoot = parentLocal < 0;
@@ -201,14 +228,18 @@ export async function fillStore(file: string, total: number, log: (line: string)
     const requestParams = upload
       ? { original_filename: `IMG_${rng.int(10_000)}.png`, bytes: 800_000 + rng.int(2_000_000) }
       : { model, action_type: action, ...(parentId === null ? {} : { parent_id: parentId }), spec: { steps: DEFAULTS[tree.model].steps } };
-    const filename = imageFilename(model, action, crypto.randomUUID());
+    const filename = imageFilename(model, action, uuid(this.idRng));
     const createdMs = FIRST_CREATED_AT + id * MS_BETWEEN_NODES;
     const isDeleted = rng.chance(0.003);
     const isStarred = !isDeleted && rng.chance(0.02);
-    if (isDeleted) deleted++;
-    if (isStarred) starred++;
+    if (isDeleted) this.deleted++;
+    if (isStarred) this.starred++;
 
-    insert.run(
+    // The order of the rng calls below is part of the shape: keep it.
+    const bytes = (800_000 + rng.int(1_400_000)) * scale * scale;
+    const sha256 = hex(this.idRng, 8);
+    const deletedAt = isDeleted ? new Date(createdMs + 86_400_000 * (1 + rng.int(60))).toISOString() : null;
+    return [
       id,
       isRoot ? 1 : 0,
       parentId,
@@ -226,75 +257,110 @@ export async function fillStore(file: string, total: number, log: (line: string)
       seed,
       width,
       height,
-      (800_000 + rng.int(1_400_000)) * scale * scale,
-      crypto.randomBytes(32).toString('hex'),
+      bytes,
+      sha256,
       isStarred ? 1 : 0,
-      isDeleted ? new Date(createdMs + 86_400_000 * (1 + rng.int(60))).toISOString() : null,
+      deletedAt,
       new Date(createdMs).toISOString(),
-      upload ? null : crypto.randomUUID(),
-    );
-  };
+      upload ? null : uuid(this.idRng),
+    ];
+  }
 
   /** Picks the next tree to grow: a big one in proportion to what is left of them, else a small one in flight. */
-  const nextTree = (remaining: number): TreePlan => {
-    if (rng.next() * remaining < bigRemaining) {
-      let r = rng.int(bigRemaining);
-      for (const tree of big) {
+  private nextTree(remaining: number): TreePlan {
+    const rng = this.rng;
+    if (rng.next() * remaining < this.bigRemaining) {
+      let r = rng.int(this.bigRemaining);
+      for (const tree of this.big) {
         const left = tree.parents.length - tree.next;
         if (r < left) {
-          bigRemaining--;
+          this.bigRemaining--;
           return tree;
         }
         r -= left;
       }
     }
-    const slot = rng.int(inFlight.length);
-    const tree = inFlight[slot]!;
+    const slot = rng.int(this.inFlight.length);
+    const tree = this.inFlight[slot]!;
     if (tree.next === tree.parents.length - 1) {
-      const replacement = takeSmall();
-      if (replacement) inFlight[slot] = replacement;
-      else inFlight.splice(slot, 1);
+      const replacement = this.takeSmall();
+      if (replacement) this.inFlight[slot] = replacement;
+      else this.inFlight.splice(slot, 1);
     }
     return tree;
-  };
+  }
 
-  const fillBatch = sqlite.transaction((from: number, to: number) => {
-    for (let id = from; id <= to; id++) emit(nextTree(total - id + 1), id);
-  });
+  /** What the benchmark needs to know about the store; call after the last row. */
+  info(seconds: number): StoreInfo {
+    if (this.nextId !== this.total + 1 || this.big.some((t) => t.next !== t.parents.length) || this.inFlight.length > 0 || this.nextSmall < this.smallSizes.length) {
+      throw new Error('fill ended before every planned tree was written');
+    }
+    const chain = this.chains[0]!;
+    const tree = this.bushy[TREE_UNDER_TEST]!;
+    const treeShape = BUSHY_TREES[TREE_UNDER_TEST]!;
+    return {
+      format: STORE_FORMAT,
+      nodes: this.total,
+      chain: { rootId: chain.ids[0]!, deepestId: chain.ids[CHAIN_DEPTH - 1]!, deepestDepth: chain.depths[CHAIN_DEPTH - 1]! },
+      tree: {
+        rootId: tree.ids[0]!,
+        focusId: tree.ids[TREE_FOCUS_LOCAL_INDEX]!,
+        focusDepth: tree.depths[TREE_FOCUS_LOCAL_INDEX]!,
+        size: treeShape.size,
+        branching: treeShape.branching,
+      },
+      counts: { chains: this.chains.length, bushyTrees: this.bushy.length, smallTrees: this.smallSizes.length, deleted: this.deleted, starred: this.starred },
+      fill: { seconds: Math.round(seconds * 10) / 10, finishedAt: new Date().toISOString() },
+    };
+  }
+}
+
+/** Logs progress at most every 10 s, and at the end. */
+export function progressLog(total: number, started: number, log: (line: string) => void): (done: number) => void {
   let lastLog = performance.now();
-  for (let from = 1; from <= total; from += ROWS_PER_TRANSACTION) {
-    const to = Math.min(from + ROWS_PER_TRANSACTION - 1, total);
-    fillBatch(from, to);
-    if (performance.now() - lastLog > 10_000 || to === total) {
+  return (done) => {
+    if (performance.now() - lastLog > 10_000 || done === total) {
       lastLog = performance.now();
       const seconds = (lastLog - started) / 1000;
-      log(`  ${to.toLocaleString('en')} rows, ${seconds.toFixed(0)} s, ${Math.round(to / seconds).toLocaleString('en')} rows/s`);
+      log(`  ${done.toLocaleString('en')} rows, ${seconds.toFixed(0)} s, ${Math.round(done / seconds).toLocaleString('en')} rows/s`);
     }
-  }
-  if (big.some((t) => t.next !== t.parents.length) || inFlight.length > 0 || nextSmall < smallSizes.length) {
-    throw new Error('fill ended before every planned tree was written');
+  };
+}
+
+/**
+ * Creates the schema with the app's own migrations, then inserts `total` nodes with better-sqlite3
+ * directly (one prepared INSERT, large transactions), with every index and the FTS triggers in place.
+ */
+export async function fillStore(file: string, total: number, log: (line: string) => void): Promise<StoreInfo> {
+  if (total < MIN_NODES) throw new Error(`BENCH_NODES must be at least ${MIN_NODES}.`);
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+
+  const kysely = openSqlite(file);
+  await migrate(kysely);
+  await kysely.destroy();
+
+  const started = performance.now();
+  const rows = new NodeRows(total);
+
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = OFF');
+  sqlite.pragma('cache_size = -262144');
+  sqlite.pragma('foreign_keys = ON');
+  const insert = sqlite.prepare(INSERT_SQL);
+
+  const fillBatch = sqlite.transaction((count: number) => {
+    for (let i = 0; i < count; i++) insert.run(...rows.next());
+  });
+  const progress = progressLog(total, started, log);
+  for (let from = 1; from <= total; from += ROWS_PER_BATCH) {
+    const to = Math.min(from + ROWS_PER_BATCH - 1, total);
+    fillBatch(to - from + 1);
+    progress(to);
   }
 
   sqlite.prepare(`UPDATE id_sequences SET next_value = ? WHERE name = 'image_nodes'`).run(total + 1);
   sqlite.pragma('wal_checkpoint(TRUNCATE)');
   sqlite.close();
-  const seconds = (performance.now() - started) / 1000;
-
-  const chain = chains[0]!;
-  const tree = bushy[TREE_UNDER_TEST]!;
-  const treeShape = BUSHY_TREES[TREE_UNDER_TEST]!;
-  return {
-    format: STORE_FORMAT,
-    nodes: total,
-    chain: { rootId: chain.ids[0]!, deepestId: chain.ids[CHAIN_DEPTH - 1]!, deepestDepth: chain.depths[CHAIN_DEPTH - 1]! },
-    tree: {
-      rootId: tree.ids[0]!,
-      focusId: tree.ids[TREE_FOCUS_LOCAL_INDEX]!,
-      focusDepth: tree.depths[TREE_FOCUS_LOCAL_INDEX]!,
-      size: treeShape.size,
-      branching: treeShape.branching,
-    },
-    counts: { chains: chains.length, bushyTrees: bushy.length, smallTrees: smallSizes.length, deleted, starred },
-    fill: { seconds: Math.round(seconds * 10) / 10, finishedAt: new Date().toISOString() },
-  };
+  return rows.info((performance.now() - started) / 1000);
 }

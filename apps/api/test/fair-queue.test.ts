@@ -3,7 +3,6 @@
  * back another's single image, and a backend never runs more jobs at once than its limit, however
  * many workers there are. Runs on SQLite and on PostgreSQL.
  */
-import crypto from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KyselyJobRepository } from '../src/adapters/kysely-job.repository.ts';
 import { migrate, type Db } from '../src/db/database.ts';
@@ -12,6 +11,7 @@ import type { Provider, ProviderRequest, ProviderRunOptions } from '../src/ports
 import { BuiltinProvider } from '../src/providers/builtin/builtin.provider.ts';
 import { ProviderRegistry } from '../src/services/provider-registry.ts';
 import { makeDataDir, openTestDatabase, SMALL, startTestApp, until, type TestApp } from './harness.ts';
+import { queuedJob } from './support/jobs.ts';
 
 const apps: TestApp[] = [];
 const dbs: Db[] = [];
@@ -30,28 +30,7 @@ async function jobsTable() {
 let clock = Date.parse('2026-01-01T00:00:00.000Z');
 /** A queued job of `client`, created after every job before it. */
 function queued(client: string, provider = 'builtin'): JobRecord {
-  return {
-    id: crypto.randomUUID(),
-    status: 'queued',
-    progress: 0,
-    step: null,
-    total_steps: null,
-    action_type: 'generate',
-    model: 'sdxl',
-    provider,
-    parent_id: null,
-    request: {},
-    plan: { action: 'generate', model: 'sdxl', prompt: 'queued', negativePrompt: '', spec: {}, parentId: null } as unknown as JobRecord['plan'],
-    error: null,
-    attempts: 0,
-    created_at: new Date(clock++).toISOString(),
-    started_at: null,
-    finished_at: null,
-    remote: null,
-    worker_id: null,
-    client_key: client,
-    owner_id: null,
-  };
+  return queuedJob({ createdAt: new Date(clock++).toISOString(), provider, client });
 }
 
 async function insert(jobs: KyselyJobRepository, records: JobRecord | JobRecord[]): Promise<void> {

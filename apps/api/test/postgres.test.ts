@@ -15,6 +15,7 @@ import { DatabaseUnavailableError, migrate, openDatabase, type Db } from '../src
 import type { JobRecord } from '../src/ports/job.repository.port.ts';
 import { generate, makeDataDir, onPostgres, openTestDatabase, startTestApp, type TestApp } from './harness.ts';
 import { testDatabaseUrl } from './support/postgres.ts';
+import { queuedJob } from './support/jobs.ts';
 
 const postgresDown = process.env.IMAGEFLOW_TEST_POSTGRES_DOWN;
 
@@ -37,35 +38,10 @@ async function open(dataDir: string, connections: number): Promise<Db> {
   return db;
 }
 
-function queuedJob(createdAt: string, provider = 'builtin'): JobRecord {
-  return {
-    id: crypto.randomUUID(),
-    status: 'queued',
-    progress: 0,
-    step: null,
-    total_steps: null,
-    action_type: 'generate',
-    model: 'sdxl',
-    provider,
-    parent_id: null,
-    request: {},
-    plan: { action: 'generate', model: 'sdxl', prompt: 'queued', negativePrompt: '', spec: {}, parentId: null } as unknown as JobRecord['plan'],
-    error: null,
-    attempts: 0,
-    created_at: createdAt,
-    started_at: null,
-    finished_at: null,
-    remote: null,
-    worker_id: null,
-    client_key: '',
-    owner_id: null,
-  };
-}
-
 /** Queues `count` jobs, oldest first, `perMs` to each creation time (then the order rests on the id). */
 async function queueJobs(db: Db, count: number, perMs = 1, provider?: (i: number) => string): Promise<string[]> {
   const base = Date.parse('2026-01-01T00:00:00.000Z');
-  const jobs = Array.from({ length: count }, (_, i) => queuedJob(new Date(base + Math.floor(i / perMs)).toISOString(), provider?.(i)));
+  const jobs = Array.from({ length: count }, (_, i) => queuedJob({ createdAt: new Date(base + Math.floor(i / perMs)).toISOString(), provider: provider?.(i) }));
   const repository = new KyselyJobRepository(db);
   for (const job of jobs) await repository.insert(job);
   return jobs.map((j) => j.id);

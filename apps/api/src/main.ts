@@ -1,5 +1,5 @@
 import { buildApp } from './app.ts';
-import { ConfigError, loadConfig, withoutPassword, type Config } from './config.ts';
+import { ConfigError, isLoopbackHost, loadConfig, withoutPassword, type Config } from './config.ts';
 import { BullmqJobQueue } from './adapters/bullmq-job-queue.ts';
 import { LocalImageStore } from './adapters/local-image-store.ts';
 import { checkRedis, RedisJobEvents } from './adapters/redis-job-events.ts';
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   // Rate-limit counters shared by the API processes; a Redis that is slow or down never holds a request back.
   const rateLimitRedis = redis && config.rateLimits && config.role !== 'worker' ? new Redis(redis.url, { connectTimeout: 500, maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
   rateLimitRedis?.on('error', () => undefined);
-  const { app, start } = await buildApp({
+  const { app, start, services } = await buildApp({
     config,
     db,
     store,
@@ -80,7 +80,14 @@ async function main(): Promise<void> {
     app.log.info(`ImageFlow worker is running jobs (images in ${where})`);
   } else {
     await app.listen({ port: config.port, host: config.host });
-    app.log.info(`ImageFlow ${config.role === 'api' ? 'API (no worker in this process) ' : ''}is ready at http://${config.host}:${config.port}/ (images in ${where})`);
+    app.log.info(`ImageFlow ${config.role === 'api' ? 'API (no worker in this process) ' : ''}is ready at http://${config.host}:${config.port}/ (images in ${where})`);    if (!config.auth) {
+      const reach = isLoopbackHost(config.host) ? 'only this machine can reach it' : 'anyone who can reach this address can use ImageFlow';
+      app.log.info(`Single-user mode: no sign-in; ${reach} (IMAGEFLOW_AUTH=on turns accounts on).`);
+    } else if (await services.accounts.setupNeeded()) {
+      app.log.warn(`Accounts are on and none exists yet: open http://${config.host}:${config.port}/ to create the first admin, or run npm run user -- create NAME --admin`);
+    } else {
+      app.log.info(`Accounts are on${config.publicImages ? '' : '; image URLs need a sign-in (IMAGEFLOW_PUBLIC_IMAGES=false)'}.`);
+    }
   }
   if (config.role !== 'api') {
     for (const [model, backend] of Object.entries(backends.routes)) {

@@ -39,7 +39,9 @@ import { generationRoutes } from './routes/generation.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { shareRoutes } from './routes/share.routes.ts';
+import { adminRoutes } from './routes/admin.routes.ts';
 import { ShareService } from './services/share.service.ts';
+import { RetentionService } from './services/retention.service.ts';
 import { KyselyShareRepository } from './adapters/kysely-share.repository.ts';
 import { installAuth } from './http/auth.ts';
 import { installRateLimits } from './http/rate-limits.ts';
@@ -137,9 +139,11 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const accounts = new AccountService({ accounts: new KyselyAccountRepository(deps.db), clock, random, log: app.log }, config.auth);
   const files = new FileService(deps.store, nodes);
   const shares = new ShareService({ shares: new KyselyShareRepository(deps.db), nodes, files, urls, clock, random });
+  const retention = new RetentionService({ nodes, writer, clock, log: app.log }, config.retentionDays);
   const services: Services = {
     config,
     accounts,
+    retention,
     store: deps.store,
     providers: deps.providers,
     databaseKind: sqlite ? 'sqlite' : 'postgres',
@@ -182,6 +186,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   healthRoutes(app, services);
   authRoutes(app, accounts, limits.signIn);
   shareRoutes(app, shares, limits.signIn);
+  adminRoutes(app, services);
   generationRoutes(app, services, limits.generation);
   // One gate for every route that takes an image in its body.
   const gate = uploadGate();
@@ -196,6 +201,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   let crashed = false;
   app.addHook('onClose', async () => {
     stopCanceled();
+    retention.stop();
     await queue.stop(new ShutdownError());
     if (!crashed) await instance.stop();
     await queue.close();
@@ -205,6 +211,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const start = async () => {
     await instance.start();
     if (config.role !== 'worker') await accounts.start();
+    retention.start();
     if (runsJobs) queue.start(runner.run);
   };
   const crash = async () => {

@@ -101,3 +101,10 @@ export class InvalidCredentialsError extends AppError {
   }
 }
 
+
+/** A route only an admin may use. */
+export class ForbiddenError extends AppError {
+  constructor(message = 'Only an admin may do this.') {
+    super(403, 'forbidden', message);
+  }
+}

@@ -200,6 +200,36 @@ export class KyselyNodeRepository implements NodeRepository {
     return { rows: rows.slice(0, limit).map(toNode), hasMore: rows.length > limit };
   }
 
+  async retentionCandidates(before: string, now: string, limit: number) {
+    const liveShare = sql`s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > ${now})`;
+    const result = await sql<{ id: number; filename: string; bytes: number }>`
+      WITH RECURSIVE
+        kept_up(id, parent_id) AS (
+          SELECT id, parent_id FROM image_nodes WHERE starred = 1
+          UNION
+          SELECT n.id, n.parent_id FROM image_nodes n JOIN shares s ON s.node_id = n.id WHERE ${liveShare}
+          UNION
+          SELECT p.id, p.parent_id FROM image_nodes p JOIN kept_up k ON p.id = k.parent_id
+        ),
+        kept_down(id) AS (
+          SELECT s.node_id FROM shares s WHERE s.scope = 'branch' AND ${liveShare}
+          UNION
+          SELECT c.id FROM image_nodes c JOIN kept_down d ON c.parent_id = d.id
+        )
+      SELECT id, filename, bytes FROM image_nodes
+      WHERE deleted_at IS NULL AND starred = 0 AND created_at < ${before}
+        AND id NOT IN (SELECT id FROM kept_up) AND id NOT IN (SELECT id FROM kept_down)
+      ORDER BY created_at, id
+      LIMIT ${limit}`.execute(this.db);
+    return result.rows.map((r) => ({ id: Number(r.id), filename: r.filename, bytes: Number(r.bytes) }));
+  }
+
+  async claimMaintenance(name: string, now: string, next: string) {
+    await this.db.insertInto('maintenance').values({ name, next_run_at: now }).onConflict((oc) => oc.column('name').doNothing()).execute();
+    const result = await this.db.updateTable('maintenance').set({ next_run_at: next }).where('name', '=', name).where('next_run_at', '<=', now).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async setStarred(id: number, starred: boolean) {
     await this.db.updateTable('image_nodes').set({ starred: starred ? 1 : 0 }).where('id', '=', id).execute();
   }

@@ -13,6 +13,7 @@ import * as m004 from './migrations/004-postgres-search.ts';
 import * as m005 from './migrations/005-job-clients.ts';
 import * as m006 from './migrations/006-accounts.ts';
 import * as m007 from './migrations/007-shares.ts';
+import * as m008 from './migrations/008-maintenance.ts';
 
 /** Forward-only, numbered migrations, applied in order at start-up, the same on SQLite and PostgreSQL. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005-job-clients': m005,
   '006-accounts': m006,
   '007-shares': m007,
+  '008-maintenance': m008,
 };
 
 export type Db = Kysely<Database>;

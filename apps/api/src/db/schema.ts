@@ -134,6 +134,11 @@ export interface ShareUnlocksTable {
   expires_at: string;
 }
 
+export interface MaintenanceTable {
+  name: string;
+  next_run_at: string;
+}
+
 export interface Database {
   image_nodes_fts: ImageNodesFtsTable;
   image_nodes: ImageNodesTable;
@@ -146,4 +151,5 @@ export interface Database {
   api_tokens: ApiTokensTable;
   shares: SharesTable;
   share_unlocks: ShareUnlocksTable;
+  maintenance: MaintenanceTable;
 }

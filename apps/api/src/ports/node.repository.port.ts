@@ -65,6 +65,13 @@ export interface NodeRepository {
   treePage(rootId: number, limit: number, after?: { depth: number; id: number }): Promise<TreePage>;
   /** Descendants of `id` (not itself), ordered by (depth, id), after the keyset `after`. */
   descendantsPage(id: number, limit: number, after?: { depth: number; id: number }): Promise<TreePage>;
+  /**
+   * Live nodes a retention rule may remove: made before `before`, not starred, not an ancestor of a
+   * starred node, and not inside a share link live at `now` (nor above one). Oldest first.
+   */
+  retentionCandidates(before: string, now: string, limit: number): Promise<Array<{ id: number; filename: string; bytes: number }>>;
+  /** Claims a periodic task for this instance until `next`, if it is due at `now`; one instance of a cluster wins. */
+  claimMaintenance(name: string, now: string, next: string): Promise<boolean>;
   setStarred(id: number, starred: boolean): Promise<void>;
   markDeleted(id: number, at: string): Promise<void>;
 

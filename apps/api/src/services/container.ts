@@ -2,6 +2,7 @@ import type { Config } from '../config.ts';
 import type { ImageStore } from '../ports/image-store.port.ts';
 import type { JobQueue } from '../ports/job-queue.port.ts';
 import type { AccountService } from './account.service.ts';
+import type { RetentionService } from './retention.service.ts';
 import type { FileService } from './file.service.ts';
 import type { GenerationService } from './generation.service.ts';
 import type { ImageService } from './image.service.ts';
@@ -13,6 +14,7 @@ import type { ProviderRegistry } from './provider-registry.ts';
 export interface Services {
   config: Config;
   accounts: AccountService;
+  retention: RetentionService;
   store: ImageStore;
   providers: ProviderRegistry;
   databaseKind: string;

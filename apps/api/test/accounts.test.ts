@@ -247,6 +247,27 @@ describe('accounts', () => {
     expect((await t.app.inject({ url: shared.url })).statusCode).toBe(200);
   });
 
+  it('storage used: each user sees their own; an admin sees every user\'s; deleted images do not count', async () => {
+    const t = await start();
+    const a = await addUser(t, 'alice');
+    const b = await addUser(t, 'bob');
+    const admin = await addUser(t, 'root', 'admin');
+    const [a1, a2] = [await generateAs(t, a), await generateAs(t, a)];
+    const b1 = await generateAs(t, b);
+    await t.app.inject(as(a, 'DELETE', `/api/images/${a2.id}`));
+    const bytesOf = async (id: number) => (await t.app.inject(as(admin, 'GET', `/api/images/${id}`))).json().bytes as number;
+    expect((await t.app.inject(as(a, 'GET', '/api/usage'))).json()).toEqual({ images: 1, bytes: await bytesOf(a1.id) });
+    expect((await t.app.inject(as(b, 'GET', '/api/usage'))).json()).toEqual({ images: 1, bytes: await bytesOf(b1.id) });
+    const all = (await t.app.inject(as(admin, 'GET', '/api/usage'))).json();
+    expect(all).toMatchObject({ images: 0, bytes: 0 });
+    expect(all.users).toEqual(
+      expect.arrayContaining([
+        { user_id: a.user.id, username: 'alice', images: 1, bytes: await bytesOf(a1.id) },
+        { user_id: b.user.id, username: 'bob', images: 1, bytes: await bytesOf(b1.id) },
+      ]),
+    );
+  });
+
   it('with accounts off, the laptop needs no sign-in and says so', async () => {
     const t = await start({ auth: 'off' });
     expect((await t.app.inject({ url: '/api/auth/me' })).json()).toEqual({ auth: 'off', user: null, csrf_token: null, setup_needed: false });

@@ -23,6 +23,10 @@ export class KyselyAccountRepository implements AccountRepository {
     return Number(row.n);
   }
 
+  async listUsers() {
+    return (await this.db.selectFrom('users').select(USER_COLUMNS).orderBy('created_at').orderBy('id').execute()).map(toUser);
+  }
+
   async insertUser(user: UserRecord, passwordHash: string) {
     try {
       await this.db.insertInto('users').values({ ...user, password_hash: passwordHash }).execute();

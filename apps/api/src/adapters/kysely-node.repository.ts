@@ -224,6 +224,16 @@ export class KyselyNodeRepository implements NodeRepository {
     return result.rows.map((r) => ({ id: Number(r.id), filename: r.filename, bytes: Number(r.bytes) }));
   }
 
+  async usage(ownerId?: string | null) {
+    let query = this.db
+      .selectFrom('image_nodes')
+      .select(['owner_id', (eb) => eb.fn.countAll<string | number>().as('images'), (eb) => eb.fn.sum<string | number | null>('bytes').as('bytes')])
+      .where('deleted_at', 'is', null)
+      .groupBy('owner_id');
+    if (ownerId !== undefined) query = query.where('owner_id', ownerId === null ? 'is' : '=', ownerId);
+    return (await query.execute()).map((r) => ({ owner_id: r.owner_id, images: Number(r.images), bytes: Number(r.bytes ?? 0) }));
+  }
+
   async claimMaintenance(name: string, now: string, next: string) {
     await this.db.insertInto('maintenance').values({ name, next_run_at: now }).onConflict((oc) => oc.column('name').doNothing()).execute();
     const result = await this.db.updateTable('maintenance').set({ next_run_at: next }).where('name', '=', name).where('next_run_at', '<=', now).executeTakeFirst();

@@ -18,6 +18,7 @@ export interface ApiTokenRecord {
 /** Users, their sign-in sessions and their API tokens. Secrets are only ever stored as hashes. */
 export interface AccountRepository {
   countUsers(): Promise<number>;
+  listUsers(): Promise<UserRecord[]>;
   /** Inserts the user; false when the username is taken. */
   insertUser(user: UserRecord, passwordHash: string): Promise<boolean>;
   /** Inserts the user only while no user exists (first-run set-up); false otherwise. */

@@ -70,6 +70,8 @@ export interface NodeRepository {
    * starred node, and not inside a share link live at `now` (nor above one). Oldest first.
    */
   retentionCandidates(before: string, now: string, limit: number): Promise<Array<{ id: number; filename: string; bytes: number }>>;
+  /** Live images and the bytes of their files, per owner (one owner's only when given). */
+  usage(ownerId?: string | null): Promise<Array<{ owner_id: string | null; images: number; bytes: number }>>;
   /** Claims a periodic task for this instance until `next`, if it is due at `now`; one instance of a cluster wins. */
   claimMaintenance(name: string, now: string, next: string): Promise<boolean>;
   setStarred(id: number, starred: boolean): Promise<void>;

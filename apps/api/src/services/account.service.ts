@@ -42,6 +42,10 @@ export class AccountService {
     await this.deps.accounts.deleteExpiredSessions(this.now().toISOString());
   }
 
+  listUsers(): Promise<UserRecord[]> {
+    return this.deps.accounts.listUsers();
+  }
+
   async setupNeeded(): Promise<boolean> {
     return this.authOn && (await this.deps.accounts.countUsers()) === 0;
   }

@@ -66,6 +66,16 @@ export class ImageService {
     return this.get(id, actor);
   }
 
+  /** Live images of one owner (null: single-user mode, everything) and the bytes of their files. */
+  async usage(ownerId: string | null): Promise<{ images: number; bytes: number }> {
+    const rows = await this.nodes.usage(ownerId === null ? undefined : ownerId);
+    return rows.reduce((sum, r) => ({ images: sum.images + r.images, bytes: sum.bytes + r.bytes }), { images: 0, bytes: 0 });
+  }
+
+  usageByOwner(): Promise<Array<{ owner_id: string | null; images: number; bytes: number }>> {
+    return this.nodes.usage();
+  }
+
   /** Removes the files; the node stays in its lineage as a tombstone. */
   async delete(id: number, actor: Actor): Promise<ImageNode> {
     const node = await this.get(id, actor);

@@ -29,9 +29,14 @@ test('generate, share the link, branch, see the lineage, compare, search', async
   await expect(page.getByRole('heading', { name: new RegExp(`Image #${rootId}`) })).toBeVisible();
   await expect(page.getByText(token).first()).toBeVisible();
 
-  // Share: the clipboard holds the full URL, and that URL is the PNG.
-  await page.getByRole('button', { name: 'Share link' }).click();
+  // Share: the file's direct link is still offered in the share dialog; the clipboard holds the
+  // full URL, and that URL is the PNG.
+  await page.getByRole('button', { name: 'Share', exact: true }).click();
+  const shareDialog = page.getByRole('dialog', { name: `Share image #${rootId}` });
+  await shareDialog.getByRole('button', { name: 'copy the file’s direct link' }).click();
   await expect(page.getByText('Link copied')).toBeVisible();
+  await shareDialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(shareDialog).toBeHidden();
   const shared = await page.evaluate(() => navigator.clipboard.readText());
   expect(shared).toMatch(new RegExp(`^${baseURL}/images/sdxl_[0-9a-f-]{36}\\.png$`));
   const png = await request.get(shared);

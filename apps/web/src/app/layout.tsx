@@ -1,16 +1,18 @@
 import { NavLink, Outlet, ScrollRestoration } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
-import { Images, Moon, Sparkles, Sun } from 'lucide-react';
+import { Images, Link2, Moon, Sparkles, Sun } from 'lucide-react';
 import { api } from '@/lib/api-client';
 import { cn } from '@/lib/cn';
 import { useTheme } from '@/lib/theme';
 import { AccountArea } from '@/features/auth/components/account-menu';
+import { useMe } from '@/features/auth/api';
 
-function NavItem({ to, icon, label }: { to: string; icon: React.ReactNode; label: string }) {
+function NavItem({ to, icon, label, compact = false }: { to: string; icon: React.ReactNode; label: string; compact?: boolean }) {
   return (
     <NavLink
       to={to}
       end
+      aria-label={compact ? label : undefined}
       className={({ isActive }) =>
         cn(
           'inline-flex items-center gap-2 rounded-lg px-3 py-2 text-sm font-medium transition-colors',
@@ -19,7 +21,7 @@ function NavItem({ to, icon, label }: { to: string; icon: React.ReactNode; label
       }
     >
       {icon}
-      <span>{label}</span>
+      <span className={compact ? 'hidden sm:inline' : undefined}>{label}</span>
     </NavLink>
   );
 }
@@ -37,6 +39,8 @@ function BuiltinNotice() {
 
 export function Layout() {
   const [theme, toggleTheme] = useTheme();
+  // With accounts on, shared links are in the account menu; in single-user mode there is no menu.
+  const singleUser = useMe().data?.auth === 'off';
   return (
     <div className="flex min-h-dvh flex-col">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
@@ -52,6 +56,7 @@ export function Layout() {
           <nav aria-label="Main" className="flex items-center gap-1">
             <NavItem to="/" icon={<Sparkles className="h-4 w-4" aria-hidden />} label="Create" />
             <NavItem to="/gallery" icon={<Images className="h-4 w-4" aria-hidden />} label="Gallery" />
+            {singleUser ? <NavItem to="/shares" icon={<Link2 className="h-4 w-4" aria-hidden />} label="Shared links" compact /> : null}
           </nav>
           <div className="ml-auto flex items-center gap-1.5">
             <AccountArea />

@@ -9,6 +9,8 @@ import { Skeleton } from '@/components/ui/skeleton';
 import { RequireAuth } from '@/features/auth/components/auth-gate';
 import { SignInPage } from '@/features/auth/components/sign-in-page';
 import { TokensPage } from '@/features/tokens/components/tokens-page';
+import { SharedPage } from '@/features/share/components/shared-page';
+import { SharesPage } from '@/features/share/components/shares-page';
 
 // The graph library loads only when a lineage or compare view opens.
 const LineagePage = lazy(() => import('@/features/lineage/components/lineage-page'));
@@ -20,6 +22,8 @@ const fallback = <Skeleton className="m-6 h-[70vh]" />;
 export const routes: RouteObject[] = [
   // Outside the gate: the sign-in page, and the first-run set-up.
   { path: '/signin', element: <SignInPage /> },
+  // Public: what a share link shows, to anyone who has it, signed in or not.
+  { path: '/s/:key', element: <SharedPage /> },
   {
     // The studio shows once the app knows who is signed in; signed out (accounts on), /signin.
     element: (
@@ -34,6 +38,7 @@ export const routes: RouteObject[] = [
       { path: '/lineage/:id', element: <Suspense fallback={fallback}><LineagePage /></Suspense> },
       { path: '/compare/:a/:b', element: <Suspense fallback={fallback}><ComparePage /></Suspense> },
       { path: '/tokens', element: <TokensPage /> },
+      { path: '/shares', element: <SharesPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

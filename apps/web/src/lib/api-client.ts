@@ -1,6 +1,7 @@
 import type {
   ApiToken,
   AuthState,
+  CreateShare,
   ErrorBody,
   GalleryPage,
   GenerationRequest,
@@ -8,11 +9,13 @@ import type {
   Job,
   Lineage,
   ModelList,
+  SharedView,
+  ShareSummary,
   SignedIn,
   User,
 } from '@imageflow/shared';
 
-export type { ApiToken, User };
+export type { ApiToken, SharedView, ShareSummary, User };
 export type Role = User['role'];
 /** GET /api/auth/me: whether accounts are on ("off": single-user mode), who is signed in, the CSRF token. */
 export type Me = AuthState;
@@ -22,6 +25,13 @@ export type Session = SignedIn;
 export type CreatedApiToken = ApiToken & { token: string };
 export interface ApiTokenList {
   items: ApiToken[];
+}
+/** POST /api/shares: what to share and how (the server's defaults filled in by the form). */
+export type NewShare = CreateShare;
+/** POST /api/shares: the only answer that ever holds the link itself (only its hash is kept). */
+export type CreatedShare = ShareSummary & { url: string };
+export interface ShareList {
+  items: ShareSummary[];
 }
 
 /** An error answered by the API, with its stable code and a message meant for people. */
@@ -213,6 +223,18 @@ export const api = {
   tokens: () => request<ApiTokenList>('/api/tokens'),
   createToken: (name: string) => request<CreatedApiToken>('/api/tokens', { method: 'POST', json: { name } }),
   revokeToken: (id: string) => request<void>(`/api/tokens/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+
+  shares: () => request<ShareList>('/api/shares'),
+  createShare: (body: NewShare) => request<CreatedShare>('/api/shares', { method: 'POST', json: body }),
+  revokeShare: (id: string) => request<ShareSummary>(`/api/shares/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  /**
+   * Public: what a share link shows, signed in or not. A 401 is the link asking for its password
+   * (share_password_required), not the end of a session.
+   */
+  sharedView: (key: string) => request<SharedView>(`/api/s/${encodeURIComponent(key)}`, { ownUnauthorized: true }),
+  /** Public: gives a protected link its password; the answer's cookie unlocks it in this browser. */
+  unlockShare: (key: string, password: string) =>
+    request<void>(`/api/s/${encodeURIComponent(key)}/unlock`, { method: 'POST', json: { password }, ownUnauthorized: true }),
 };
 
 /** The absolute, shareable URL of an image. */

@@ -1,6 +1,6 @@
 import { useCallback, useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
-import { ChevronDown, KeyRound, LoaderCircle, LockOpen, LogOut, UserRound } from 'lucide-react';
+import { ChevronDown, KeyRound, Link2, LoaderCircle, LockOpen, LogOut, UserRound } from 'lucide-react';
 import { popoverPanelClass, useDismiss } from '@/components/ui/popover';
 import type { Role, User } from '@/lib/api-client';
 import { cn } from '@/lib/cn';
@@ -26,7 +26,7 @@ export function RoleBadge({ role, display = 'inline-flex', className }: { role: 
 const itemClass =
   'flex w-full items-center gap-2.5 rounded-lg px-2.5 py-2 text-left text-sm text-zinc-700 hover:bg-zinc-100 focus-visible:bg-zinc-100 focus-visible:outline-none disabled:opacity-60 dark:text-zinc-200 dark:hover:bg-zinc-800 dark:focus-visible:bg-zinc-800';
 
-/** The signed-in person in the header: who they are, their API tokens, and signing out. */
+/** The signed-in person in the header: who they are, their shared links and API tokens, and signing out. */
 export function AccountMenu({ user }: { user: User }) {
   const [open, setOpen] = useState(false);
   const panelId = useId();
@@ -67,6 +67,10 @@ export function AccountMenu({ user }: { user: User }) {
             </div>
           </div>
           <div className="pt-1.5">
+            <Link to="/shares" className={itemClass} onClick={close}>
+              <Link2 className="h-4 w-4 text-zinc-500" aria-hidden />
+              Shared links
+            </Link>
             <Link to="/tokens" className={itemClass} onClick={close}>
               <KeyRound className="h-4 w-4 text-zinc-500" aria-hidden />
               API tokens

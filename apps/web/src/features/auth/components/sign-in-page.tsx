@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { Navigate, useLocation, useSearchParams } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { Info, LoaderCircle } from 'lucide-react';
@@ -6,23 +6,12 @@ import { Button } from '@/components/ui/button';
 import { Field, Input } from '@/components/ui/field';
 import { ApiError, type Session } from '@/lib/api-client';
 import { loadPage } from '@/lib/navigation';
+import { useSecondsLeft } from '@/lib/use-seconds-left';
 import { meKey, startSession, useMe, useSetUp, useSignIn } from '../api';
 import { formatWait } from '../format';
 import { safeNext } from '../next';
 import { hasErrors, MIN_PASSWORD_LENGTH, validateSetUp, validateSignIn, type FieldErrors } from '../validation';
 import { AuthLoadError, AuthLoading, type SignInState } from './auth-gate';
-
-/** Seconds left until `until` (a Date.now() time), ticking every second; 0 once it has passed. */
-function useSecondsLeft(until: number | null): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (until === null) return;
-    setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [until]);
-  return until === null ? 0 : Math.max(0, Math.ceil((until - now) / 1000));
-}
 
 /** A failed sign-in or set-up, in words for the person, and until when to wait after a 429. */
 interface FormProblem {

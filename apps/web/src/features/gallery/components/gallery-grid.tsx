@@ -51,6 +51,7 @@ export interface GalleryGridProps {
   fetchNextPage: () => void;
   onToggleStar: (node: ImageNode) => void;
   onOpen: (node: ImageNode) => void;
+  onShare?: (node: ImageNode) => void;
   /** Height of sticky bars above the grid, so keyboard focus never lands under them. */
   stickyOffset: number;
   label: string;
@@ -61,7 +62,7 @@ export interface GalleryGridProps {
  * near the viewport are in the DOM, so 10,000 images scroll like 100. Arrow keys, Home/End and
  * PageUp/PageDown move focus (scrolling the row in), Enter opens, "s" stars.
  */
-export function GalleryGrid({ items, hasNextPage, isFetchingNextPage, fetchNextPage, onToggleStar, onOpen, stickyOffset, label }: GalleryGridProps) {
+export function GalleryGrid({ items, hasNextPage, isFetchingNextPage, fetchNextPage, onToggleStar, onOpen, onShare, stickyOffset, label }: GalleryGridProps) {
   const listRef = useRef<HTMLDivElement>(null);
   const width = useContentWidth(listRef);
   const columns = columnCountFor(width, { gap: GAP });
@@ -158,7 +159,7 @@ export function GalleryGrid({ items, hasNextPage, isFetchingNextPage, fetchNextP
             }}
           >
             {rowItems.map((node, i) => (
-              <GalleryTile key={node.id} node={node} index={start + i} total={items.length} onToggleStar={onToggleStar} onOpen={onOpen} />
+              <GalleryTile key={node.id} node={node} index={start + i} total={items.length} onToggleStar={onToggleStar} onOpen={onOpen} onShare={onShare} />
             ))}
           </div>
         );

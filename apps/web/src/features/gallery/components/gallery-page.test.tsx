@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { render, screen, waitFor } from '@testing-library/react';
+import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { createMemoryRouter, RouterProvider } from 'react-router';
@@ -10,9 +10,9 @@ import { GalleryPage } from './gallery-page';
 
 vi.mock('@/lib/api-client', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@/lib/api-client')>();
-  return { ...actual, api: { gallery: vi.fn(), setStarred: vi.fn(), models: vi.fn() } };
+  return { ...actual, api: { gallery: vi.fn(), setStarred: vi.fn(), models: vi.fn(), createShare: vi.fn() } };
 });
-const mocked = api as unknown as Record<'gallery' | 'setStarred' | 'models', ReturnType<typeof vi.fn>>;
+const mocked = api as unknown as Record<'gallery' | 'setStarred' | 'models' | 'createShare', ReturnType<typeof vi.fn>>;
 
 function node(id: number, overrides: Partial<ImageNode> = {}): ImageNode {
   return {
@@ -197,6 +197,20 @@ describe('Gallery', () => {
     await user.keyboard('s');
     await waitFor(() => expect(mocked.setStarred).toHaveBeenCalledWith(12, true));
     expect(screen.getByRole('button', { name: 'Unstar image #12' })).toBeTruthy();
+  });
+
+  it('shares a tile’s image from its hover action, without opening it', async () => {
+    serveImages(3);
+    mocked.createShare.mockImplementation(async (body: { node_id: number }) => ({ id: 's1', node_id: body.node_id, scope: 'image', url: '/s/k3y' }));
+    const { user, router } = renderGallery();
+    await user.click(await screen.findByRole('button', { name: 'Share image #2' }));
+    const dialog = screen.getByRole('dialog', { name: 'Share image #2' });
+    expect(router.state.location.pathname).toBe('/gallery');
+    await user.click(within(dialog).getByRole('button', { name: 'Create link' }));
+    expect(await within(dialog).findByLabelText('Share link')).toBeTruthy();
+    expect(mocked.createShare).toHaveBeenCalledWith(expect.objectContaining({ node_id: 2, scope: 'image', expires_in_days: 30 }));
+    await user.click(within(dialog).getByRole('button', { name: 'Done' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
   });
 
   it('opens an image with Enter', async () => {

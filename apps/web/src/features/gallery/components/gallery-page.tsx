@@ -11,6 +11,7 @@ import { useGallery, useModelOptions, useToggleStar } from '../api';
 import { filtersFromSearchParams, filtersToSearchParams, hasFilters, ACTION_LABELS, type GalleryFilters } from '../filters';
 import { GalleryGrid } from './gallery-grid';
 import { GalleryToolbar } from './gallery-toolbar';
+import { ShareDialog } from '@/features/share/components/share-dialog';
 
 /** Height of the app header (h-14), which stays on top while the page scrolls. */
 const APP_HEADER = 56;
@@ -65,6 +66,8 @@ export function GalleryPage() {
     return () => observer.disconnect();
   }, []);
 
+  // One share dialog for the whole grid, for the tile whose share action was clicked.
+  const [sharing, setSharing] = useState<ImageNode | null>(null);
   const onToggleStar = useCallback((node: ImageNode) => star.mutate({ id: node.id, starred: !node.starred }), [star]);
   // The image page opens instantly from what the gallery already has.
   const onOpen = useCallback(
@@ -137,6 +140,7 @@ export function GalleryPage() {
           fetchNextPage={() => void gallery.fetchNextPage()}
           onToggleStar={onToggleStar}
           onOpen={onOpen}
+          onShare={setSharing}
           stickyOffset={APP_HEADER + toolbarHeight}
           label={filtered ? `Images ${describeFilters(filters, modelLabel)}` : 'All images'}
         />
@@ -182,6 +186,7 @@ export function GalleryPage() {
           <Kbd>←</Kbd> <Kbd>↑</Kbd> <Kbd>→</Kbd> <Kbd>↓</Kbd> to move · <Kbd>Enter</Kbd> to open · <Kbd>S</Kbd> to star
         </p>
       ) : null}
+      <ShareDialog node={sharing} open={sharing !== null} onClose={() => setSharing(null)} />
     </div>
   );
 }

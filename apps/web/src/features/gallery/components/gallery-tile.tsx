@@ -1,6 +1,6 @@
 import { memo } from 'react';
 import { Link } from 'react-router';
-import { Star } from 'lucide-react';
+import { Share2, Star } from 'lucide-react';
 import type { ImageNode } from '@imageflow/shared';
 import { cn } from '@/lib/cn';
 
@@ -10,13 +10,18 @@ export interface GalleryTileProps {
   total: number;
   onToggleStar: (node: ImageNode) => void;
   onOpen: (node: ImageNode) => void;
+  /** Opens the share dialog for this image (a hover action, like the star). */
+  onShare?: (node: ImageNode) => void;
 }
+
+const hoverAction =
+  'absolute top-1.5 inline-flex h-8 w-8 items-center justify-center rounded-full backdrop-blur transition focus-visible:outline-2 focus-visible:outline-indigo-500';
 
 /**
  * One thumbnail in a fixed square box (no layout shift while it loads). The link is the tile's
  * focus target; the star is a sibling button (a button inside a link is invalid HTML).
  */
-export const GalleryTile = memo(function GalleryTile({ node, index, total, onToggleStar, onOpen }: GalleryTileProps) {
+export const GalleryTile = memo(function GalleryTile({ node, index, total, onToggleStar, onOpen, onShare }: GalleryTileProps) {
   const prompt = node.prompt.trim() || (node.action_type === 'upload' ? 'Uploaded image' : 'No prompt');
   return (
     <div role="listitem" aria-posinset={index + 1} aria-setsize={total} className="group relative">
@@ -55,7 +60,8 @@ export const GalleryTile = memo(function GalleryTile({ node, index, total, onTog
         aria-label={`${node.starred ? 'Unstar' : 'Star'} image #${node.id}`}
         title={node.starred ? 'Unstar (S)' : 'Star (S)'}
         className={cn(
-          'absolute top-1.5 right-1.5 inline-flex h-8 w-8 items-center justify-center rounded-full backdrop-blur transition focus-visible:outline-2 focus-visible:outline-indigo-500',
+          hoverAction,
+          'right-1.5',
           node.starred
             ? 'bg-black/35 text-amber-300 opacity-100 hover:bg-black/50'
             : 'bg-black/30 text-white opacity-0 group-hover:opacity-100 group-focus-within:opacity-100 hover:bg-black/50 [@media(hover:none)]:opacity-100',
@@ -63,6 +69,22 @@ export const GalleryTile = memo(function GalleryTile({ node, index, total, onTog
       >
         <Star className={cn('h-4 w-4', node.starred && 'fill-current')} aria-hidden />
       </button>
+      {onShare && node.url ? (
+        <button
+          type="button"
+          tabIndex={-1}
+          onClick={() => onShare(node)}
+          aria-label={`Share image #${node.id}`}
+          aria-haspopup="dialog"
+          title="Share"
+          className={cn(
+            hoverAction,
+            'right-11 bg-black/30 text-white opacity-0 group-hover:opacity-100 group-focus-within:opacity-100 hover:bg-black/50 [@media(hover:none)]:opacity-100',
+          )}
+        >
+          <Share2 className="h-4 w-4" aria-hidden />
+        </button>
+      ) : null}
     </div>
   );
 });

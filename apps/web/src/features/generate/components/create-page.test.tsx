@@ -136,6 +136,11 @@ describe('Create: generating', () => {
     const open = await screen.findByRole('link', { name: 'Open image #5' });
     expect(open.getAttribute('href')).toBe('/image/5');
     expect(screen.getByRole('button', { name: 'Use image #6 as init image' })).toBeTruthy();
+    // Each result can be shared from where it appears.
+    await user.click(screen.getByRole('button', { name: 'Share image #6' }));
+    expect(screen.getByRole('dialog', { name: 'Share image #6' })).toBeTruthy();
+    await user.click(within(screen.getByRole('dialog', { name: 'Share image #6' })).getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
     expect(stream.closed).toBe(true);
     expect(client.getQueryData(['image', 6])).toEqual(images[1]);
     expect(client.getQueryState(['gallery', { limit: 120 }])?.isInvalidated).toBe(true);

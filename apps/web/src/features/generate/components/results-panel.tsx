@@ -7,6 +7,7 @@ import { ProgressBar } from '@/components/ui/progress-bar';
 import { ProviderBadge } from '@/components/ui/provider-badge';
 import { cn } from '@/lib/cn';
 import { MODEL_LABELS, isModelName } from '@imageflow/shared/constants';
+import { ShareButton } from '@/features/share/components/share-button';
 import type { Run } from '../session';
 import { ExamplePrompts } from './example-prompts';
 import { ProgressiveImage } from './progressive-image';
@@ -127,6 +128,13 @@ function ResultCard({ node, onUseAsInit, single }: { node: ImageNode; onUseAsIni
             <ImageUp className="h-4 w-4" aria-hidden />
             <span className={single ? '' : 'sr-only sm:not-sr-only'}>Use as init</span>
           </button>
+          <ShareButton
+            node={node}
+            ariaLabel={`Share image #${node.id}`}
+            compact={!single}
+            variant="ghost"
+            className="px-2! text-zinc-700 dark:text-zinc-300"
+          />
         </span>
       </figcaption>
     </figure>

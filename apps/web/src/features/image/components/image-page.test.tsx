@@ -63,13 +63,22 @@ describe('ImagePage', () => {
     expect(screen.getByTestId('recipe-prompt').textContent).toBe(current.prompt);
     expect(screen.getByText('builtin · not AI')).toBeTruthy();
     expect(screen.getByText('abababababab')).toBeTruthy();
-    for (const name of ['Variation', 'Remix', 'Image to image', 'Upscale ×2', 'Upscale ×4', 'Edit', 'Star', 'Share link', 'Copy recipe', 'Delete']) {
+    for (const name of ['Variation', 'Remix', 'Image to image', 'Upscale ×2', 'Upscale ×4', 'Edit', 'Star', 'Share', 'Copy recipe', 'Delete']) {
       expect(screen.getByRole('button', { name })).toBeTruthy();
     }
     const download = screen.getByRole('link', { name: 'Download' });
     expect(download.getAttribute('href')).toBe('/images/sdxl_2.png');
     expect(download.hasAttribute('download')).toBe(true);
     expect(screen.getByRole('link', { name: 'Compare with parent' }).getAttribute('href')).toBe('/compare/1/2');
+  });
+
+  it('opens the share dialog for this image', async () => {
+    const user = userEvent.setup();
+    open();
+    await user.click(await screen.findByRole('button', { name: 'Share' }));
+    const dialog = screen.getByRole('dialog', { name: 'Share image #2' });
+    expect(within(dialog).getByRole('radio', { name: 'This image and everything made from it' })).toBeTruthy();
+    expect(within(dialog).getByRole('button', { name: 'Create link' })).toBeTruthy();
   });
 
   it('draws the lineage with the path and this image marked, and lists branches', async () => {
@@ -93,7 +102,7 @@ describe('ImagePage', () => {
     open();
     expect(await screen.findByText('This image was deleted')).toBeTruthy();
     expect(screen.getByText('Its recipe and place in the lineage remain.')).toBeTruthy();
-    for (const name of ['Delete', 'Star', 'Share link']) expect(screen.queryByRole('button', { name })).toBeNull();
+    for (const name of ['Delete', 'Star', 'Share']) expect(screen.queryByRole('button', { name })).toBeNull();
     expect(screen.queryByRole('link', { name: 'Download' })).toBeNull();
     for (const name of ['Image to image', 'Upscale ×2', 'Edit']) expect((screen.getByRole('button', { name }) as HTMLButtonElement).disabled).toBe(true);
     expect((screen.getByRole('button', { name: 'Variation' }) as HTMLButtonElement).disabled).toBe(false);

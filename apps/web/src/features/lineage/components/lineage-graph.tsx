@@ -44,12 +44,14 @@ export interface LineageGraphProps {
   /** A click (or Enter) on a node; `pick` when it should toggle the compare pick instead. */
   onActivate: (id: number, pick: boolean) => void;
   onOpen: (id: number) => void;
+  /** The overview in the corner (from sm up); off where the canvas is small. Default: on. */
+  minimap?: boolean;
   /** Panels drawn over the canvas. */
   children?: ReactNode;
 }
 
 export function LineageGraph(props: LineageGraphProps) {
-  const { index, descendants, nodes, collapsed, direction, selected, path, picked, onToggleCollapsed, onActivate, onOpen } = props;
+  const { index, descendants, nodes, collapsed, direction, selected, path, picked, onToggleCollapsed, onActivate, onOpen, minimap = true } = props;
   const [theme] = useTheme();
 
   const positions = useMemo(
@@ -125,16 +127,18 @@ export function LineageGraph(props: LineageGraphProps) {
         >
           <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color={theme === 'dark' ? '#3f3f46' : '#d4d4d8'} />
           <Controls showInteractive={false} position="bottom-left" fitViewOptions={{ padding: 0.1, duration: 300 }} />
-          <MiniMap
-            className="!hidden sm:!block"
-            pannable
-            zoomable
-            nodeColor={minimapColor}
-            nodeStrokeWidth={0}
-            nodeBorderRadius={12}
-            maskColor={theme === 'dark' ? 'rgb(9 9 11 / 0.65)' : 'rgb(244 244 245 / 0.7)'}
-            ariaLabel="Overview of the lineage"
-          />
+          {minimap ? (
+            <MiniMap
+              className="!hidden sm:!block"
+              pannable
+              zoomable
+              nodeColor={minimapColor}
+              nodeStrokeWidth={0}
+              nodeBorderRadius={12}
+              maskColor={theme === 'dark' ? 'rgb(9 9 11 / 0.65)' : 'rgb(244 244 245 / 0.7)'}
+              ariaLabel="Overview of the lineage"
+            />
+          ) : null}
           {props.children}
         </ReactFlow>
       </LineageActionsContext.Provider>

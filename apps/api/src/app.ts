@@ -185,7 +185,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
 
   healthRoutes(app, services);
   authRoutes(app, accounts, limits.signIn);
-  shareRoutes(app, shares, limits.signIn);
+  shareRoutes(app, shares, limits.sharePassword);
   adminRoutes(app, services);
   generationRoutes(app, services, limits.generation);
   // One gate for every route that takes an image in its body.

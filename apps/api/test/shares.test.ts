@@ -79,6 +79,8 @@ describe('share links', () => {
     expect((await visit(t.app, body.nodes[0].thumbnail_url)).statusCode).toBe(200);
 
     await visit(t.app, `/api/s/${link.key}`);
+    // The owner looking at their own link is no view.
+    await t.app.inject({ url: `/api/s/${link.key}`, headers: alice });
     const listed = (await t.app.inject({ url: '/api/shares', headers: alice })).json().items;
     expect(listed).toEqual([expect.objectContaining({ id: link.id, node_id: node.id, scope: 'image', view_count: 2, state: 'live', has_password: false })]);
     expect(JSON.stringify(listed)).not.toContain(link.key);
@@ -96,8 +98,8 @@ describe('share links', () => {
     expect(body.nodes.map((n: Node) => n.id)).toEqual([child.id, grandchild.id]);
     // The shared set has its own root: ids above it are not told.
     expect(body).toMatchObject({ root_id: child.id, focus_id: child.id });
-    expect(body.nodes[0]).toMatchObject({ is_root: true, parent_id: null, root_id: child.id });
-    expect(body.nodes[1]).toMatchObject({ parent_id: child.id, root_id: child.id });
+    expect(body.nodes[0]).toMatchObject({ is_root: true, parent_id: null, root_id: child.id, depth: 0, children_count: 1 });
+    expect(body.nodes[1]).toMatchObject({ parent_id: child.id, root_id: child.id, depth: 1, children_count: 0 });
     for (const n of [child, grandchild]) {
       expect((await visit(t.app, `/s/${link.key}/images/${n.filename}`)).statusCode).toBe(200);
       expect((await visit(t.app, `/s/${link.key}/thumbs/${n.filename.replace(/\.png$/, '.webp')}`)).statusCode).toBe(200);
@@ -116,9 +118,12 @@ describe('share links', () => {
     const alice = await userToken(t, 'alice');
     const { root, child, grandchild, sibling } = await tree(t, alice);
     const link = await share(t.app, alice, { node_id: child.id, scope: 'path' });
+    await t.app.inject({ method: 'PATCH', url: `/api/images/${root.id}`, headers: alice, payload: { starred: true } });
     const body = (await visit(t.app, `/api/s/${link.key}`)).json();
     expect(body.nodes.map((n: Node) => n.id)).toEqual([root.id, child.id]);
     expect(body.path).toEqual([root.id, child.id]);
+    // Children and stars outside what is shared are not told.
+    expect(body.nodes[0]).toMatchObject({ children_count: 1, starred: false });
     expect((await visit(t.app, `/s/${link.key}/images/${root.filename}`)).statusCode).toBe(200);
     for (const n of [grandchild, sibling]) expect((await visit(t.app, `/s/${link.key}/images/${n.filename}`)).statusCode).toBe(404);
   });
@@ -142,6 +147,14 @@ describe('share links', () => {
     const limited = await unlock('open sesame');
     expect(limited.statusCode).toBe(429);
     expect(limited.headers['retry-after']).toBeDefined();
+
+    // Guessing at a link's password spends a budget of its own: signing in from that address still works.
+    await t.services.accounts.createUser('carol', 'carol-password', 'user');
+    const signIn = await t.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '203.0.113.5', payload: { username: 'carol', password: 'carol-password' } });
+    expect(signIn.statusCode).toBe(200);
+    // A signed-in visitor's browser unlocks without a CSRF token: the link's routes never act as them.
+    const session = Object.fromEntries(signIn.cookies.map((c) => [c.name, c.value]));
+    expect((await t.app.inject({ method: 'POST', url: `/api/s/${link.key}/unlock`, remoteAddress: '203.0.113.7', cookies: session, payload: { password: 'open sesame' } })).statusCode).toBe(204);
 
     const opened = await unlock('open sesame', '203.0.113.6');
     expect(opened.statusCode).toBe(204);

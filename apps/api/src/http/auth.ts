@@ -54,7 +54,8 @@ export async function installAuth(app: FastifyInstance, accounts: AccountService
         req.user = user;
         req.actor = user ? { id: user.id, role: user.role } : { id: '', role: 'user' };
         if (!user && isPrivate(req, options.publicImages)) return void reply.send(new UnauthenticatedError(by === 'token' ? 'This API token is not valid: it was revoked or mistyped. Make a new one under API tokens.' : undefined));
-        if (by === 'cookie' && !SAFE_METHODS.has(req.method)) return app.csrfProtection(req, reply, done);
+        // A share link's routes never act as the signed-in user, so a cookie gives them nothing to protect.
+        if (by === 'cookie' && !SAFE_METHODS.has(req.method) && !req.url.startsWith('/api/s/')) return app.csrfProtection(req, reply, done);
         done();
       },
       (err) => done(err as Error),

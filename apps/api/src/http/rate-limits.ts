@@ -31,8 +31,8 @@ function refusal(what: string) {
  * generations and for sign-in. Registered after the sign-in hook, so a budget is a user's when
  * signed in. With Redis, the counters hold across every API process.
  */
-export async function installRateLimits(app: FastifyInstance, settings: RateLimitSettings | null): Promise<{ generation: object; signIn: object }> {
-  if (!settings) return { generation: {}, signIn: {} };
+export async function installRateLimits(app: FastifyInstance, settings: RateLimitSettings | null): Promise<{ generation: object; signIn: object; sharePassword: object }> {
+  if (!settings) return { generation: {}, signIn: {}, sharePassword: {} };
   await app.register(rateLimit, {
     global: true,
     max: settings.perMinute,
@@ -51,6 +51,10 @@ export async function installRateLimits(app: FastifyInstance, settings: RateLimi
     },
     signIn: {
       rateLimit: { max: SIGN_IN_ATTEMPTS, timeWindow: SIGN_IN_WINDOW_MS, groupId: 'sign-in', keyGenerator: (req: FastifyRequest) => `ip:${req.ip}`, errorResponseBuilder: refusal('sign-in attempts') },
+    },
+    // A budget of its own, so guessing at a link's password never locks an office out of signing in.
+    sharePassword: {
+      rateLimit: { max: SIGN_IN_ATTEMPTS, timeWindow: SIGN_IN_WINDOW_MS, groupId: 'share-password', keyGenerator: (req: FastifyRequest) => `ip:${req.ip}`, errorResponseBuilder: refusal('password attempts') },
     },
   };
 }

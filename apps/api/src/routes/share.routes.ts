@@ -41,7 +41,7 @@ export function shareRoutes(app: FastifyInstance, shares: ShareService, password
 
   r.get('/api/s/:key', {
     schema: { tags: ['shares'], summary: 'What a share link shows (public; 401 when it needs its password)', params: KeyParams, response: { 200: SharedView, ...errors } },
-    handler: (req) => shares.view(req.params.key, unlockOf(req, req.params.key)),
+    handler: (req) => shares.view(req.params.key, unlockOf(req, req.params.key), req.user ? req.actor : null),
   });
 
   r.post('/api/s/:key/unlock', {

@@ -87,10 +87,14 @@ export class ShareService {
     return this.summary((await this.deps.shares.findById(id))!);
   }
 
-  /** What a link shows; counts a view. `unlock` is the browser's proof of the password, if any. */
-  async view(key: string, unlock: string | undefined): Promise<SharedView> {
+  /**
+   * What a link shows; counts a view unless the owner looks. `unlock` is the browser's proof of the
+   * password, if any.
+   */
+  async view(key: string, unlock: string | undefined, viewer: Actor | null): Promise<SharedView> {
     const share = await this.live(key, unlock);
-    await this.deps.shares.countView(share.id, this.now());
+    const ownerLooks = viewer !== null && viewer.id !== null && viewer.id === share.owner_id;
+    if (!ownerLooks) await this.deps.shares.countView(share.id, this.now());
     const focus = await this.deps.nodes.findById(share.node_id);
     if (!focus) throw new ShareGoneError('deleted');
     let rows: NodeWithCounts[];
@@ -106,12 +110,15 @@ export class ShareService {
       truncated = page.hasMore;
     }
     const root = rows[0]!;
+    const inSet = new Set(rows.map((r) => r.id));
+    const childrenInSet = new Map<number, number>();
+    for (const r of rows) if (r.parent_id !== null && inSet.has(r.parent_id)) childrenInSet.set(r.parent_id, (childrenInSet.get(r.parent_id) ?? 0) + 1);
     return {
       share: { scope: share.scope, expires_at: share.expires_at, allow_download: share.allow_download, show_recipe: share.show_recipe },
       focus_id: focus.id,
       root_id: root.id,
       path: share.scope === 'path' ? rows.map((r) => r.id) : [focus.id],
-      nodes: rows.map((row) => this.sharedNode(key, share, row, root.id)),
+      nodes: rows.map((row) => this.sharedNode(key, share, row, root, childrenInSet.get(row.id) ?? 0)),
       truncated,
     };
   }
@@ -184,15 +191,21 @@ export class ShareService {
     if (share.expires_at !== null && share.expires_at <= this.now()) throw new ShareGoneError('expired');
   }
 
-  private sharedNode(key: string, share: ShareRecord, row: NodeWithCounts, rootId: number): ImageNode {
+  /**
+   * A node as a link shows it: within the shared set only (its root, depths and child counts are the
+   * set's, so nothing above or beside it is told), without the owner's stars.
+   */
+  private sharedNode(key: string, share: ShareRecord, row: NodeWithCounts, root: NodeWithCounts, children: number): ImageNode {
     const node = toImageNode(row, this.deps.urls);
     const live = row.deleted_at === null;
     const shared: ImageNode = {
       ...node,
-      // The shared set's own root, so a viewer never learns ids above it.
-      is_root: row.id === rootId,
-      parent_id: row.id === rootId ? null : node.parent_id,
-      root_id: rootId,
+      is_root: row.id === root.id,
+      parent_id: row.id === root.id ? null : node.parent_id,
+      root_id: root.id,
+      depth: row.depth - root.depth,
+      children_count: children,
+      starred: false,
       url: live ? this.deps.urls.sharedFile(key, 'images', row.filename) : null,
       thumbnail_url: live ? this.deps.urls.sharedFile(key, 'thumbs', row.filename) : null,
       image_path: null,

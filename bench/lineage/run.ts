@@ -50,7 +50,7 @@ function envInt(name: string, fallback: number): number {
 function wire(db: Db, store: ImageStore): Services {
   const repo = new KyselyNodeRepository(db);
   const writer = new NodeWriter(repo, store, sharpImageOps, systemClock, cryptoRandom, 'bench');
-  return { repo, lineage: new LineageService(repo, new PublicUrls(null)), images: new ImageService(repo, store, sharpImageOps, writer, new PublicUrls(null)) };
+  return { repo, lineage: new LineageService(repo, new PublicUrls(null)), images: new ImageService(repo, store, sharpImageOps, writer, new PublicUrls(null), systemClock, 30) };
 }
 
 const nodes = envInt('BENCH_NODES', 1_000_000);

@@ -139,7 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const accounts = new AccountService({ accounts: new KyselyAccountRepository(deps.db), clock, random, log: app.log }, config.auth);
   const files = new FileService(deps.store, nodes);
   const shares = new ShareService({ shares: new KyselyShareRepository(deps.db), nodes, files, urls, clock, random });
-  const retention = new RetentionService({ nodes, writer, clock, log: app.log }, config.retentionDays);
+  const retention = new RetentionService({ nodes, writer, clock, log: app.log }, { days: config.retentionDays, trashDays: config.trashDays });
   const services: Services = {
     config,
     accounts,
@@ -149,7 +149,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     databaseKind: sqlite ? 'sqlite' : 'postgres',
     generations,
     files,
-    images: new ImageService(nodes, deps.store, deps.ops, writer, urls),
+    images: new ImageService(nodes, deps.store, deps.ops, writer, urls, clock, config.trashDays),
     lineage: new LineageService(nodes, urls),
     queue,
     instance,

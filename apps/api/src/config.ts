@@ -70,6 +70,7 @@ const ConfigSchema = z.object({
   IMAGEFLOW_GENERATION_RATE_LIMIT: positiveInt(100_000).default(60),
   IMAGEFLOW_PUBLIC_IMAGES: z.enum(['true', 'false'], { error: 'must be true (image URLs open for whoever has them) or false (they need a sign-in, a token or a share link)' }).default('true'),
   IMAGEFLOW_RETENTION_DAYS: positiveInt(36_500).optional(),
+  IMAGEFLOW_TRASH_DAYS: positiveInt(3650).default(30),
   IMAGEFLOW_MAX_QUEUED_PER_USER: positiveInt(100_000).default(100),
   IMAGEFLOW_TRUST_PROXY: z
     .string()
@@ -117,6 +118,8 @@ export interface Config {
   publicImages: boolean;
   /** Unstarred images older than this many days are removed (see RetentionService); null: kept forever. */
   retentionDays: number | null;
+  /** Days a trashed image can be restored before its files are removed. */
+  trashDays: number;
   /** With accounts: generations one user may have queued or running at once. */
   maxActivePerUser: number;
   /** Reverse proxies whose X-Forwarded-For is believed, so each client is told apart by its own address; empty: none. */
@@ -167,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: c.IMAGEFLOW_TRUST_PROXY ?? [],
     maxActivePerUser: c.IMAGEFLOW_MAX_QUEUED_PER_USER,
     retentionDays: c.IMAGEFLOW_RETENTION_DAYS ?? null,
+    trashDays: c.IMAGEFLOW_TRASH_DAYS,
     publicImages: c.IMAGEFLOW_PUBLIC_IMAGES === 'true',
     rateLimits: rateLimitsOf(c.IMAGEFLOW_RATE_LIMIT, c.IMAGEFLOW_GENERATION_RATE_LIMIT, c.IMAGEFLOW_AUTH === undefined ? !isLoopbackHost(c.HOST) : c.IMAGEFLOW_AUTH === 'on'),
     publicBaseUrl: c.IMAGEFLOW_PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? null,

@@ -254,7 +254,7 @@ describe('accounts', () => {
     const admin = await addUser(t, 'root', 'admin');
     const [a1, a2] = [await generateAs(t, a), await generateAs(t, a)];
     const b1 = await generateAs(t, b);
-    await t.app.inject(as(a, 'DELETE', `/api/images/${a2.id}`));
+    await t.app.inject(as(a, 'DELETE', `/api/images/${a2.id}?forever=true`));
     const bytesOf = async (id: number) => (await t.app.inject(as(admin, 'GET', `/api/images/${id}`))).json().bytes as number;
     expect((await t.app.inject(as(a, 'GET', '/api/usage'))).json()).toEqual({ images: 1, bytes: await bytesOf(a1.id) });
     expect((await t.app.inject(as(b, 'GET', '/api/usage'))).json()).toEqual({ images: 1, bytes: await bytesOf(b1.id) });

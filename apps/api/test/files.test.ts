@@ -232,7 +232,7 @@ describe('reading while the image is deleted', () => {
         return new Promise((resolve) => setTimeout(resolve, i % 7)).then(() => t.app.inject({ url })).then((res) => ({ url, res }));
       };
       const gets = Array.from({ length: 40 }, (_, i) => get(i));
-      const deleted = t.app.inject({ method: 'DELETE', url: `/api/images/${victim!.id}` });
+      const deleted = t.app.inject({ method: 'DELETE', url: `/api/images/${victim!.id}?forever=true` });
       const responses = await Promise.all(gets);
       expect((await deleted).statusCode).toBe(200);
 
@@ -256,7 +256,7 @@ describe('reading while the image is deleted', () => {
     const expected = (await t.app.inject({ url: victim!.url })).rawPayload;
     const file = await t.services.files.open('images', victim!.filename);
     try {
-      expect((await t.app.inject({ method: 'DELETE', url: `/api/images/${victim!.id}` })).statusCode).toBe(200);
+      expect((await t.app.inject({ method: 'DELETE', url: `/api/images/${victim!.id}?forever=true` })).statusCode).toBe(200);
       await expect(fs.access(path.join(t.dataDir, 'images', victim!.filename))).rejects.toThrow();
       expect(isNotFound(await t.app.inject({ url: victim!.url }))).toBe(true);
       expect(file.size).toBe(expected.length);

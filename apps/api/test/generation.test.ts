@@ -197,7 +197,7 @@ describe('a parent deleted while its child waits in the queue', () => {
     await provider.waitForStart();
     const child = (await t.app.inject({ method: 'POST', url: '/api/generations', payload: { parent_id: parent.id, prompt: 'paint it', spec: SMALL } })).json();
     expect(child.status).toBe('queued');
-    await t.app.inject({ method: 'DELETE', url: `/api/images/${parent.id}` });
+    await t.app.inject({ method: 'DELETE', url: `/api/images/${parent.id}?forever=true` });
     provider.letGo();
     await until(async () => (await t.app.inject({ url: `/api/generations/${child.id}` })).json().status === 'failed');
     const failed = (await t.app.inject({ url: `/api/generations/${child.id}` })).json();

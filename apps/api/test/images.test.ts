@@ -20,7 +20,7 @@ describe('GET /api/images/:id, PATCH, DELETE', () => {
     await t.app.inject({ method: 'PATCH', url: `/api/images/${root!.id}`, payload: { starred: false } });
     expect((await t.app.inject({ url: '/api/images?starred=true' })).json().items).toEqual([]);
 
-    const del = await t.app.inject({ method: 'DELETE', url: `/api/images/${root!.id}` });
+    const del = await t.app.inject({ method: 'DELETE', url: `/api/images/${root!.id}?forever=true` });
     expect(del.statusCode).toBe(200);
     expect(del.json()).toMatchObject({ id: root!.id, url: null, thumbnail_url: null, image_path: null });
     expect(del.json().deleted_at).toEqual(expect.any(String));

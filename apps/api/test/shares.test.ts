@@ -271,7 +271,7 @@ describe('share links', () => {
     const node = await make(t.app, {}, { prompt: 'soon gone' });
     const link = await share(t.app, {}, { node_id: node.id });
     await t.app.inject({ method: 'DELETE', url: `/api/shares/${link.id}` });
-    await t.app.inject({ method: 'DELETE', url: `/api/images/${node.id}` });
+    await t.app.inject({ method: 'DELETE', url: `/api/images/${node.id}?forever=true` });
     const browser = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
     for (const [url, status, says] of [
       [node.url, 404, /deleted/],

@@ -92,6 +92,7 @@ export const ImageNode = z.object({
   sha256: z.string(),
   starred: z.boolean(),
   deleted_at: z.string().nullable(),
+  trashed_at: z.string().nullable().describe('When it was moved to the trash (files kept, restorable until purged); null: not in the trash.'),
   created_at: z.string(),
   children_count: z.number().int(),
   base64: z.string().optional(),
@@ -221,3 +222,20 @@ export const ModelInfo = z.object({
 export type ModelInfo = z.infer<typeof ModelInfo>;
 export const ModelList = z.object({ models: z.array(ModelInfo) });
 export type ModelList = z.infer<typeof ModelList>;
+
+export const TrashQuery = z.object({
+  limit: urlInteger('limit', { min: 1, max: 200 }).default(50),
+  cursor: z.string().max(200).optional(),
+});
+export type TrashQuery = z.infer<typeof TrashQuery>;
+
+export const TrashPage = z.object({
+  items: z.array(ImageNode).describe('My images in the trash, most recently trashed first.'),
+  next_cursor: z.string().nullable(),
+  purge_after_days: z.number().int().describe('Days an image stays in the trash before its files are removed for good.'),
+});
+export type TrashPage = z.infer<typeof TrashPage>;
+
+export const DeleteImageQuery = z.object({
+  forever: z.enum(['true', 'false']).default('false').describe('true: remove the files now (cannot be undone); else move to the trash.'),
+});

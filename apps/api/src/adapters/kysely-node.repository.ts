@@ -18,7 +18,7 @@ const childrenCount = sql<number>`(SELECT COUNT(*) FROM image_nodes AS c WHERE c
 const NODE_COLUMNS: Record<keyof ImageNodesTable, true> = {
   id: true, is_root: true, parent_id: true, root_id: true, depth: true, prompt: true, negative_prompt: true, spec_json: true,
   request_params: true, image_path: true, filename: true, action_type: true, model: true, provider: true, seed: true, width: true,
-  height: true, bytes: true, sha256: true, starred: true, deleted_at: true, created_at: true, job_id: true, owner_id: true,
+  height: true, bytes: true, sha256: true, starred: true, deleted_at: true, created_at: true, job_id: true, owner_id: true, trashed_at: true,
 };
 const nodeColumns = (Object.keys(NODE_COLUMNS) as Array<keyof ImageNodesTable>).map((c) => `n.${c}` as const);
 
@@ -83,7 +83,7 @@ export class KyselyNodeRepository implements NodeRepository {
 
   async gallery(filter: GalleryFilter): Promise<NodeWithCounts[]> {
     if (filter.q !== undefined) return (await this.searchGallery(filter, filter.q)).map(toNode);
-    let query = this.nodes().where('n.deleted_at', 'is', null);
+    let query = this.nodes().where('n.deleted_at', 'is', null).where('n.trashed_at', 'is', null);
     if (filter.beforeId !== undefined) query = query.where('n.id', '<', filter.beforeId);
     return (await this.filtered(query, filter).orderBy('n.id', 'desc').limit(filter.limit).execute()).map(toNode);
   }
@@ -107,6 +107,7 @@ export class KyselyNodeRepository implements NodeRepository {
       // The stored vector of migration 004, through its GIN index.
       let query = this.nodes()
         .where('n.deleted_at', 'is', null)
+        .where('n.trashed_at', 'is', null)
         .where(sql<boolean>`n.prompt_tsv @@ to_tsquery('simple', ${tsquery})`);
       if (filter.beforeId !== undefined) query = query.where('n.id', '<', filter.beforeId);
       return this.filtered(query, filter).orderBy('n.id', 'desc').limit(filter.limit).execute();
@@ -121,7 +122,8 @@ export class KyselyNodeRepository implements NodeRepository {
       .select(nodeColumns)
       .select(childrenCount)
       .where(sql<boolean>`image_nodes_fts MATCH ${ftsQuery}`)
-      .where('n.deleted_at', 'is', null);
+      .where('n.deleted_at', 'is', null)
+      .where('n.trashed_at', 'is', null);
     if (filter.beforeId !== undefined) query = query.where('image_nodes_fts.rowid', '<', filter.beforeId);
     return this.filtered(query, filter).orderBy('image_nodes_fts.rowid', 'desc').limit(filter.limit).execute();
   }
@@ -240,6 +242,38 @@ export class KyselyNodeRepository implements NodeRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  async setTrashed(id: number, at: string | null) {
+    const result = await this.db
+      .updateTable('image_nodes')
+      .set({ trashed_at: at })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .where('trashed_at', at === null ? 'is not' : 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async trashPage(ownerId: string | undefined, limit: number, after?: { trashedAt: string; id: number }) {
+    let query = this.nodes().where('n.trashed_at', 'is not', null).where('n.deleted_at', 'is', null);
+    if (ownerId !== undefined) query = query.where('n.owner_id', '=', ownerId);
+    if (after) {
+      query = query.where((eb) => eb.or([eb('n.trashed_at', '<', after.trashedAt), eb.and([eb('n.trashed_at', '=', after.trashedAt), eb('n.id', '<', after.id)])]));
+    }
+    return (await query.orderBy('n.trashed_at', 'desc').orderBy('n.id', 'desc').limit(limit).execute()).map(toNode);
+  }
+
+  async trashedBefore(before: string, limit: number) {
+    const rows = await this.db
+      .selectFrom('image_nodes')
+      .select(['id', 'filename'])
+      .where('trashed_at', '<', before)
+      .where('deleted_at', 'is', null)
+      .orderBy('trashed_at')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ id: Number(r.id), filename: r.filename }));
+  }
+
   async setStarred(id: number, starred: boolean) {
     await this.db.updateTable('image_nodes').set({ starred: starred ? 1 : 0 }).where('id', '=', id).execute();
   }
@@ -247,7 +281,7 @@ export class KyselyNodeRepository implements NodeRepository {
   async markDeleted(id: number, at: string) {
     await this.db
       .updateTable('image_nodes')
-      .set({ deleted_at: at, image_path: null, starred: 0 })
+      .set({ deleted_at: at, image_path: null, starred: 0, trashed_at: null })
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
       .execute();
@@ -337,11 +371,12 @@ function toNode(row: NodeRow): NodeWithCounts {
     created_at: row.created_at,
     job_id: row.job_id,
     owner_id: row.owner_id,
+    trashed_at: row.trashed_at,
     children_count: Number(row.children_count),
   };
 }
 
-function toRow(node: NewNode): Omit<ImageNodesTable, 'starred'> {
+function toRow(node: NewNode): Omit<ImageNodesTable, 'starred' | 'trashed_at'> {
   return {
     id: node.id,
     is_root: node.is_root ? 1 : 0,

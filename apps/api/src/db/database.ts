@@ -14,6 +14,7 @@ import * as m005 from './migrations/005-job-clients.ts';
 import * as m006 from './migrations/006-accounts.ts';
 import * as m007 from './migrations/007-shares.ts';
 import * as m008 from './migrations/008-maintenance.ts';
+import * as m009 from './migrations/009-trash.ts';
 
 /** Forward-only, numbered migrations, applied in order at start-up, the same on SQLite and PostgreSQL. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006-accounts': m006,
   '007-shares': m007,
   '008-maintenance': m008,
+  '009-trash': m009,
 };
 
 export type Db = Kysely<Database>;

@@ -31,6 +31,7 @@ export interface ImageNodesTable {
   created_at: string;
   job_id: string | null;
   owner_id: string | null;
+  trashed_at: string | null;
 }
 
 export interface JobsTable {

@@ -29,10 +29,12 @@ export interface NodeRecord {
   job_id: string | null;
   /** The user it belongs to; null in single-user mode (and before accounts existed). */
   owner_id: string | null;
+  /** When it was moved to the trash (its files kept until it is purged); null: not in the trash. */
+  trashed_at: string | null;
 }
 export type NodeWithCounts = NodeRecord & { children_count: number };
-/** A node about to be written: not starred yet. */
-export type NewNode = Omit<NodeRecord, 'starred'>;
+/** A node about to be written: not starred or trashed yet. */
+export type NewNode = Omit<NodeRecord, 'starred' | 'trashed_at'>;
 
 export interface GalleryFilter {
   limit: number;
@@ -75,6 +77,12 @@ export interface NodeRepository {
   /** Claims a periodic task for this instance until `next`, if it is due at `now`; one instance of a cluster wins. */
   claimMaintenance(name: string, now: string, next: string): Promise<boolean>;
   setStarred(id: number, starred: boolean): Promise<void>;
+  /** Moves a live node to the trash at `at`, or out of it (null); returns whether it changed. */
+  setTrashed(id: number, at: string | null): Promise<boolean>;
+  /** An owner's trash (every owner's when undefined), most recently trashed first, after the keyset `after`. */
+  trashPage(ownerId: string | undefined, limit: number, after?: { trashedAt: string; id: number }): Promise<NodeWithCounts[]>;
+  /** Live nodes trashed before `before`: due to be purged. */
+  trashedBefore(before: string, limit: number): Promise<Array<{ id: number; filename: string }>>;
   markDeleted(id: number, at: string): Promise<void>;
 
   /** Write-ahead log of files being stored or deleted: after a crash, those no live node uses are removed. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ErrorBody, GalleryPage, GalleryQuery, ImageNode, IncludeBase64Query, Lineage, LineageQuery, NodeId, PatchImage } from '@imageflow/shared';
+import { DeleteImageQuery, ErrorBody, GalleryPage, GalleryQuery, ImageNode, IncludeBase64Query, Lineage, LineageQuery, NodeId, PatchImage, TrashPage, TrashQuery } from '@imageflow/shared';
 import type { Services } from '../services/container.ts';
 import { clientGoneSignal, readUploadedFile } from '../http/uploads.ts';
 
@@ -32,11 +32,22 @@ export function imageRoutes(app: FastifyInstance, { images, lineage, config }: S
   r.delete('/api/images/:id', {
     schema: {
       tags: ['images'],
-      summary: 'Delete the files; the node stays in its lineage as a tombstone',
+      summary: 'Move to the trash (restorable until purged); ?forever=true removes the files now, leaving a tombstone in the lineage',
       params: IdParams,
+      querystring: DeleteImageQuery,
       response: { 200: ImageNode, ...errors },
     },
-    handler: (req) => images.delete(req.params.id, req.actor),
+    handler: (req) => (req.query.forever === 'true' ? images.deleteForever(req.params.id, req.actor) : images.trash(req.params.id, req.actor)),
+  });
+
+  r.post('/api/images/:id/restore', {
+    schema: { tags: ['images'], summary: 'Take an image out of the trash', params: IdParams, response: { 200: ImageNode, ...errors, 409: ErrorBody } },
+    handler: (req) => images.restore(req.params.id, req.actor),
+  });
+
+  r.get('/api/trash', {
+    schema: { tags: ['images'], summary: 'My images in the trash, most recently trashed first', querystring: TrashQuery, response: { 200: TrashPage, ...errors } },
+    handler: (req) => images.trashed(req.query, req.actor),
   });
 
   r.get('/api/images/:id/lineage', {

@@ -1,5 +1,5 @@
 import { GenerationRequest, TERMINAL_STATUSES, type Job, type JobEvent } from '@imageflow/shared';
-import { BusyError, ConflictError, NotFoundError } from '../errors.ts';
+import { BusyError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { eventFor } from '../lib/job-events.ts';
 import type { JobEventBus } from '../ports/job-events.port.ts';
 import type { JobQueue } from '../ports/job-queue.port.ts';
@@ -194,6 +194,7 @@ export class GenerationService {
   private async parentRecipe(id: number, actor: Actor): Promise<ParentRecipe> {
     const row = await this.deps.nodes.findById(id);
     if (!row || !mayAccess(actor, row.owner_id)) throw new NotFoundError(`parent_id ${id} does not exist. Pick an image from the gallery or GET /api/images.`);
+    if (row.trashed_at !== null) throw new ValidationError(`Image ${id} is in the trash; restore it (POST /api/images/${id}/restore) before making new versions from it.`);
     return parentRecipeOf(row);
   }
 }

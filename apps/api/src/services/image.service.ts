@@ -1,8 +1,9 @@
-import type { GalleryPage, GalleryQuery, ImageNode } from '@imageflow/shared';
-import { BusyError, NotFoundError, PayloadTooLargeError, UnsupportedMediaError, ValidationError } from '../errors.ts';
+import type { GalleryPage, GalleryQuery, ImageNode, TrashPage, TrashQuery } from '@imageflow/shared';
+import { BusyError, ConflictError, NotFoundError, PayloadTooLargeError, UnsupportedMediaError, ValidationError } from '../errors.ts';
 import type { ImageOps } from '../ports/image-ops.port.ts';
 import type { ImageStore } from '../ports/image-store.port.ts';
 import type { NodeRepository } from '../ports/node.repository.port.ts';
+import type { Clock } from '../ports/system.port.ts';
 import { Slots } from '../lib/slots.ts';
 import { describeUnsupported, sniffImageFormat, UPLOAD_FORMATS_TEXT } from '../lib/image-format.ts';
 import { importedA1111Recipe, MAX_ORIGINAL_FILENAME_LENGTH, storableImportedText } from '../lib/imported-recipe.ts';
@@ -32,6 +33,9 @@ export class ImageService {
     private readonly ops: ImageOps,
     private readonly writer: NodeWriter,
     private readonly urls: PublicUrls,
+    private readonly clock: Clock,
+    /** Days an image stays in the trash before it is purged. */
+    readonly trashDays: number,
   ) {}
 
   /** The node, if `actor` may see it (404 otherwise, as for an id that does not exist). */
@@ -62,6 +66,7 @@ export class ImageService {
   async setStarred(id: number, starred: boolean, actor: Actor): Promise<ImageNode> {
     const node = await this.get(id, actor);
     if (node.deleted_at) throw new ValidationError(`Image ${id} was deleted and can no longer be starred.`);
+    if (node.trashed_at) throw new ValidationError(`Image ${id} is in the trash; restore it first (POST /api/images/${id}/restore).`);
     await this.nodes.setStarred(id, starred);
     return this.get(id, actor);
   }
@@ -76,8 +81,32 @@ export class ImageService {
     return this.nodes.usage();
   }
 
-  /** Removes the files; the node stays in its lineage as a tombstone. */
-  async delete(id: number, actor: Actor): Promise<ImageNode> {
+  /** Moves the image to the trash: hidden from the gallery, files kept, restorable until it is purged. */
+  async trash(id: number, actor: Actor): Promise<ImageNode> {
+    const node = await this.get(id, actor);
+    if (node.deleted_at || node.trashed_at) return node;
+    await this.nodes.setTrashed(id, this.clock.now().toISOString());
+    return this.get(id, actor);
+  }
+
+  async restore(id: number, actor: Actor): Promise<ImageNode> {
+    const node = await this.get(id, actor);
+    if (node.deleted_at) throw new ConflictError(`Image ${id} was deleted for good; its recipe is all that is left.`);
+    if (!node.trashed_at || !(await this.nodes.setTrashed(id, null))) throw new ConflictError(`Image ${id} is not in the trash.`);
+    return this.get(id, actor);
+  }
+
+  /** My trash, most recently trashed first. */
+  async trashed(query: TrashQuery, actor: Actor): Promise<TrashPage> {
+    const after = query.cursor === undefined ? undefined : decodeTrashCursor(query.cursor);
+    const rows = await this.nodes.trashPage(ownerScope(actor), query.limit + 1, after);
+    const items = rows.slice(0, query.limit).map((r) => toImageNode(r, this.urls));
+    const last = items.at(-1);
+    return { items, next_cursor: rows.length > query.limit && last ? encodeTrashCursor(last.trashed_at!, last.id) : null, purge_after_days: this.trashDays };
+  }
+
+  /** Removes the files now (from the trash or not); the node stays in its lineage as a tombstone. */
+  async deleteForever(id: number, actor: Actor): Promise<ImageNode> {
     const node = await this.get(id, actor);
     if (node.deleted_at) return node;
     await this.writer.delete(id, node.filename);
@@ -162,4 +191,14 @@ export function decodeGalleryCursor(cursor: string): number {
   const match = /^g:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
   if (!match) throw new ValidationError('cursor is not valid: pass the next_cursor of the previous page unchanged.');
   return Number(match[1]);
+}
+
+function encodeTrashCursor(trashedAt: string, id: number): string {
+  return Buffer.from(`t:${trashedAt}:${id}`).toString('base64url');
+}
+
+function decodeTrashCursor(cursor: string): { trashedAt: string; id: number } {
+  const match = /^t:(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z):(\d{1,16})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!match) throw new ValidationError('cursor is not valid: pass the next_cursor of the previous page unchanged.');
+  return { trashedAt: match[1]!, id: Number(match[2]) };
 }

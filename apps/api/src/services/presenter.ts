@@ -31,6 +31,7 @@ export function toImageNode(row: NodeWithCounts, urls: PublicUrls): ImageNode {
     sha256: row.sha256,
     starred: row.starred,
     deleted_at: row.deleted_at,
+    trashed_at: row.trashed_at,
     created_at: row.created_at,
     children_count: row.children_count,
   };

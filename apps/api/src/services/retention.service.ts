@@ -20,17 +20,22 @@ export interface RetentionPlan {
 }
 
 /**
- * The optional retention rule (IMAGEFLOW_RETENTION_DAYS): unstarred images older than N days are
- * removed (the lineage keeps their recipe as a tombstone), never a starred image or an ancestor of
- * one, and never one inside a live share link. It runs once a day per cluster.
+ * What leaves the disk, once a day per cluster: images trashed longer than the trash keeps them
+ * (IMAGEFLOW_TRASH_DAYS, 30), and, with the optional retention rule (IMAGEFLOW_RETENTION_DAYS),
+ * unstarred images older than N days — never a starred image or an ancestor of one, and never one
+ * inside a live share link. The lineage keeps each one's recipe as a tombstone.
  */
 export class RetentionService {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly deps: { nodes: NodeRepository; writer: NodeWriter; clock: Clock; log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void } },
-    readonly days: number | null,
+    private readonly options: { days: number | null; trashDays: number },
   ) {}
+
+  get days(): number | null {
+    return this.options.days;
+  }
 
   /** What a run would remove now: the dry run. */
   async plan(): Promise<RetentionPlan> {
@@ -53,7 +58,6 @@ export class RetentionService {
 
   /** Looks every hour whether the daily run is due; one instance of the cluster claims it. */
   start(): void {
-    if (this.days === null) return;
     this.timer = setInterval(() => void this.runIfDue(), CHECK_EVERY_MS);
     this.timer.unref();
     void this.runIfDue();
@@ -64,15 +68,30 @@ export class RetentionService {
     this.timer = null;
   }
 
+  /** Runs the daily duties that are due and claimed by this instance: the trash purge, and the rule if set. Returns whether the rule ran. */
   async runIfDue(): Promise<boolean> {
+    await this.claimed('purge-trash', () => this.purgeTrash());
     if (this.days === null) return false;
+    return this.claimed('retention', () => this.run());
+  }
+
+  /** Removes the files of images trashed longer ago than the trash keeps them; their recipe stays as a tombstone. */
+  async purgeTrash(): Promise<{ images: number }> {
+    const now = this.deps.clock.now();
+    const due = await this.deps.nodes.trashedBefore(new Date(now.getTime() - this.options.trashDays * DAY_MS).toISOString(), BATCH);
+    for (const node of due) await this.deps.writer.delete(node.id, node.filename);
+    if (due.length > 0) this.deps.log.info({ images: due.length }, 'purged images trashed long enough ago');
+    return { images: due.length };
+  }
+
+  private async claimed(name: string, work: () => Promise<unknown>): Promise<boolean> {
     try {
       const now = this.deps.clock.now();
-      if (!(await this.deps.nodes.claimMaintenance('retention', now.toISOString(), new Date(now.getTime() + RUN_EVERY_MS).toISOString()))) return false;
-      await this.run();
+      if (!(await this.deps.nodes.claimMaintenance(name, now.toISOString(), new Date(now.getTime() + RUN_EVERY_MS).toISOString()))) return false;
+      await work();
       return true;
     } catch (err) {
-      this.deps.log.warn({ err }, 'retention run failed; it is tried again at the next one');
+      this.deps.log.warn({ err, task: name }, 'a daily task failed; it is tried again at the next run');
       return false;
     }
   }

@@ -1,5 +1,5 @@
 import type { CreateShare, ImageNode, SharedView, ShareSummary } from '@imageflow/shared';
-import { AppError, NotFoundError } from '../errors.ts';
+import { AppError, NotFoundError, ValidationError } from '../errors.ts';
 import { hashPassword, hashSecret, newSecret, verifyPassword } from '../lib/passwords.ts';
 import type { Bucket, StoredFile } from '../ports/image-store.port.ts';
 import type { NodeRepository, NodeWithCounts } from '../ports/node.repository.port.ts';
@@ -55,6 +55,7 @@ export class ShareService {
     const node = await this.deps.nodes.findById(request.node_id);
     if (!node || !mayAccess(actor, node.owner_id)) throw new NotFoundError(`No image with id ${request.node_id}.`);
     if (node.deleted_at !== null && request.scope === 'image') throw new NotFoundError(`Image ${request.node_id} was deleted; there is nothing to share.`);
+    if (node.trashed_at !== null) throw new ValidationError(`Image ${request.node_id} is in the trash; restore it before sharing it.`);
     const { secret, hash } = newSecret();
     const now = this.deps.clock.now();
     const share: ShareRecord = {
@@ -96,7 +97,7 @@ export class ShareService {
     const ownerLooks = viewer !== null && viewer.id !== null && viewer.id === share.owner_id;
     if (!ownerLooks) await this.deps.shares.countView(share.id, this.now());
     const focus = await this.deps.nodes.findById(share.node_id);
-    if (!focus) throw new ShareGoneError('deleted');
+    if (!focus || focus.trashed_at !== null) throw new ShareGoneError('deleted');
     let rows: NodeWithCounts[];
     let truncated = false;
     if (share.scope === 'image') {
@@ -134,7 +135,7 @@ export class ShareService {
     const { share } = found;
     if (share.revoked_at !== null || (share.expires_at !== null && share.expires_at <= this.now())) return null;
     const node = await this.deps.nodes.findById(share.node_id);
-    if (!node || node.deleted_at !== null) return null;
+    if (!node || node.deleted_at !== null || node.trashed_at !== null) return null;
     const what = share.scope === 'image' ? 'An image' : share.scope === 'branch' ? 'An image and its variations' : 'The making of an image';
     const prompt = share.show_recipe && node.prompt ? node.prompt.slice(0, 120) : null;
     return {
@@ -160,7 +161,7 @@ export class ShareService {
   async open(key: string, unlock: string | undefined, bucket: Bucket, imageFilename: string): Promise<{ file: StoredFile; share: ShareRecord }> {
     const share = await this.live(key, unlock);
     const node = await this.deps.nodes.findByFilename(imageFilename);
-    if (!node || node.deleted_at !== null || !(await this.covers(share, node))) throw new NotFoundError('No such file in this share link.');
+    if (!node || node.deleted_at !== null || node.trashed_at !== null || !(await this.covers(share, node))) throw new NotFoundError('No such file in this share link.');
     return { file: await this.deps.files.open(bucket, bucket === 'images' ? node.filename : thumbnailOf(node.filename)), share };
   }
 
@@ -197,7 +198,8 @@ export class ShareService {
    */
   private sharedNode(key: string, share: ShareRecord, row: NodeWithCounts, root: NodeWithCounts, children: number): ImageNode {
     const node = toImageNode(row, this.deps.urls);
-    const live = row.deleted_at === null;
+    // A trashed image shows in a shared tree only as the place it held, like a deleted one.
+    const live = row.deleted_at === null && row.trashed_at === null;
     const shared: ImageNode = {
       ...node,
       is_root: row.id === root.id,
@@ -209,6 +211,8 @@ export class ShareService {
       url: live ? this.deps.urls.sharedFile(key, 'images', row.filename) : null,
       thumbnail_url: live ? this.deps.urls.sharedFile(key, 'thumbs', row.filename) : null,
       image_path: null,
+      trashed_at: null,
+      deleted_at: live ? null : (row.deleted_at ?? row.trashed_at),
     };
     if (share.show_recipe) return shared;
     return { ...shared, prompt: '', negative_prompt: '', seed: null, spec_json: {}, request_params: {} };

@@ -70,7 +70,7 @@ describe('multipart uploads', () => {
     const small = multipart('small.png', png, 'file', 'image/png');
     const ok = await rawRequest(port, Buffer.concat([Buffer.from(head.replace(headers['content-type'], small.headers['content-type'])), chunked(small.payload, 100)]));
     expect(ok.status, ok.body).toBe(201);
-    await t.app.inject({ method: 'DELETE', url: `/api/images/${JSON.parse(ok.body).id}` });
+    await t.app.inject({ method: 'DELETE', url: `/api/images/${JSON.parse(ok.body).id}?forever=true` });
   });
 
   it('too many parts, fields or files are a 413 that says what to send', async () => {

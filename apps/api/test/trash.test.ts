@@ -111,5 +111,8 @@ describe('the trash', () => {
     expect((await t.app.inject({ url: '/api/trash', headers: bob })).json().items).toEqual([]);
     expect((await t.app.inject({ method: 'POST', url: `/api/images/${node.id}/restore`, headers: bob })).statusCode).toBe(404);
     expect((await t.app.inject({ url: '/api/trash', headers: alice })).json().items.map((n: { id: number }) => n.id)).toEqual([node.id]);
+    // An admin's trash is theirs too: emptying it never touches another user's images.
+    const admin = { authorization: `Bearer ${(await t.services.accounts.createToken(await t.services.accounts.createUser('root', 'root-password', 'admin'), 'x')).token}` };
+    expect((await t.app.inject({ url: '/api/trash', headers: admin })).json().items).toEqual([]);
   });
 });

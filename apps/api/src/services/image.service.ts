@@ -96,10 +96,10 @@ export class ImageService {
     return this.get(id, actor);
   }
 
-  /** My trash, most recently trashed first. */
+  /** My trash, most recently trashed first (an admin's too: emptying it must never touch another user's images). */
   async trashed(query: TrashQuery, actor: Actor): Promise<TrashPage> {
     const after = query.cursor === undefined ? undefined : decodeTrashCursor(query.cursor);
-    const rows = await this.nodes.trashPage(ownerScope(actor), query.limit + 1, after);
+    const rows = await this.nodes.trashPage(actor.id ?? undefined, query.limit + 1, after);
     const items = rows.slice(0, query.limit).map((r) => toImageNode(r, this.urls));
     const last = items.at(-1);
     return { items, next_cursor: rows.length > query.limit && last ? encodeTrashCursor(last.trashed_at!, last.id) : null, purge_after_days: this.trashDays };

@@ -1,28 +1,92 @@
-import { NavLink, Outlet, ScrollRestoration } from 'react-router';
+import { useCallback, useId, useRef, useState } from 'react';
+import { Link, NavLink, Outlet, ScrollRestoration, useLocation } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
-import { Images, Link2, Moon, Sparkles, Sun } from 'lucide-react';
+import { Ellipsis, Images, Link2, Moon, Sparkles, Sun, Trash2 } from 'lucide-react';
+import { popoverPanelClass, useDismiss } from '@/components/ui/popover';
 import { api } from '@/lib/api-client';
 import { cn } from '@/lib/cn';
 import { useTheme } from '@/lib/theme';
-import { AccountArea } from '@/features/auth/components/account-menu';
+import { AccountArea, itemClass } from '@/features/auth/components/account-menu';
 import { useMe } from '@/features/auth/api';
 
-function NavItem({ to, icon, label, compact = false }: { to: string; icon: React.ReactNode; label: string; compact?: boolean }) {
+function NavItem({
+  to,
+  icon,
+  label,
+  labelClass,
+  display = 'inline-flex',
+}: {
+  to: string;
+  icon: React.ReactNode;
+  label: string;
+  /** When the label shows only from some width on (e.g. "hidden md:inline"): below it, the icon alone, named for screen readers. */
+  labelClass?: string;
+  /** Its display class, e.g. "hidden sm:inline-flex" to leave it out on phones. */
+  display?: string;
+}) {
   return (
     <NavLink
       to={to}
       end
-      aria-label={compact ? label : undefined}
+      aria-label={labelClass ? label : undefined}
+      title={labelClass ? label : undefined}
       className={({ isActive }) =>
         cn(
-          'inline-flex items-center gap-2 rounded-lg px-3 py-2 text-sm font-medium transition-colors',
+          display,
+          'items-center gap-2 whitespace-nowrap rounded-lg px-3 py-2 text-sm font-medium transition-colors',
           isActive ? 'bg-zinc-900 text-white dark:bg-white dark:text-zinc-900' : 'text-zinc-600 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800',
         )
       }
     >
       {icon}
-      <span className={compact ? 'hidden sm:inline' : undefined}>{label}</span>
+      <span className={labelClass}>{label}</span>
     </NavLink>
+  );
+}
+
+/**
+ * Single-user mode on a phone: the pages an account menu would hold (shared links, the trash), in a
+ * menu of their own, so the header keeps to one uncluttered line.
+ */
+function MoreMenu() {
+  const [open, setOpen] = useState(false);
+  const panelId = useId();
+  const wrapper = useRef<HTMLDivElement>(null);
+  const trigger = useRef<HTMLButtonElement>(null);
+  const close = useCallback(() => setOpen(false), []);
+  useDismiss(open, close, wrapper, trigger);
+  const { pathname } = useLocation();
+  // Marked like an active nav item while one of its pages is open.
+  const active = pathname === '/shares' || pathname === '/trash';
+  return (
+    <div ref={wrapper} className="relative sm:hidden">
+      <button
+        ref={trigger}
+        type="button"
+        aria-expanded={open}
+        aria-controls={open ? panelId : undefined}
+        aria-label="More"
+        onClick={() => setOpen((o) => !o)}
+        className={cn(
+          'inline-flex h-9 w-9 items-center justify-center rounded-lg focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-500',
+          active ? 'bg-zinc-900 text-white dark:bg-white dark:text-zinc-900' : 'text-zinc-600 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800',
+        )}
+      >
+        <Ellipsis className="h-5 w-5" aria-hidden />
+      </button>
+      {open ? (
+        <div id={panelId} role="group" aria-label="More" className={cn(popoverPanelClass, 'w-52')}>
+          <Link to="/shares" className={itemClass} onClick={close}>
+            <Link2 className="h-4 w-4 text-zinc-500" aria-hidden />
+            Shared links
+          </Link>
+          <Link to="/trash" className={itemClass} onClick={close}>
+            <Trash2 className="h-4 w-4 text-zinc-500" aria-hidden />
+            Trash
+          </Link>
+        </div>
+      ) : null}
+    </div>
   );
 }
 
@@ -39,7 +103,8 @@ function BuiltinNotice() {
 
 export function Layout() {
   const [theme, toggleTheme] = useTheme();
-  // With accounts on, shared links are in the account menu; in single-user mode there is no menu.
+  // With accounts on, shared links and the trash are in the account menu; in single-user mode there
+  // is no such menu: they are in the navigation (in a menu of their own on phones).
   const singleUser = useMe().data?.auth === 'off';
   return (
     <div className="flex min-h-dvh flex-col">
@@ -56,7 +121,13 @@ export function Layout() {
           <nav aria-label="Main" className="flex items-center gap-1">
             <NavItem to="/" icon={<Sparkles className="h-4 w-4" aria-hidden />} label="Create" />
             <NavItem to="/gallery" icon={<Images className="h-4 w-4" aria-hidden />} label="Gallery" />
-            {singleUser ? <NavItem to="/shares" icon={<Link2 className="h-4 w-4" aria-hidden />} label="Shared links" compact /> : null}
+            {singleUser ? (
+              <>
+                <NavItem to="/shares" icon={<Link2 className="h-4 w-4" aria-hidden />} label="Shared links" labelClass="hidden lg:inline" display="hidden sm:inline-flex" />
+                <NavItem to="/trash" icon={<Trash2 className="h-4 w-4" aria-hidden />} label="Trash" labelClass="hidden lg:inline" display="hidden sm:inline-flex" />
+                <MoreMenu />
+              </>
+            ) : null}
           </nav>
           <div className="ml-auto flex items-center gap-1.5">
             <AccountArea />

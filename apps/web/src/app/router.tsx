@@ -11,6 +11,7 @@ import { SignInPage } from '@/features/auth/components/sign-in-page';
 import { TokensPage } from '@/features/tokens/components/tokens-page';
 import { SharedPage } from '@/features/share/components/shared-page';
 import { SharesPage } from '@/features/share/components/shares-page';
+import { TrashPage } from '@/features/trash/components/trash-page';
 
 // The graph library loads only when a lineage or compare view opens.
 const LineagePage = lazy(() => import('@/features/lineage/components/lineage-page'));
@@ -39,6 +40,7 @@ export const routes: RouteObject[] = [
       { path: '/compare/:a/:b', element: <Suspense fallback={fallback}><ComparePage /></Suspense> },
       { path: '/tokens', element: <TokensPage /> },
       { path: '/shares', element: <SharesPage /> },
+      { path: '/trash', element: <TrashPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -20,13 +20,15 @@ describe('CSRF token', () => {
       .on('GET', '/api/images/7', json(200, { id: 7 }))
       .on('PATCH', '/api/images/7', json(200, { id: 7 }))
       .on('DELETE', '/api/images/7', json(200, { id: 7 }))
+      .on('POST', '/api/images/7/restore', json(200, { id: 7 }))
       .on('POST', '/api/generations', json(202, { id: 'job' }))
       .on('POST', '/api/images/upload', json(201, { id: 8 }))
       .on('DELETE', '/api/generations/job', json(200, { id: 'job' }));
     await api.me();
     await api.image(7);
     await api.setStarred(7, true);
-    await api.deleteImage(7);
+    await api.trashImage(7);
+    await api.restoreImage(7);
     await api.submitGeneration({ prompt: 'a red flower' });
     await api.upload(new File(['x'], 'a.png', { type: 'image/png' }));
     await api.cancelJob('job');
@@ -36,6 +38,7 @@ describe('CSRF token', () => {
     expect(csrf('GET', '/api/images/7')).toBeNull();
     expect(csrf('PATCH', '/api/images/7')).toBe('csrf-1');
     expect(csrf('DELETE', '/api/images/7')).toBe('csrf-1');
+    expect(csrf('POST', '/api/images/7/restore')).toBe('csrf-1');
     expect(csrf('POST', '/api/generations')).toBe('csrf-1');
     expect(csrf('POST', '/api/images/upload')).toBe('csrf-1');
     expect(csrf('DELETE', '/api/generations/job')).toBe('csrf-1');
@@ -90,8 +93,36 @@ describe('CSRF token', () => {
       .on('DELETE', '/api/images/3', apiError(403, 'forbidden', 'Not yours.'));
     await expect(api.setStarred(3, true)).rejects.toMatchObject({ status: 403, code: 'csrf_failed' });
     expect(http.to('/api/images/3', 'PATCH')).toHaveLength(2);
-    await expect(api.deleteImage(3)).rejects.toMatchObject({ status: 403, code: 'forbidden', message: 'Not yours.' });
+    await expect(api.trashImage(3)).rejects.toMatchObject({ status: 403, code: 'forbidden', message: 'Not yours.' });
     expect(http.to('/api/images/3', 'DELETE')).toHaveLength(1);
+  });
+});
+
+describe('the trash', () => {
+  it('moves to the trash with a plain DELETE, deletes forever with ?forever=true, restores with POST', async () => {
+    http
+      .on('DELETE', '/api/images/4', (req) => json(200, { id: 4, url: req.url }))
+      .on('POST', '/api/images/4/restore', json(200, { id: 4, trashed_at: null }));
+    expect(await api.trashImage(4)).toEqual({ id: 4, url: '/api/images/4' });
+    expect(await api.deleteImageForever(4)).toEqual({ id: 4, url: '/api/images/4?forever=true' });
+    expect(await api.restoreImage(4)).toEqual({ id: 4, trashed_at: null });
+    expect(http.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'DELETE /api/images/4',
+      'DELETE /api/images/4?forever=true',
+      'POST /api/images/4/restore',
+    ]);
+  });
+
+  it('lists the trash a page at a time, passing the cursor back unchanged', async () => {
+    http.on('GET', '/api/trash', json(200, { items: [], next_cursor: null, purge_after_days: 30 }));
+    await api.trash();
+    await api.trash({ limit: 50, cursor: 'dDoyMDI2' });
+    expect(http.to('/api/trash').map((r) => r.url)).toEqual(['/api/trash', '/api/trash?limit=50&cursor=dDoyMDI2']);
+  });
+
+  it('gives the server’s reason when a restore is refused', async () => {
+    http.on('POST', '/api/images/4/restore', apiError(409, 'conflict', 'Image 4 is not in the trash.'));
+    await expect(api.restoreImage(4)).rejects.toMatchObject({ status: 409, code: 'conflict', message: 'Image 4 is not in the trash.' });
   });
 });
 

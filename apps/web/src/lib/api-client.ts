@@ -12,10 +12,11 @@ import type {
   SharedView,
   ShareSummary,
   SignedIn,
+  TrashPage,
   User,
 } from '@imageflow/shared';
 
-export type { ApiToken, SharedView, ShareSummary, User };
+export type { ApiToken, SharedView, ShareSummary, TrashPage, User };
 export type Role = User['role'];
 /** GET /api/auth/me: whether accounts are on ("off": single-user mode), who is signed in, the CSRF token. */
 export type Me = AuthState;
@@ -165,6 +166,11 @@ export interface GalleryParams {
   starred?: boolean;
 }
 
+export interface TrashParams {
+  cursor?: string;
+  limit?: number;
+}
+
 export interface LineageParams {
   scope?: 'tree' | 'ancestors' | 'descendants';
   limit?: number;
@@ -180,7 +186,14 @@ export const api = {
   jobEventsUrl: (id: string) => `/api/generations/${encodeURIComponent(id)}/events`,
   image: (id: number) => request<ImageNode>(`/api/images/${id}`),
   setStarred: (id: number, starred: boolean) => request<ImageNode>(`/api/images/${id}`, { method: 'PATCH', json: { starred } }),
-  deleteImage: (id: number) => request<ImageNode>(`/api/images/${id}`, { method: 'DELETE' }),
+  /** DELETE: moves the image to the trash (files kept, restorable until purged); answers the node with trashed_at set. */
+  trashImage: (id: number) => request<ImageNode>(`/api/images/${id}`, { method: 'DELETE' }),
+  /** DELETE ?forever=true: removes the files now, from the trash or not; answers the tombstone. Cannot be undone. */
+  deleteImageForever: (id: number) => request<ImageNode>(`/api/images/${id}?forever=true`, { method: 'DELETE' }),
+  /** Takes the image out of the trash (409 when it is not there, or was already purged). */
+  restoreImage: (id: number) => request<ImageNode>(`/api/images/${id}/restore`, { method: 'POST' }),
+  /** My trashed images, most recently trashed first, and how many days the trash keeps them. */
+  trash: (params: TrashParams = {}) => request<TrashPage>(`/api/trash${query({ ...params })}`),
   gallery: (params: GalleryParams) => request<GalleryPage>(`/api/images${query({ ...params })}`),
   lineage: (id: number, params: LineageParams = {}) => request<Lineage>(`/api/images/${id}/lineage${query({ ...params })}`),
   upload: (file: File) => {

@@ -28,6 +28,7 @@ export function makeNode(overrides: Partial<ImageNode> = {}): ImageNode {
     sha256: 'ab'.repeat(32),
     starred: false,
     deleted_at: null,
+    trashed_at: null,
     created_at: '2025-01-01T12:00:00.000Z',
     children_count: 0,
     ...overrides,

@@ -28,6 +28,7 @@ export function makeNode(overrides: Partial<ImageNode> = {}): ImageNode {
     sha256: 'x',
     starred: false,
     deleted_at: null,
+    trashed_at: null,
     created_at: '2026-01-01T00:00:00.000Z',
     children_count: 0,
     ...overrides,

@@ -38,19 +38,6 @@ export function useSetStarred() {
   });
 }
 
-export function useDeleteImage() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: (id: number) => api.deleteImage(id),
-    onSuccess: (node) => {
-      queryClient.setQueryData(imageKey(node.id), node);
-      void queryClient.invalidateQueries({ queryKey: imageKey(node.id) });
-      void queryClient.invalidateQueries({ queryKey: ['gallery'] });
-      void queryClient.invalidateQueries({ queryKey: ['lineage'] });
-    },
-  });
-}
-
 export interface DeriveInput {
   request: GenerationRequest;
   /** Names the action in progress rows and toasts: "Variation", "Upscale ×2", ... */

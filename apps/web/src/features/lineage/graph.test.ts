@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageNode } from '@imageflow/shared';
-import { buildGraph } from './graph';
+import { buildGraph, minimapColorOf, nodeLabel } from './graph';
+import { makeNode } from '@/test/image-node';
 import { layoutTree } from './layout';
 import { descendantCounts, indexTree } from './tree';
 import { randomTree } from '@/test/trees';
 
 const asImages = (nodes: Array<{ id: number; parent_id: number | null }>) =>
-  nodes.map((n) => ({ ...n, action_type: n.parent_id === null ? 'generate' : 'variation', starred: false, deleted_at: null }) as unknown as ImageNode);
+  nodes.map((n) => ({ ...n, action_type: n.parent_id === null ? 'generate' : 'variation', starred: false, deleted_at: null, trashed_at: null }) as unknown as ImageNode);
 
 describe('buildGraph', () => {
   it('makes one node per visible image and one labelled edge per visible parent link', () => {
@@ -32,5 +33,27 @@ describe('buildGraph', () => {
     expect(graph.nodes.map((n) => n.id)).toEqual(['1', '2']);
     expect(graph.edges.map((e) => e.id)).toEqual(['e1-2']);
     expect(graph.nodes[1]!.data).toMatchObject({ collapsed: true, hiddenCount: 2, childCount: 1 });
+  });
+});
+
+describe('trashed and deleted nodes', () => {
+  const live = makeNode({ id: 2, action_type: 'variation' });
+  const trashed = makeNode({ id: 2, action_type: 'variation', trashed_at: '2026-03-01T10:00:00.000Z' });
+  const deleted = makeNode({ id: 2, action_type: 'variation', deleted_at: '2026-03-02T10:00:00.000Z' });
+  const purgedFromTrash = { ...deleted, trashed_at: '2026-03-01T10:00:00.000Z' };
+
+  it('are named apart, a purged one as deleted', () => {
+    expect([live, trashed, deleted, purgedFromTrash].map(nodeLabel)).toEqual([
+      'Image #2, variation',
+      'Image #2, variation, in the trash',
+      'Image #2, variation, deleted',
+      'Image #2, variation, deleted',
+    ]);
+  });
+
+  it('have colours of their own in the overview', () => {
+    const colours = [live, trashed, deleted].map(minimapColorOf);
+    expect(new Set(colours).size).toBe(3);
+    expect(minimapColorOf(purgedFromTrash)).toBe(minimapColorOf(deleted));
   });
 });

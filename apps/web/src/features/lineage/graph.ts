@@ -1,7 +1,9 @@
 import { Position, type Edge, type Node } from '@xyflow/react';
 import type { ImageNode } from '@imageflow/shared';
+import { imageState } from '@/features/trash/state';
 import type { Point } from './layout';
 import type { TreeIndex } from './tree';
+import { ACTION_COLORS } from './components/action-badge';
 
 export type Direction = 'TB' | 'LR';
 
@@ -33,7 +35,14 @@ export type LineageFlowEdge = Edge<LineageEdgeData, 'lineage'>;
 
 /** Accessible name of a node, read by screen readers and used by tests. */
 export function nodeLabel(node: ImageNode): string {
-  return `Image #${node.id}, ${node.action_type}${node.starred ? ', starred' : ''}${node.deleted_at ? ', deleted' : ''}`;
+  const state = imageState(node);
+  return `Image #${node.id}, ${node.action_type}${node.starred ? ', starred' : ''}${state === 'deleted' ? ', deleted' : state === 'trashed' ? ', in the trash' : ''}`;
+}
+
+/** A node's colour in the overview (minimap): its action's, pale amber in the trash, grey once deleted. */
+export function minimapColorOf(node: ImageNode): string {
+  const state = imageState(node);
+  return state === 'deleted' ? '#d4d4d8' : state === 'trashed' ? '#fde68a' : (ACTION_COLORS[node.action_type] ?? '#71717a');
 }
 
 /**

@@ -1,6 +1,6 @@
 import { useCallback, useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
-import { ChevronDown, KeyRound, Link2, LoaderCircle, LockOpen, LogOut, UserRound } from 'lucide-react';
+import { ChevronDown, KeyRound, Link2, LoaderCircle, LockOpen, LogOut, Trash2, UserRound } from 'lucide-react';
 import { popoverPanelClass, useDismiss } from '@/components/ui/popover';
 import type { Role, User } from '@/lib/api-client';
 import { cn } from '@/lib/cn';
@@ -23,10 +23,10 @@ export function RoleBadge({ role, display = 'inline-flex', className }: { role: 
   );
 }
 
-const itemClass =
+export const itemClass =
   'flex w-full items-center gap-2.5 rounded-lg px-2.5 py-2 text-left text-sm text-zinc-700 hover:bg-zinc-100 focus-visible:bg-zinc-100 focus-visible:outline-none disabled:opacity-60 dark:text-zinc-200 dark:hover:bg-zinc-800 dark:focus-visible:bg-zinc-800';
 
-/** The signed-in person in the header: who they are, their shared links and API tokens, and signing out. */
+/** The signed-in person in the header: who they are, their shared links, trash and API tokens, and signing out. */
 export function AccountMenu({ user }: { user: User }) {
   const [open, setOpen] = useState(false);
   const panelId = useId();
@@ -71,6 +71,10 @@ export function AccountMenu({ user }: { user: User }) {
               <Link2 className="h-4 w-4 text-zinc-500" aria-hidden />
               Shared links
             </Link>
+            <Link to="/trash" className={itemClass} onClick={close}>
+              <Trash2 className="h-4 w-4 text-zinc-500" aria-hidden />
+              Trash
+            </Link>
             <Link to="/tokens" className={itemClass} onClick={close}>
               <KeyRound className="h-4 w-4 text-zinc-500" aria-hidden />
               API tokens
@@ -107,10 +111,11 @@ export function SingleUserNote() {
         aria-controls={open ? panelId : undefined}
         onClick={() => setOpen((o) => !o)}
         title="Single-user mode: no sign-in"
-        className="inline-flex h-8 items-center gap-1.5 rounded-full px-2.5 text-xs font-medium text-zinc-500 ring-1 ring-inset ring-zinc-200 hover:bg-zinc-50 hover:text-zinc-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-500 dark:text-zinc-400 dark:ring-zinc-800 dark:hover:bg-zinc-900 dark:hover:text-zinc-200"
+        className="inline-flex h-8 items-center gap-1.5 whitespace-nowrap rounded-full px-2.5 text-xs font-medium text-zinc-500 ring-1 ring-inset ring-zinc-200 hover:bg-zinc-50 hover:text-zinc-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-500 dark:text-zinc-400 dark:ring-zinc-800 dark:hover:bg-zinc-900 dark:hover:text-zinc-200"
       >
         <LockOpen className="h-3.5 w-3.5" aria-hidden />
-        <span className="sr-only sm:not-sr-only">Single-user mode</span>
+        {/* Named in full from md up: below, the header needs the room for the navigation. */}
+        <span className="sr-only md:not-sr-only">Single-user mode</span>
       </button>
       {open ? (
         <div id={panelId} role="note" aria-label="Single-user mode" className={cn(popoverPanelClass, 'w-[min(20rem,calc(100vw-1.5rem))] p-3.5')}>

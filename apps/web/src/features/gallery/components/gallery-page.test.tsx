@@ -39,6 +39,7 @@ function node(id: number, overrides: Partial<ImageNode> = {}): ImageNode {
     sha256: 'x',
     starred: false,
     deleted_at: null,
+    trashed_at: null,
     created_at: '2026-01-01T00:00:00.000Z',
     children_count: 0,
     ...overrides,

@@ -2,6 +2,7 @@ import { useRef } from 'react';
 import { Link } from 'react-router';
 import { GitBranch, ImageUp, LoaderCircle, X } from 'lucide-react';
 import type { ImageNode } from '@imageflow/shared';
+import { isTrashed } from '@/features/trash/state';
 import { NumberSliderField } from './number-slider-field';
 
 function Thumb({ node, size = 'h-10 w-10' }: { node: ImageNode | undefined; size?: string }) {
@@ -32,7 +33,13 @@ export function RemixChip({ id, node, error, onDetach }: { id: number; node: Ima
           </Link>
         </p>
         <p className="truncate text-xs text-indigo-700/80 dark:text-indigo-300/80">
-          {error ? error : node ? 'Recipe loaded; the result branches from it' : 'Loading its recipe…'}
+          {error
+            ? error
+            : node && isTrashed(node)
+              ? 'In the trash: restore it to branch from it, or detach'
+              : node
+                ? 'Recipe loaded; the result branches from it'
+                : 'Loading its recipe…'}
         </p>
       </div>
       <button type="button" onClick={onDetach} aria-label={`Stop remixing #${id}`} title="Detach: make a new, unrelated image" className={detachClass}>
@@ -119,7 +126,15 @@ export function InitImageField({
             </Link>
           </p>
           <p className="truncate text-xs text-zinc-500 dark:text-zinc-400">
-            {error ? error : node?.deleted_at ? 'Deleted: its pixels are gone, so it can’t be an init image.' : node ? `${node.width} × ${node.height}` : 'Loading…'}
+            {error
+              ? error
+              : node?.deleted_at
+                ? 'Deleted: its pixels are gone, so it can’t be an init image.'
+                : node && isTrashed(node)
+                  ? 'In the trash: restore it to start from it.'
+                  : node
+                    ? `${node.width} × ${node.height}`
+                    : 'Loading…'}
           </p>
         </div>
         <button type="button" onClick={() => fileInput.current?.click()} className="rounded px-1 text-xs font-medium text-indigo-600 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-indigo-400">

@@ -1,9 +1,10 @@
 import { Link } from 'react-router';
-import { Ghost, GitBranch, Star } from 'lucide-react';
+import { Ghost, GitBranch, Star, Trash2 } from 'lucide-react';
 import type { ImageNode } from '@imageflow/shared';
 import { Skeleton } from '@/components/ui/skeleton';
 import { ActionBadge } from '@/features/lineage/components/action-badge';
 import { useChildren } from '@/features/lineage/api';
+import { imageState } from '@/features/trash/state';
 
 /** The direct children of an image: every version made from it. */
 export function Branches({ node }: { node: ImageNode }) {
@@ -50,20 +51,31 @@ export function Branches({ node }: { node: ImageNode }) {
 }
 
 function BranchCard({ node }: { node: ImageNode }) {
+  const state = imageState(node);
   return (
     <Link
       to={`/image/${node.id}`}
-      aria-label={`Image #${node.id}, ${node.action_type}${node.deleted_at ? ', deleted' : ''}`}
+      aria-label={`Image #${node.id}, ${node.action_type}${state === 'deleted' ? ', deleted' : state === 'trashed' ? ', in the trash' : ''}`}
       className="group block overflow-hidden rounded-xl bg-zinc-100 ring-1 ring-inset ring-zinc-200 transition hover:ring-zinc-400 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-500 dark:bg-zinc-900 dark:ring-zinc-800 dark:hover:ring-zinc-600"
     >
       <div className="relative aspect-square">
         {node.thumbnail_url ? (
-          <img src={node.thumbnail_url} alt="" loading="lazy" className="h-full w-full object-cover transition group-hover:scale-[1.03]" />
+          <img
+            src={node.thumbnail_url}
+            alt=""
+            loading="lazy"
+            className={`h-full w-full object-cover transition group-hover:scale-[1.03] ${state === 'trashed' ? 'opacity-35 grayscale' : ''}`}
+          />
         ) : (
           <div className="flex h-full w-full items-center justify-center text-zinc-400">
             <Ghost className="h-6 w-6" aria-hidden />
           </div>
         )}
+        {state === 'trashed' ? (
+          <span className="absolute inset-0 flex items-center justify-center" title="In the trash">
+            <Trash2 className="h-5 w-5 text-amber-700 dark:text-amber-300" aria-hidden />
+          </span>
+        ) : null}
         {node.starred ? <Star className="absolute right-1.5 top-1.5 h-3.5 w-3.5 fill-amber-400 text-amber-500 drop-shadow" aria-hidden /> : null}
       </div>
       <div className="flex items-center justify-between gap-1 px-1.5 py-1">

@@ -4,11 +4,13 @@ import { toast } from 'sonner';
 import { ClipboardCopy, Download, ImagePlus, Loader2, Maximize2, Shuffle, SlidersHorizontal, Star, Trash2, Wand2 } from 'lucide-react';
 import type { GenerationRequest, ImageNode } from '@imageflow/shared';
 import { Button } from '@/components/ui/button';
-import { Dialog } from '@/components/ui/dialog';
 import { cn } from '@/lib/cn';
 import { ShareButton } from '@/features/share/components/share-button';
 import { copyText } from '@/features/share/clipboard';
-import { useDeleteImage, useDeriveVersion, useSetStarred } from '../api';
+import { useMoveToTrash } from '@/features/trash/api';
+import { DeleteForeverDialog } from '@/features/trash/components/delete-forever-dialog';
+import { imageState } from '@/features/trash/state';
+import { useDeriveVersion, useSetStarred } from '../api';
 import { MAX_UPSCALED_SIDE } from '@imageflow/shared/constants';
 import { EditDialog } from './edit-dialog';
 
@@ -25,7 +27,11 @@ export function ImageActions({ node }: { node: ImageNode }) {
   const derive = useDeriveVersion();
   const [editing, setEditing] = useState(false);
   const [confirmingDelete, setConfirmingDelete] = useState(false);
-  const deleted = node.deleted_at !== null;
+  const moveToTrash = useMoveToTrash();
+  const state = imageState(node);
+  const deleted = state === 'deleted';
+  // In the trash nothing may grow from it, nor be starred or shared, until it is restored (the banner says so).
+  const live = state === 'live';
   const pending = derive.isPending ? derive.variables?.label : undefined;
 
   const run = (label: string, request: Omit<GenerationRequest, 'parent_id'>) => derive.mutate({ label, request: { parent_id: node.id, ...request } });
@@ -44,44 +50,46 @@ export function ImageActions({ node }: { node: ImageNode }) {
 
   return (
     <div className="space-y-3">
-      <div className="grid grid-cols-2 gap-2 min-[420px]:grid-cols-3" role="group" aria-label="New version from this image">
-        <Button variant="primary" className={actionButton} onClick={() => run('Variation', { action_type: 'variation' })} title="Same recipe, new seed">
-          {spinnerOr('Variation', <Shuffle className="h-4 w-4" aria-hidden />)}
-          Variation
-        </Button>
-        <Button className={actionButton} onClick={() => navigate(`/?from=${node.id}`)} title="Open Create with this recipe to change it">
-          <Wand2 className="h-4 w-4" aria-hidden />
-          Remix
-        </Button>
-        <Button
-          className={actionButton}
-          onClick={() => navigate(`/?init=${node.id}`)}
-          disabled={deleted}
-          title={deleted ? 'The pixels are gone' : 'Use this image as the starting point of a new one'}
-        >
-          <ImagePlus className="h-4 w-4" aria-hidden />
-          Image to image
-        </Button>
-        {([2, 4] as const).map((factor) => (
-          <Button
-            key={factor}
-            className={actionButton}
-            disabled={deleted || upscaleBlocked(factor)}
-            title={deleted ? 'The pixels are gone' : upscaleTitle(factor)}
-            onClick={() => run(`Upscale ×${factor}`, { action_type: 'upscale', upscale: { factor } })}
-          >
-            {spinnerOr(`Upscale ×${factor}`, <Maximize2 className="h-4 w-4" aria-hidden />)}
-            Upscale ×{factor}
+      {state === 'trashed' ? null : (
+        <div className="grid grid-cols-2 gap-2 min-[420px]:grid-cols-3" role="group" aria-label="New version from this image">
+          <Button variant="primary" className={actionButton} onClick={() => run('Variation', { action_type: 'variation' })} title="Same recipe, new seed">
+            {spinnerOr('Variation', <Shuffle className="h-4 w-4" aria-hidden />)}
+            Variation
           </Button>
-        ))}
-        <Button className={actionButton} disabled={deleted} onClick={() => setEditing(true)} title={deleted ? 'The pixels are gone' : 'Crop, rotate, mirror, adjust'}>
-          <SlidersHorizontal className="h-4 w-4" aria-hidden />
-          Edit
-        </Button>
-      </div>
+          <Button className={actionButton} onClick={() => navigate(`/?from=${node.id}`)} title="Open Create with this recipe to change it">
+            <Wand2 className="h-4 w-4" aria-hidden />
+            Remix
+          </Button>
+          <Button
+            className={actionButton}
+            onClick={() => navigate(`/?init=${node.id}`)}
+            disabled={deleted}
+            title={deleted ? 'The pixels are gone' : 'Use this image as the starting point of a new one'}
+          >
+            <ImagePlus className="h-4 w-4" aria-hidden />
+            Image to image
+          </Button>
+          {([2, 4] as const).map((factor) => (
+            <Button
+              key={factor}
+              className={actionButton}
+              disabled={deleted || upscaleBlocked(factor)}
+              title={deleted ? 'The pixels are gone' : upscaleTitle(factor)}
+              onClick={() => run(`Upscale ×${factor}`, { action_type: 'upscale', upscale: { factor } })}
+            >
+              {spinnerOr(`Upscale ×${factor}`, <Maximize2 className="h-4 w-4" aria-hidden />)}
+              Upscale ×{factor}
+            </Button>
+          ))}
+          <Button className={actionButton} disabled={deleted} onClick={() => setEditing(true)} title={deleted ? 'The pixels are gone' : 'Crop, rotate, mirror, adjust'}>
+            <SlidersHorizontal className="h-4 w-4" aria-hidden />
+            Edit
+          </Button>
+        </div>
+      )}
 
       <div className="flex flex-wrap gap-1.5" role="group" aria-label="This image">
-        {deleted ? null : <StarButton node={node} />}
+        {live ? <StarButton node={node} /> : null}
         {node.url ? (
           <a
             href={node.url}
@@ -92,21 +100,40 @@ export function ImageActions({ node }: { node: ImageNode }) {
             Download
           </a>
         ) : null}
-        {deleted ? null : <ShareButton node={node} />}
+        {live ? <ShareButton node={node} /> : null}
         <Button size="sm" onClick={() => void copyRecipe()}>
           <ClipboardCopy className="h-4 w-4" aria-hidden />
           Copy recipe
         </Button>
-        {deleted ? null : (
-          <Button size="sm" variant="danger" onClick={() => setConfirmingDelete(true)}>
-            <Trash2 className="h-4 w-4" aria-hidden />
-            Delete
-          </Button>
-        )}
+        {live ? (
+          // The two ways out wrap together, never one without the other.
+          <span className="flex gap-1.5">
+            <Button
+              size="sm"
+              variant="danger"
+              disabled={moveToTrash.isPending}
+              onClick={() => moveToTrash.mutate(node.id)}
+              title="Hide it from the gallery; restore it from the Trash until it is purged"
+            >
+              {moveToTrash.isPending ? <Loader2 className="h-4 w-4 animate-spin" aria-hidden /> : <Trash2 className="h-4 w-4" aria-hidden />}
+              Move to trash
+            </Button>
+            <Button
+              size="sm"
+              variant="ghost"
+              className="text-red-600! hover:bg-red-50! dark:text-red-400! dark:hover:bg-red-950!"
+              onClick={() => setConfirmingDelete(true)}
+              aria-haspopup="dialog"
+              title="Remove its files now; this cannot be undone"
+            >
+              Delete forever
+            </Button>
+          </span>
+        ) : null}
       </div>
 
       <EditDialog node={node} open={editing} onClose={() => setEditing(false)} />
-      <DeleteDialog node={node} open={confirmingDelete} onClose={() => setConfirmingDelete(false)} />
+      <DeleteForeverDialog node={confirmingDelete ? node : null} onClose={() => setConfirmingDelete(false)} />
     </div>
   );
 }
@@ -118,46 +145,5 @@ function StarButton({ node }: { node: ImageNode }) {
       <Star className={cn('h-4 w-4', node.starred && 'fill-amber-400 text-amber-500')} aria-hidden />
       {node.starred ? 'Unstar' : 'Star'}
     </Button>
-  );
-}
-
-function DeleteDialog({ node, open, onClose }: { node: ImageNode; open: boolean; onClose: () => void }) {
-  const remove = useDeleteImage();
-  const branches = node.children_count;
-  return (
-    <Dialog
-      open={open}
-      onClose={onClose}
-      title={`Delete image #${node.id}?`}
-      description={
-        <>
-          The PNG and its thumbnail are removed for good, and its link stops working. Its recipe and its place in the lineage stay, as a tombstone
-          {branches > 0 ? `; its ${branches} ${branches === 1 ? 'branch stays' : 'branches stay'} too` : ''}.
-        </>
-      }
-      footer={
-        <>
-          <Button variant="secondary" onClick={onClose} autoFocus>
-            Cancel
-          </Button>
-          <Button
-            variant="primary"
-            className="bg-red-600! hover:bg-red-500! disabled:bg-red-600/50!"
-            disabled={remove.isPending}
-            onClick={() =>
-              remove.mutate(node.id, {
-                onSuccess: () => {
-                  onClose();
-                  toast.success(`Image #${node.id} deleted`, { description: 'Its recipe stays in the lineage.' });
-                },
-              })
-            }
-          >
-            {remove.isPending ? <Loader2 className="h-4 w-4 animate-spin" aria-hidden /> : <Trash2 className="h-4 w-4" aria-hidden />}
-            Delete image #{node.id}
-          </Button>
-        </>
-      }
-    />
   );
 }

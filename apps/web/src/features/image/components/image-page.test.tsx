@@ -17,7 +17,6 @@ vi.mock('@/lib/api-client', async (importOriginal) => {
       image: vi.fn(),
       lineage: vi.fn(),
       setStarred: vi.fn(),
-      deleteImage: vi.fn(),
       submitGeneration: vi.fn(),
       job: vi.fn(() => new Promise(() => {})),
       cancelJob: vi.fn(),
@@ -63,7 +62,7 @@ describe('ImagePage', () => {
     expect(screen.getByTestId('recipe-prompt').textContent).toBe(current.prompt);
     expect(screen.getByText('builtin · not AI')).toBeTruthy();
     expect(screen.getByText('abababababab')).toBeTruthy();
-    for (const name of ['Variation', 'Remix', 'Image to image', 'Upscale ×2', 'Upscale ×4', 'Edit', 'Star', 'Share', 'Copy recipe', 'Delete']) {
+    for (const name of ['Variation', 'Remix', 'Image to image', 'Upscale ×2', 'Upscale ×4', 'Edit', 'Star', 'Share', 'Copy recipe', 'Move to trash', 'Delete forever']) {
       expect(screen.getByRole('button', { name })).toBeTruthy();
     }
     const download = screen.getByRole('link', { name: 'Download' });
@@ -102,7 +101,7 @@ describe('ImagePage', () => {
     open();
     expect(await screen.findByText('This image was deleted')).toBeTruthy();
     expect(screen.getByText('Its recipe and place in the lineage remain.')).toBeTruthy();
-    for (const name of ['Delete', 'Star', 'Share']) expect(screen.queryByRole('button', { name })).toBeNull();
+    for (const name of ['Move to trash', 'Delete forever', 'Restore', 'Star', 'Share']) expect(screen.queryByRole('button', { name })).toBeNull();
     expect(screen.queryByRole('link', { name: 'Download' })).toBeNull();
     for (const name of ['Image to image', 'Upscale ×2', 'Edit']) expect((screen.getByRole('button', { name }) as HTMLButtonElement).disabled).toBe(true);
     expect((screen.getByRole('button', { name: 'Variation' }) as HTMLButtonElement).disabled).toBe(false);
@@ -148,20 +147,6 @@ describe('ImagePage', () => {
     open();
     await userEvent.click(await screen.findByRole('button', { name: 'Image to image' }));
     expect(await screen.findByText('Went to /?init=2')).toBeTruthy();
-  });
-
-  it('deletes after confirming, leaving the tombstone', async () => {
-    const tombstone = { ...current, deleted_at: '2025-01-02T00:00:00Z', url: null, thumbnail_url: null };
-    vi.mocked(api.deleteImage).mockImplementation(async () => {
-      serve(tombstone); // like the server: the node is a tombstone from now on
-      return tombstone;
-    });
-    open();
-    await userEvent.click(await screen.findByRole('button', { name: 'Delete' }));
-    const dialog = screen.getByRole('dialog', { name: 'Delete image #2?' });
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Delete image #2' }));
-    expect(api.deleteImage).toHaveBeenCalledWith(2);
-    expect(await screen.findByText('This image was deleted')).toBeTruthy();
   });
 
   it('edits through the dialog, sending only what changed', async () => {

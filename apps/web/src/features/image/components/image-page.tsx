@@ -1,10 +1,12 @@
 import { useEffect } from 'react';
 import { Link, useParams } from 'react-router';
-import { ChevronLeft, Ghost, Star } from 'lucide-react';
+import { ChevronLeft, Ghost, Star, Trash2 } from 'lucide-react';
 import type { ImageNode } from '@imageflow/shared';
 import { Skeleton } from '@/components/ui/skeleton';
 import { ActionBadge } from '@/features/lineage/components/action-badge';
 import { MiniLineage } from '@/features/lineage/components/mini-lineage';
+import { TrashedBanner } from '@/features/trash/components/trashed-banner';
+import { imageState } from '@/features/trash/state';
 import { useImage } from '../api';
 import { formatDateTime, formatRelative } from '../format';
 import { Branches } from './branches';
@@ -35,9 +37,11 @@ const PAGE = 'mx-auto grid max-w-[100rem] gap-5 px-3 py-4 sm:px-6 lg:grid-cols-[
 const VIEWER = 'h-[min(72vh,calc(100vw-1.5rem))] lg:sticky lg:top-[5rem] lg:h-[calc(100dvh-7rem)]';
 
 function ImageDetail({ node }: { node: ImageNode }) {
-  const deleted = node.deleted_at !== null;
+  const state = imageState(node);
   return (
     <div className={PAGE}>
+      {/* First on phones too, above the image: the page of a trashed image says so before anything else. */}
+      {state === 'trashed' ? <TrashedBanner node={node} className="lg:col-span-2" /> : null}
       <div className="min-w-0">
         <ImageViewer node={node} className={VIEWER} />
       </div>
@@ -55,10 +59,15 @@ function ImageDetail({ node }: { node: ImageNode }) {
             <h1 className="text-2xl font-semibold tracking-tight tabular-nums">Image #{node.id}</h1>
             <ActionBadge action={node.action_type} />
             {node.starred ? <Star className="h-4 w-4 fill-amber-400 text-amber-500" aria-label="Starred" /> : null}
-            {deleted ? (
+            {state === 'deleted' ? (
               <span className="inline-flex items-center gap-1 rounded-md bg-zinc-100 px-1.5 py-px text-[11px] font-medium text-zinc-600 ring-1 ring-inset ring-zinc-300 dark:bg-zinc-800 dark:text-zinc-300 dark:ring-zinc-700">
                 <Ghost className="h-3 w-3" aria-hidden />
                 deleted
+              </span>
+            ) : state === 'trashed' ? (
+              <span className="inline-flex items-center gap-1 rounded-md bg-amber-50 px-1.5 py-px text-[11px] font-medium text-amber-800 ring-1 ring-inset ring-amber-200 dark:bg-amber-950 dark:text-amber-200 dark:ring-amber-900">
+                <Trash2 className="h-3 w-3" aria-hidden />
+                in the trash
               </span>
             ) : null}
           </div>

@@ -11,11 +11,10 @@ import {
 } from '@xyflow/react';
 import type { ImageNode } from '@imageflow/shared';
 import { useTheme } from '@/lib/theme';
-import { buildGraph, LEVEL_GAP, NODE_HEIGHT, NODE_WIDTH, SIBLING_GAP, type Direction, type LineageFlowNode } from '../graph';
+import { buildGraph, minimapColorOf, LEVEL_GAP, NODE_HEIGHT, NODE_WIDTH, SIBLING_GAP, type Direction, type LineageFlowNode } from '../graph';
 import { layoutTree } from '../layout';
 import type { TreeIndex } from '../tree';
 import { createViewStore, ViewStoreContext } from '../view-store';
-import { ACTION_COLORS } from './action-badge';
 import { LineageEdge } from './lineage-edge';
 import { LineageActionsContext, LineageNode } from './lineage-node';
 
@@ -23,10 +22,7 @@ import { LineageActionsContext, LineageNode } from './lineage-node';
 const nodeTypes = { lineage: LineageNode };
 const edgeTypes = { lineage: LineageEdge };
 
-const minimapColor = (n: Node) => {
-  const node = (n as LineageFlowNode).data.node;
-  return node.deleted_at ? '#d4d4d8' : (ACTION_COLORS[node.action_type] ?? '#71717a');
-};
+const minimapColor = (n: Node) => minimapColorOf((n as LineageFlowNode).data.node);
 
 /** Trees up to this many visible nodes start fitted to the screen. */
 const FIT_ALL_UP_TO = 60;

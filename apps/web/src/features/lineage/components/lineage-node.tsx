@@ -1,10 +1,11 @@
 import { createContext, memo, useContext } from 'react';
 import { Handle, useStore, type NodeProps, type ReactFlowState } from '@xyflow/react';
-import { Ghost, Minus, Star } from 'lucide-react';
+import { Ghost, Minus, Star, Trash2 } from 'lucide-react';
 import { cn } from '@/lib/cn';
 import type { LineageFlowNode } from '../graph';
 import { useNodeLook } from '../view-store';
 import { CHECKER } from '@/features/image/styles';
+import { imageState } from '@/features/trash/state';
 import { ACTION_COLORS, ActionBadge } from './action-badge';
 
 export interface LineageActions {
@@ -21,7 +22,11 @@ function LineageNodeView({ data, sourcePosition, targetPosition }: NodeProps<Lin
   const { emphasis, pick } = useNodeLook(node.id);
   const far = useStore(zoomedOut);
   const { toggleCollapsed } = useContext(LineageActionsContext);
-  const deleted = node.deleted_at !== null;
+  // Deleted (purged): a dashed ghost, the pixels gone. In the trash: the picture faded, with the
+  // trash's mark, since it can still come back.
+  const state = imageState(node);
+  const deleted = state === 'deleted';
+  const trashed = state === 'trashed';
 
   if (far) {
     // Zoomed far out: a flat tile, cheap to paint a thousand times; the path shows as colour.
@@ -30,13 +35,16 @@ function LineageNodeView({ data, sourcePosition, targetPosition }: NodeProps<Lin
         className={cn(
           'lineage-card flex h-full w-full items-center justify-center rounded-lg',
           emphasis === 'selected' ? 'bg-indigo-600 text-white' : emphasis === 'path' ? 'bg-indigo-300 text-indigo-950' : deleted ? 'bg-zinc-200 text-zinc-500 dark:bg-zinc-800' : 'text-zinc-800 dark:text-zinc-100',
+          trashed && emphasis === 'none' && 'opacity-45',
           pick && 'outline-[6px] outline-offset-4 outline-amber-500',
         )}
         style={emphasis === 'none' && !deleted ? { background: `${ACTION_COLORS[node.action_type] ?? '#71717a'}40` } : undefined}
         data-emphasis={emphasis}
         data-pick={pick || undefined}
+        data-state={state}
       >
         <Handle type="target" position={targetPosition!} isConnectable={false} className="lineage-handle" />
+        {trashed ? <Trash2 className="mr-1.5 h-7 w-7 shrink-0" aria-hidden /> : null}
         <span className="text-3xl font-semibold tabular-nums">#{node.id}</span>
         <Handle type="source" position={sourcePosition!} isConnectable={false} className="lineage-handle" />
       </div>
@@ -59,23 +67,46 @@ function LineageNodeView({ data, sourcePosition, targetPosition }: NodeProps<Lin
       )}
       data-emphasis={emphasis}
       data-pick={pick || undefined}
+      data-state={state}
     >
       <Handle type="target" position={targetPosition!} isConnectable={false} className="lineage-handle" />
 
       <div className="flex h-full w-full flex-col overflow-hidden rounded-xl">
         <div className={`${CHECKER} relative h-24 w-full shrink-0 bg-zinc-100 dark:bg-zinc-800`}>
           {node.thumbnail_url ? (
-            <img src={node.thumbnail_url} alt="" loading="lazy" decoding="async" draggable={false} className="h-full w-full object-cover" />
+            <img
+              src={node.thumbnail_url}
+              alt=""
+              loading="lazy"
+              decoding="async"
+              draggable={false}
+              className={cn('h-full w-full object-cover', trashed && 'opacity-35 grayscale')}
+            />
           ) : (
             <div className="flex h-full w-full flex-col items-center justify-center gap-1 text-zinc-400">
               <Ghost className="h-6 w-6" aria-hidden />
               <span className="text-[10px] font-medium uppercase tracking-wide">deleted</span>
             </div>
           )}
+          {trashed ? (
+            <span className="absolute inset-0 flex items-center justify-center">
+              <span className="inline-flex items-center gap-1 rounded-full bg-white/95 px-2 py-0.5 text-[10px] font-semibold uppercase tracking-wide text-amber-800 shadow-sm ring-1 ring-amber-200 dark:bg-zinc-900/95 dark:text-amber-300 dark:ring-amber-900">
+                <Trash2 className="h-3 w-3" aria-hidden />
+                in trash
+              </span>
+            </span>
+          ) : null}
           {node.starred ? <Star className="absolute right-1.5 top-1.5 h-4 w-4 fill-amber-400 text-amber-500 drop-shadow" aria-hidden /> : null}
         </div>
         <div className="flex min-w-0 flex-1 items-center gap-1.5 px-2">
-          <span className={cn('text-xs font-semibold tabular-nums', emphasis !== 'none' ? 'text-indigo-700 dark:text-indigo-300' : 'text-zinc-800 dark:text-zinc-200')}>#{node.id}</span>
+          <span
+            className={cn(
+              'text-xs font-semibold tabular-nums',
+              emphasis !== 'none' ? 'text-indigo-700 dark:text-indigo-300' : trashed ? 'text-zinc-400 dark:text-zinc-500' : 'text-zinc-800 dark:text-zinc-200',
+            )}
+          >
+            #{node.id}
+          </span>
           <ActionBadge action={node.action_type} className="ml-auto truncate" />
         </div>
       </div>

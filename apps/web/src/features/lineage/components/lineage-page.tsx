@@ -8,6 +8,7 @@ import { Button } from '@/components/ui/button';
 import { Skeleton } from '@/components/ui/skeleton';
 import { Tooltip } from '@/components/ui/tooltip';
 import { ImageNotFound, isNotFound, LoadError } from '@/features/image/components/states';
+import { imageState } from '@/features/trash/state';
 import { LINEAGE_NODE_CAP, useWholeLineage, type WholeLineage } from '../api';
 import type { Direction } from '../graph';
 import { collapseOffPath, descendantCounts, hiddenByCollapse, indexTree, pathTo } from '../tree';
@@ -112,12 +113,15 @@ function LineageScreen({ routeId, lineage }: { routeId: number; lineage: WholeLi
     let maxDepth = 0;
     let minDepth = Infinity;
     let deleted = 0;
+    let trashed = 0;
     for (const n of lineage.nodes) {
       if (n.depth > maxDepth) maxDepth = n.depth;
       if (n.depth < minDepth) minDepth = n.depth;
-      if (n.deleted_at) deleted++;
+      const state = imageState(n);
+      if (state === 'deleted') deleted++;
+      else if (state === 'trashed') trashed++;
     }
-    return { generations: lineage.nodes.length ? maxDepth - minDepth + 1 : 0, deleted };
+    return { generations: lineage.nodes.length ? maxDepth - minDepth + 1 : 0, deleted, trashed };
   }, [lineage.nodes]);
 
   const selectedNode = index.byId.get(selected);
@@ -139,6 +143,7 @@ function LineageScreen({ routeId, lineage }: { routeId: number; lineage: WholeLi
           </h1>
           <p className="text-sm text-zinc-500 dark:text-zinc-400" data-testid="lineage-stats">
             {total.toLocaleString()} {total === 1 ? 'version' : 'versions'} · {stats.generations} {stats.generations === 1 ? 'generation' : 'generations'}
+            {stats.trashed ? ` · ${stats.trashed} in the trash` : ''}
             {stats.deleted ? ` · ${stats.deleted} deleted` : ''}
             {folded ? ` · ${folded.toLocaleString()} folded` : ''}
           </p>

@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { Link } from 'react-router';
-import { ArrowUpRight, Ghost, Star } from 'lucide-react';
+import { ArrowUpRight, Ghost, Star, Trash2 } from 'lucide-react';
 import type { ImageNode } from '@imageflow/shared';
 import { Skeleton } from '@/components/ui/skeleton';
+import { imageState } from '@/features/trash/state';
 import { cn } from '@/lib/cn';
 import { useLineagePreview } from '../api';
 import { indexTree, miniTreeRows, pathTo, treeGuides, type RowGuides } from '../tree';
@@ -97,14 +98,15 @@ export function MiniLineage({ node }: { node: ImageNode }) {
                 );
               }
               const item = view.byId.get(row.id) as ImageNode | undefined;
-              const deleted = item ? item.deleted_at !== null : false;
+              const state = item ? imageState(item) : 'live';
               return (
                 <li key={row.id} style={{ paddingLeft: level * INDENT }} className="relative">
                   <Guides level={level} guides={guides} onPath={row.onPath} />
                   <Link
                     to={`/image/${row.id}`}
                     aria-current={row.current ? 'page' : undefined}
-                    aria-label={`Image #${row.id}${item ? `, ${item.action_type}` : ''}${deleted ? ', deleted' : ''}${row.current ? ', this image' : ''}`}
+                    aria-label={`Image #${row.id}${item ? `, ${item.action_type}` : ''}${state === 'deleted' ? ', deleted' : state === 'trashed' ? ', in the trash' : ''}${row.current ? ', this image' : ''}`}
+                    data-state={state}
                     className={cn(
                       'group relative flex h-9 items-center gap-2 rounded-lg pl-1 pr-2 text-sm transition-colors focus-visible:outline-2 focus-visible:outline-indigo-500',
                       row.current
@@ -151,6 +153,14 @@ function Guides({ level, guides, onPath }: { level: number; guides: RowGuides; o
 }
 
 function Thumb({ node }: { node: ImageNode | undefined }) {
+  if (node?.thumbnail_url && imageState(node) === 'trashed') {
+    return (
+      <span className="relative h-7 w-7 shrink-0" title="In the trash">
+        <img src={node.thumbnail_url} alt="" loading="lazy" className="h-7 w-7 rounded-md object-cover opacity-35 grayscale ring-1 ring-black/5 dark:ring-white/10" />
+        <Trash2 className="absolute inset-0 m-auto h-3.5 w-3.5 text-amber-700 dark:text-amber-300" aria-hidden />
+      </span>
+    );
+  }
   if (node?.thumbnail_url) {
     return <img src={node.thumbnail_url} alt="" loading="lazy" className="h-7 w-7 shrink-0 rounded-md object-cover ring-1 ring-black/5 dark:ring-white/10" />;
   }

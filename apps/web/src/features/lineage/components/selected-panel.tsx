@@ -1,11 +1,12 @@
 import { Link } from 'react-router';
-import { ArrowUpRight, ChevronRight, GitCompareArrows, Ghost, Star } from 'lucide-react';
+import { ArrowUpRight, ChevronRight, GitCompareArrows, Ghost, Star, Trash2 } from 'lucide-react';
 import type { ImageNode } from '@imageflow/shared';
 import { Button } from '@/components/ui/button';
 import { ProviderBadge } from '@/components/ui/provider-badge';
 import { cn } from '@/lib/cn';
 import { formatRelative } from '@/features/image/format';
 import { CHECKER } from '@/features/image/styles';
+import { imageState } from '@/features/trash/state';
 import { ActionBadge } from './action-badge';
 
 const linkButton =
@@ -28,11 +29,12 @@ export function SelectedPanel({
   onTogglePick: () => void;
 }) {
   const seed = node.seed ?? (node.spec_json as { seed?: number }).seed;
+  const trashed = imageState(node) === 'trashed';
   return (
     <aside aria-label="Selected image" className="space-y-4 rounded-2xl bg-white p-4 ring-1 ring-inset ring-zinc-200 lg:max-h-[calc(100dvh-11.5rem)] lg:overflow-y-auto dark:bg-zinc-900/40 dark:ring-zinc-800">
       <div className={`${CHECKER} flex aspect-[4/3] items-center justify-center overflow-hidden rounded-xl bg-zinc-100 ring-1 ring-inset ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800`}>
         {node.thumbnail_url ? (
-          <img key={node.id} src={node.thumbnail_url} alt={`Image #${node.id}`} className="max-h-full max-w-full object-contain" />
+          <img key={node.id} src={node.thumbnail_url} alt={`Image #${node.id}`} className={cn('max-h-full max-w-full object-contain', trashed && 'opacity-40 grayscale')} />
         ) : (
           <div className="flex flex-col items-center gap-1.5 text-zinc-400">
             <Ghost className="h-8 w-8" aria-hidden />
@@ -46,6 +48,12 @@ export function SelectedPanel({
           <h2 className="text-lg font-semibold tabular-nums">#{node.id}</h2>
           <ActionBadge action={node.action_type} />
           {node.starred ? <Star className="h-4 w-4 fill-amber-400 text-amber-500" aria-label="Starred" /> : null}
+          {trashed ? (
+            <span className="inline-flex items-center gap-1 rounded-md bg-amber-50 px-1.5 py-px text-[11px] font-medium text-amber-800 ring-1 ring-inset ring-amber-200 dark:bg-amber-950 dark:text-amber-200 dark:ring-amber-900">
+              <Trash2 className="h-3 w-3" aria-hidden />
+              in the trash
+            </span>
+          ) : null}
           <ProviderBadge provider={node.provider} className="ml-auto" />
         </div>
         <p className="line-clamp-4 text-sm leading-relaxed text-zinc-700 dark:text-zinc-300">{node.prompt || <span className="text-zinc-400">No prompt</span>}</p>

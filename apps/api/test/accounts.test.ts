@@ -80,6 +80,19 @@ describe('accounts', () => {
       expect(res.statusCode, `${method} ${url}`).toBe(401);
       expect(errorOf(res).code).toBe('unauthenticated');
     }
+    // No other spelling of a private path gets past sign-in.
+    for (const [method, url] of [
+      ['GET', '/%61pi/images'],
+      ['POST', '/%61pi/generations'],
+      ['GET', '/api/%69mages'],
+      ['GET', '/api//images'],
+      ['GET', '/./api/images'],
+      ['POST', '/api/s/../generations'],
+    ] as const) {
+      const res = await t.app.inject({ method, url, payload: method === 'POST' ? { prompt: 'sneaky', spec: SMALL } : undefined });
+      expect([401, 404], `${method} ${url}: ${res.statusCode}`).toContain(res.statusCode);
+    }
+    expect(await t.db.selectFrom('jobs').select('id').where('client_key', 'not like', 'user:%').execute()).toEqual([]);
     expect((await t.app.inject({ url: '/api/health' })).statusCode).toBe(200);
     expect((await t.app.inject({ url: '/api/auth/me' })).json()).toEqual({ auth: 'on', user: null, csrf_token: null, setup_needed: false });
     // Image URLs are capabilities: whoever has the link sees the image.

@@ -3,7 +3,7 @@ import csrf from '@fastify/csrf-protection';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { UnauthenticatedError } from '../errors.ts';
 import type { UserRecord } from '../ports/account.repository.port.ts';
-import { LOCAL_ACTOR, type Actor } from '../services/access.ts';
+import { LOCAL_ACTOR, NOBODY, type Actor } from '../services/access.ts';
 import type { AccountService, NewSession } from '../services/account.service.ts';
 
 export const SESSION_COOKIE = 'imageflow_session';
@@ -21,8 +21,17 @@ declare module 'fastify' {
 const PUBLIC_API = [/^\/api\/s\//, /^\/api\/health$/, /^\/api\/auth\/(me|login|setup)$/, /^\/api\/openapi\.json$/, /^\/api\/docs(\/|$)/];
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/**
+ * The route a request reached, as its pattern (`/api/images/:id`): decided on what the router
+ * matched, so that no spelling of a path (`/%61pi/images`) reaches a private route as a public one.
+ * Unrouted requests (404s) are judged on their path.
+ */
+function routeOf(req: FastifyRequest): string {
+  return req.routeOptions.url ?? req.url.split('?', 1)[0]!;
+}
+
 function isPrivate(req: FastifyRequest, publicImages: boolean): boolean {
-  const path = req.url.split('?', 1)[0]!;
+  const path = routeOf(req);
   if (!publicImages && (path.startsWith('/images/') || path.startsWith('/thumbs/'))) return true;
   return path.startsWith('/api/') && !PUBLIC_API.some((p) => p.test(path));
 }
@@ -52,10 +61,10 @@ export async function installAuth(app: FastifyInstance, accounts: AccountService
     identify(req, accounts).then(
       ({ user, by }) => {
         req.user = user;
-        req.actor = user ? { id: user.id, role: user.role } : { id: '', role: 'user' };
+        req.actor = user ? { id: user.id, role: user.role } : NOBODY;
         if (!user && isPrivate(req, options.publicImages)) return void reply.send(new UnauthenticatedError(by === 'token' ? 'This API token is not valid: it was revoked or mistyped. Make a new one under API tokens.' : undefined));
         // A share link's routes never act as the signed-in user, so a cookie gives them nothing to protect.
-        if (by === 'cookie' && !SAFE_METHODS.has(req.method) && !req.url.startsWith('/api/s/')) return app.csrfProtection(req, reply, done);
+        if (by === 'cookie' && !SAFE_METHODS.has(req.method) && !routeOf(req).startsWith('/api/s/')) return app.csrfProtection(req, reply, done);
         done();
       },
       (err) => done(err as Error),

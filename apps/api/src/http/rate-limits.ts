@@ -38,7 +38,11 @@ export async function installRateLimits(app: FastifyInstance, settings: RateLimi
     max: settings.perMinute,
     timeWindow: MINUTE_MS,
     keyGenerator: budgetOf,
-    allowList: (req) => !req.url.startsWith('/api/') || req.url === '/api/health',
+    // On the route matched, not the path as spelled, so that /%61pi/… is counted like /api/….
+    allowList: (req) => {
+      const route = req.routeOptions.url ?? req.url;
+      return !route.startsWith('/api/') || route === '/api/health';
+    },
     ...(settings.redis ? { redis: settings.redis } : {}),
     nameSpace: `${settings.prefix}:rate:`,
     // Redis down: requests go on (its own failures answer 503 where Redis is needed).

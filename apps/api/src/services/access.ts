@@ -10,6 +10,9 @@ export interface Actor {
 /** Single-user mode (accounts off, a laptop): one person, who sees and may change everything. */
 export const LOCAL_ACTOR: Actor = Object.freeze({ id: null, role: 'admin' });
 
+/** Signed out (accounts on): owns nothing, so sees nothing that has an owner. */
+export const NOBODY: Actor = Object.freeze({ id: '', role: 'user' });
+
 /**
  * Whether `actor` may see and change what `ownerId` owns: their own, or anything for an admin.
  * Callers answer 404 otherwise, exactly as for an id that does not exist.

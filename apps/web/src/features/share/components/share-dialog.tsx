@@ -1,11 +1,12 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { toast } from 'sonner';
-import { Check, CheckCircle2, Copy, ExternalLink, Eye, EyeOff, Link2, LoaderCircle } from 'lucide-react';
+import { CheckCircle2, ExternalLink, Eye, EyeOff, Link2, LoaderCircle } from 'lucide-react';
 import type { ImageNode } from '@imageflow/shared';
 import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
 import { Field, Input, inputClass } from '@/components/ui/field';
+import { SecretField } from '@/components/ui/secret-field';
 import { SegmentedControl } from '@/components/ui/segmented-control';
 import { absoluteUrl, type CreatedShare } from '@/lib/api-client';
 import { cn } from '@/lib/cn';
@@ -301,33 +302,7 @@ function Fact({ children }: { children: ReactNode }) {
 /** The new link, once: selected, with a copy button, and the warning that it will not be shown again. */
 function CreatedLink({ share, onDone }: { share: CreatedShare; onDone: () => void }) {
   const titleId = useId();
-  const field = useRef<HTMLInputElement>(null);
-  const [copied, setCopied] = useState(false);
-  const [blocked, setBlocked] = useState(false);
   const link = absoluteLink(share.url);
-
-  useEffect(() => {
-    field.current?.focus();
-    field.current?.select();
-  }, [share.id]);
-
-  useEffect(() => {
-    if (!copied) return;
-    const timer = setTimeout(() => setCopied(false), 2000);
-    return () => clearTimeout(timer);
-  }, [copied]);
-
-  const copy = async () => {
-    if (await copyText(link)) {
-      setCopied(true);
-      setBlocked(false);
-      toast.success('Share link copied');
-    } else {
-      setBlocked(true);
-      field.current?.focus();
-      field.current?.select();
-    }
-  };
 
   return (
     <div className="space-y-4 pb-5">
@@ -339,25 +314,7 @@ function CreatedLink({ share, onDone }: { share: CreatedShare; onDone: () => voi
         <p className="mt-1.5 text-sm text-emerald-900 dark:text-emerald-200">
           <strong>Copy it now: it will not be shown again.</strong> If it is lost, revoke it under Shared links and make another.
         </p>
-        <div className="mt-3 flex gap-2">
-          <input
-            ref={field}
-            readOnly
-            aria-label="Share link"
-            value={link}
-            onFocus={(e) => e.currentTarget.select()}
-            className={cn(inputClass, 'min-w-0 font-mono text-xs')}
-          />
-          <Button onClick={() => void copy()} aria-label={copied ? 'Copied' : 'Copy link'}>
-            {copied ? <Check className="h-4 w-4 text-emerald-600" aria-hidden /> : <Copy className="h-4 w-4" aria-hidden />}
-            <span className="hidden sm:inline">{copied ? 'Copied' : 'Copy'}</span>
-          </Button>
-        </div>
-        {blocked ? (
-          <p role="alert" className="mt-2 text-xs text-emerald-900 dark:text-emerald-200">
-            Copying was blocked by the browser. The link is selected: press Ctrl+C (⌘C) to copy it.
-          </p>
-        ) : null}
+        <SecretField value={link} inputLabel="Share link" copyLabel="Copy link" noun="link" onCopied={() => toast.success('Share link copied')} />
         <ul aria-label="How it is shared" className="mt-3 flex flex-wrap gap-x-4 gap-y-1 text-xs text-emerald-900/80 dark:text-emerald-200/80">
           <Fact>{SCOPE_CHOICES[share.scope].label}</Fact>
           <Fact>{share.expires_at ? `Expires ${formatDateTime(share.expires_at)}` : 'Never expires'}</Fact>

@@ -1,16 +1,15 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
-import { Check, CheckCircle2, CircleAlert, Copy, KeyRound, LoaderCircle, Plus, Users } from 'lucide-react';
+import { CheckCircle2, CircleAlert, KeyRound, LoaderCircle, Plus, Users } from 'lucide-react';
 import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
 import { EmptyState } from '@/components/ui/empty-state';
-import { Field, Input, inputClass } from '@/components/ui/field';
+import { Field, Input } from '@/components/ui/field';
+import { SecretField } from '@/components/ui/secret-field';
 import { Skeleton } from '@/components/ui/skeleton';
 import { absoluteUrl, type ApiToken, type CreatedApiToken } from '@/lib/api-client';
-import { cn } from '@/lib/cn';
 import { useMe } from '@/features/auth/api';
 import { formatDateTime, formatRelative } from '@/features/image/format';
-import { copyText } from '@/features/share/clipboard';
 import { useCreateToken, useRevokeToken, useTokens } from '../api';
 
 /** How a script presents a token. */
@@ -72,32 +71,6 @@ function CreateTokenForm({ onCreated }: { onCreated: (token: CreatedApiToken) =>
 /** The new token, once: selected, with a copy button, and the warning that it will not be shown again. */
 function NewTokenPanel({ token, onDone }: { token: CreatedApiToken; onDone: () => void }) {
   const titleId = useId();
-  const field = useRef<HTMLInputElement>(null);
-  const [copied, setCopied] = useState(false);
-  const [blocked, setBlocked] = useState(false);
-
-  useEffect(() => {
-    field.current?.focus();
-    field.current?.select();
-  }, [token.id]);
-
-  useEffect(() => {
-    if (!copied) return;
-    const timer = setTimeout(() => setCopied(false), 2000);
-    return () => clearTimeout(timer);
-  }, [copied]);
-
-  const copy = async () => {
-    if (await copyText(token.token)) {
-      setCopied(true);
-      setBlocked(false);
-      toast.success('Token copied');
-    } else {
-      setBlocked(true);
-      field.current?.focus();
-      field.current?.select();
-    }
-  };
 
   return (
     <section
@@ -111,25 +84,7 @@ function NewTokenPanel({ token, onDone }: { token: CreatedApiToken; onDone: () =
       <p className="mt-1.5 text-sm text-emerald-900 dark:text-emerald-200">
         <strong>Copy it now: it will not be shown again.</strong> Keep it secret like a password; if it is lost, revoke it and create another.
       </p>
-      <div className="mt-3 flex gap-2">
-        <input
-          ref={field}
-          readOnly
-          aria-label="New API token"
-          value={token.token}
-          onFocus={(e) => e.currentTarget.select()}
-          className={cn(inputClass, 'min-w-0 font-mono text-xs')}
-        />
-        <Button onClick={() => void copy()} aria-label={copied ? 'Copied' : 'Copy token'}>
-          {copied ? <Check className="h-4 w-4 text-emerald-600" aria-hidden /> : <Copy className="h-4 w-4" aria-hidden />}
-          <span className="hidden sm:inline">{copied ? 'Copied' : 'Copy'}</span>
-        </Button>
-      </div>
-      {blocked ? (
-        <p role="alert" className="mt-2 text-xs text-emerald-900 dark:text-emerald-200">
-          Copying was blocked by the browser. The token is selected: press Ctrl+C (⌘C) to copy it.
-        </p>
-      ) : null}
+      <SecretField value={token.token} inputLabel="New API token" copyLabel="Copy token" noun="token" onCopied={() => toast.success('Token copied')} />
       <div className="mt-3 text-xs text-emerald-900/80 dark:text-emerald-200/80">
         <p>Scripts send it in a header:</p>
         {/* Breaks between words; inside one only when a word is longer than the line. */}

@@ -8,7 +8,7 @@ import type { JobHandler, JobQueue, QueueContext } from '../ports/job-queue.port
 export class InProcessJobQueue implements JobQueue {
   private handler: JobHandler | null = null;
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
-  private pumping = false;
+  private pumping: Promise<void> | null = null;
   private again = false;
   private stopped = false;
   private poller: NodeJS.Timeout | null = null;
@@ -39,11 +39,10 @@ export class InProcessJobQueue implements JobQueue {
       this.again = true;
       return;
     }
-    this.pumping = true;
-    void this.pump()
+    this.pumping = this.pump()
       .catch((err) => this.context.onUnexpectedError(err, '(claim)'))
       .finally(() => {
-        this.pumping = false;
+        this.pumping = null;
         if (this.again) {
           this.again = false;
           this.wake();
@@ -80,6 +79,8 @@ export class InProcessJobQueue implements JobQueue {
     this.stopped = true;
     if (this.poller) clearInterval(this.poller);
     this.poller = null;
+    // A claim in flight may still start a job: wait for it, so that job is stopped too and handed back with the rest.
+    await this.pumping;
     const entries = [...this.running.values()];
     for (const entry of entries) entry.controller.abort(reason);
     await Promise.all(entries.map((e) => e.done));
@@ -93,7 +94,7 @@ export class InProcessJobQueue implements JobQueue {
   async close(): Promise<void> {}
 
   private isIdle(): boolean {
-    return this.running.size === 0 && !this.pumping;
+    return this.running.size === 0 && this.pumping === null;
   }
 
   private settleIdle(): void {

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { CreatedShare, CreateShare, ErrorBody, SharedView, ShareList, ShareSummary, UnlockShare } from '@imageflow/shared';
 import { AppError, ValidationError } from '../errors.ts';
-import { isImageFilename, isThumbnailFilename } from '../lib/filenames.ts';
+import { imageFilenameOfThumbnail, isImageFilename, isThumbnailFilename } from '../lib/filenames.ts';
 import type { Bucket } from '../ports/image-store.port.ts';
 import { ShareService } from '../services/share.service.ts';
 import { sendStoredFile } from './file.routes.ts';
@@ -58,7 +58,7 @@ export function shareRoutes(app: FastifyInstance, shares: ShareService, password
     const { key, filename } = FileParams.parse(req.params);
     const { download } = DownloadQuery.parse(req.query);
     if (!accepts(filename)) throw new ValidationError(`"${filename}" is not the name of a stored ${bucket === 'images' ? 'image' : 'thumbnail'}.`);
-    const imageFilename = bucket === 'images' ? filename : filename.replace(/\.webp$/, '.png');
+    const imageFilename = bucket === 'images' ? filename : imageFilenameOfThumbnail(filename);
     const opened = await shares.open(key, unlockOf(req, key), bucket, imageFilename);
     if (download === '1' && !opened.share.allow_download) {
       await opened.file.close();

@@ -1,5 +1,6 @@
 import type { CreateShare, ImageNode, SharedView, ShareSummary } from '@imageflow/shared';
 import { AppError, NotFoundError, ValidationError } from '../errors.ts';
+import { thumbnailFilename } from '../lib/filenames.ts';
 import { hashPassword, hashSecret, newSecret, verifyPassword } from '../lib/passwords.ts';
 import type { Bucket, StoredFile } from '../ports/image-store.port.ts';
 import type { NodeRepository, NodeWithCounts } from '../ports/node.repository.port.ts';
@@ -130,7 +131,7 @@ export class ShareService {
    * Counts no view.
    */
   async preview(key: string): Promise<{ title: string; description: string; imagePath: string } | null> {
-    const found = KEY.test(key) ? await this.deps.shares.findByKeyHash(hashSecret(key)) : undefined;
+    const found = await this.find(key);
     if (!found || found.passwordHash !== null) return null;
     const { share } = found;
     if (share.revoked_at !== null || (share.expires_at !== null && share.expires_at <= this.now())) return null;
@@ -147,7 +148,7 @@ export class ShareService {
 
   /** Checks a link's password and returns the secret of a cookie that unlocks it for a day. */
   async unlock(key: string, password: string): Promise<{ shareId: string; secret: string; expiresAt: Date }> {
-    const found = KEY.test(key) ? await this.deps.shares.findByKeyHash(hashSecret(key)) : undefined;
+    const found = await this.find(key);
     if (!found) throw new NotFoundError('No such share link.');
     this.check(found.share);
     if (found.passwordHash === null || !(await verifyPassword(password.slice(0, 257), found.passwordHash))) throw new SharePasswordError(true);
@@ -162,7 +163,7 @@ export class ShareService {
     const share = await this.live(key, unlock);
     const node = await this.deps.nodes.findByFilename(imageFilename);
     if (!node || node.deleted_at !== null || node.trashed_at !== null || !(await this.covers(share, node))) throw new NotFoundError('No such file in this share link.');
-    return { file: await this.deps.files.open(bucket, bucket === 'images' ? node.filename : thumbnailOf(node.filename)), share };
+    return { file: await this.deps.files.open(bucket, bucket === 'images' ? node.filename : thumbnailFilename(node.filename)), share };
   }
 
   /** The name of the cookie that unlocks a link in a browser (from the key, so no lookup is needed to read it). */
@@ -178,13 +179,18 @@ export class ShareService {
   }
 
   private async live(key: string, unlock: string | undefined): Promise<ShareRecord> {
-    const found = KEY.test(key) ? await this.deps.shares.findByKeyHash(hashSecret(key)) : undefined;
+    const found = await this.find(key);
     if (!found) throw new NotFoundError('No such share link.');
     this.check(found.share);
     if (found.passwordHash !== null && !(unlock && (await this.deps.shares.hasUnlock(hashSecret(unlock), found.share.id, this.now())))) {
       throw new SharePasswordError(false);
     }
     return found.share;
+  }
+
+  /** The link a key opens; a string that is no key is not looked up. */
+  private find(key: string) {
+    return KEY.test(key) ? this.deps.shares.findByKeyHash(hashSecret(key)) : Promise.resolve(undefined);
   }
 
   private check(share: ShareRecord): void {
@@ -227,8 +233,4 @@ export class ShareService {
   private now(): string {
     return this.deps.clock.now().toISOString();
   }
-}
-
-function thumbnailOf(filename: string): string {
-  return filename.replace(/\.png$/, '.webp');
 }

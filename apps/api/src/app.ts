@@ -184,7 +184,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
   healthRoutes(app, services);
-  authRoutes(app, accounts, limits.signIn);
+  authRoutes(app, accounts, limits);
   shareRoutes(app, shares, limits.sharePassword);
   adminRoutes(app, services);
   generationRoutes(app, services, limits.generation);

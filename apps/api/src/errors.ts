@@ -101,6 +101,11 @@ export class InvalidCredentialsError extends AppError {
   }
 }
 
+export class AccountDisabledError extends AppError {
+  constructor() {
+    super(403, 'account_disabled', 'This account is disabled. Ask an admin of this ImageFlow to enable it again.');
+  }
+}
 
 /** A route only an admin may use. */
 export class ForbiddenError extends AppError {

@@ -281,6 +281,111 @@ describe('accounts', () => {
     );
   });
 
+  it('changing my password keeps this sign-in, ends my others, and needs the current password', async () => {
+    const t = await start();
+    await addUser(t, 'alice');
+    const here = await signIn(t.app, 'alice', 'alice-password');
+    const elsewhere = await signIn(t.app, 'alice', 'alice-password');
+    const wrong = await t.app.inject(as(here, 'POST', '/api/auth/password', { current_password: 'guess-guess', new_password: 'a-new-password' }));
+    expect(wrong.statusCode).toBe(400);
+    expect(errorOf(wrong).message).toBe('The current password is wrong.');
+    const short = await t.app.inject(as(here, 'POST', '/api/auth/password', { current_password: 'alice-password', new_password: 'short' }));
+    expect(short.statusCode).toBe(400);
+    expect(errorOf(short).message).toMatch(/password must be \d+ to \d+ characters/);
+    // Without the CSRF token a cookie cannot change it.
+    expect((await t.app.inject({ ...as(here, 'POST', '/api/auth/password', { current_password: 'alice-password', new_password: 'a-new-password' }), headers: {} })).statusCode).toBe(403);
+
+    expect((await t.app.inject(as(here, 'POST', '/api/auth/password', { current_password: 'alice-password', new_password: 'a-new-password' }))).statusCode).toBe(204);
+    expect((await t.app.inject(as(here, 'GET', '/api/images'))).statusCode).toBe(200);
+    expect((await t.app.inject(as(elsewhere, 'GET', '/api/images'))).statusCode).toBe(401);
+    expect((await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'alice', password: 'alice-password' } })).statusCode).toBe(401);
+    await signIn(t.app, 'alice', 'a-new-password');
+  });
+
+  it('sign out everywhere ends every session of mine, but not my API tokens or anyone else\'s sessions', async () => {
+    const t = await start();
+    const a1 = await addUser(t, 'alice');
+    const a2 = await signIn(t.app, 'alice', 'alice-password');
+    const b = await addUser(t, 'bob');
+    const { token } = (await t.app.inject(as(a1, 'POST', '/api/tokens', { name: 'script' }))).json();
+    const res = await t.app.inject(as(a1, 'POST', '/api/auth/logout-everywhere'));
+    expect(res.statusCode).toBe(204);
+    expect(res.cookies.find((c) => c.name === 'imageflow_session')?.value).toBe('');
+    for (const s of [a1, a2]) expect((await t.app.inject(as(s, 'GET', '/api/images'))).statusCode).toBe(401);
+    expect((await t.app.inject(as(b, 'GET', '/api/images'))).statusCode).toBe(200);
+    expect((await t.app.inject({ url: '/api/images', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
+  });
+
+  it('admins list accounts with their storage, make accounts, reset a password, and disable an account (its sessions and tokens stop at once)', async () => {
+    const t = await start();
+    const admin = await addUser(t, 'root', 'admin');
+    const a = await addUser(t, 'alice');
+    const image = await generateAs(t, a);
+    const { token } = (await t.app.inject(as(a, 'POST', '/api/tokens', { name: 'script' }))).json();
+
+    const list = (await t.app.inject(as(admin, 'GET', '/api/admin/users'))).json().items;
+    const bytes = (await t.app.inject(as(a, 'GET', `/api/images/${image.id}`))).json().bytes;
+    expect(list).toEqual([
+      { id: admin.user.id, username: 'root', role: 'admin', created_at: expect.any(String), disabled_at: null, images: 0, bytes: 0 },
+      { id: a.user.id, username: 'alice', role: 'user', created_at: expect.any(String), disabled_at: null, images: 1, bytes },
+    ]);
+
+    const made = await t.app.inject(as(admin, 'POST', '/api/admin/users', { username: 'Carol', password: 'carol-password' }));
+    expect(made.statusCode, made.body).toBe(201);
+    expect(made.json()).toMatchObject({ username: 'carol', role: 'user', disabled_at: null, images: 0 });
+    expect((await t.app.inject(as(admin, 'POST', '/api/admin/users', { username: 'carol', password: 'other-password' }))).statusCode).toBe(409);
+    await signIn(t.app, 'carol', 'carol-password');
+
+    // A user may do none of it.
+    for (const [method, url, payload] of [
+      ['GET', '/api/admin/users', undefined],
+      ['POST', '/api/admin/users', { username: 'mallory', password: 'mallory-password', role: 'admin' }],
+      ['PATCH', `/api/admin/users/${a.user.id}`, { role: 'admin' }],
+    ] as const) {
+      const res = await t.app.inject(as(a, method, url, payload));
+      expect(res.statusCode, `${method} ${url}`).toBe(403);
+      expect(errorOf(res).message).toBe('Only an admin may manage accounts.');
+    }
+
+    const disabled = await t.app.inject(as(admin, 'PATCH', `/api/admin/users/${a.user.id}`, { disabled: true }));
+    expect(disabled.statusCode, disabled.body).toBe(200);
+    expect(disabled.json()).toMatchObject({ username: 'alice', disabled_at: expect.any(String), images: 1 });
+    expect((await t.app.inject(as(a, 'GET', '/api/images'))).statusCode).toBe(401);
+    expect((await t.app.inject({ url: '/api/images', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401);
+    const refused = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'alice', password: 'alice-password' } });
+    expect(refused.statusCode).toBe(403);
+    expect(errorOf(refused)).toEqual({ code: 'account_disabled', message: expect.stringMatching(/disabled/) });
+    // A wrong password on a disabled account says no more than on any other.
+    expect(errorOf(await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'alice', password: 'wrong-password' } })).code).toBe('invalid_credentials');
+    // Her images stay, for the admin to see.
+    expect((await t.app.inject(as(admin, 'GET', `/api/images/${image.id}`))).statusCode).toBe(200);
+
+    const enabled = await t.app.inject(as(admin, 'PATCH', `/api/admin/users/${a.user.id}`, { disabled: false, password: 'reset-password' }));
+    expect(enabled.json().disabled_at).toBeNull();
+    expect((await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'alice', password: 'alice-password' } })).statusCode).toBe(401);
+    await signIn(t.app, 'alice', 'reset-password');
+    // The token came back with the account: it was never revoked.
+    expect((await t.app.inject({ url: '/api/images', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
+  });
+
+  it('an admin cannot disable or demote themselves, so someone can always sign in as admin; unknown ids are 404', async () => {
+    const t = await start();
+    const admin = await addUser(t, 'root', 'admin');
+    for (const change of [{ disabled: true }, { role: 'user' }]) {
+      const res = await t.app.inject(as(admin, 'PATCH', `/api/admin/users/${admin.user.id}`, change));
+      expect(res.statusCode).toBe(409);
+      expect(errorOf(res).message).toMatch(/cannot disable your own account/);
+    }
+    expect((await t.app.inject(as(admin, 'PATCH', '/api/admin/users/00000000-0000-4000-8000-000000000000', { disabled: true }))).statusCode).toBe(404);
+    expect((await t.app.inject(as(admin, 'PATCH', '/api/admin/users/not-an-id', { disabled: true }))).statusCode).toBe(404);
+    expect((await t.app.inject(as(admin, 'PATCH', `/api/admin/users/${admin.user.id}`, { owner: 'x' }))).statusCode).toBe(400);
+    const b = await addUser(t, 'bob');
+    const promoted = await t.app.inject(as(admin, 'PATCH', `/api/admin/users/${b.user.id}`, { role: 'admin' }));
+    expect(promoted.json().role).toBe('admin');
+    // Bob, now an admin, may demote root.
+    expect((await t.app.inject(as(b, 'PATCH', `/api/admin/users/${admin.user.id}`, { role: 'user' }))).json().role).toBe('user');
+  });
+
   it('with accounts off, the laptop needs no sign-in and says so', async () => {
     const t = await start({ auth: 'off' });
     expect((await t.app.inject({ url: '/api/auth/me' })).json()).toEqual({ auth: 'off', user: null, csrf_token: null, setup_needed: false });

@@ -194,7 +194,7 @@ describe('share links', () => {
     const node = await make(t.app, alice, { prompt: 'a secret recipe' });
     const closed = await share(t.app, alice, { node_id: node.id, show_recipe: false, allow_download: false });
     const shown = (await visit(t.app, `/api/s/${closed.key}`)).json().nodes[0];
-    expect(shown).toMatchObject({ prompt: '', negative_prompt: '', seed: null, spec_json: {}, request_params: {} });
+    expect(shown).toMatchObject({ prompt: '', negative_prompt: '', seed: null, model: '', spec_json: {}, request_params: {} });
     expect(JSON.stringify(shown)).not.toContain('secret recipe');
     const refused = await visit(t.app, `/s/${closed.key}/images/${node.filename}?download=1`);
     expect(refused.statusCode).toBe(403);

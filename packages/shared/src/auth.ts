@@ -38,3 +38,32 @@ export const CreatedApiToken = ApiToken.extend({ token: z.string().describe('Sho
 export const ApiTokenList = z.object({ items: z.array(ApiToken) });
 export type CreatedApiToken = z.infer<typeof CreatedApiToken>;
 export type ApiTokenList = z.infer<typeof ApiTokenList>;
+
+export const PasswordChange = z.object({
+  current_password: z.string().min(1, 'current_password is required').max(256, 'current_password is at most 256 characters'),
+  new_password: z.string().min(1, 'new_password is required').max(256, 'new_password is at most 256 characters'),
+});
+export type PasswordChange = z.infer<typeof PasswordChange>;
+
+/** An account as its admins see it, with the storage its images take. */
+export const Account = User.extend({
+  created_at: z.string(),
+  disabled_at: z.string().nullable().describe('When an admin disabled it: it cannot sign in and its tokens stop working.'),
+  images: z.number().int().describe('Images it owns (the trash included).'),
+  bytes: z.number().int().describe('Bytes its image files take.'),
+});
+export type Account = z.infer<typeof Account>;
+export const AccountList = z.object({ items: z.array(Account) });
+export type AccountList = z.infer<typeof AccountList>;
+
+export const NewAccount = Credentials.extend({ role: z.enum(['admin', 'user']).default('user') });
+export type NewAccount = z.input<typeof NewAccount>;
+
+export const AccountUpdate = z
+  .object({
+    role: z.enum(['admin', 'user']).optional(),
+    disabled: z.boolean().optional(),
+    password: z.string().min(1).max(256, 'password is at most 256 characters').optional().describe('A new password (for someone who forgot theirs); ends their sign-ins.'),
+  })
+  .strict();
+export type AccountUpdate = z.infer<typeof AccountUpdate>;

@@ -3,10 +3,10 @@ import type { Db } from '../db/database.ts';
 import { isSqlite } from '../db/dialect.ts';
 import type { AccountRepository, ApiTokenRecord, Role, UserRecord } from '../ports/account.repository.port.ts';
 
-const USER_COLUMNS = ['users.id', 'users.username', 'users.role', 'users.created_at'] as const;
+const USER_COLUMNS = ['users.id', 'users.username', 'users.role', 'users.created_at', 'users.disabled_at'] as const;
 
-function toUser(row: { id: string; username: string; role: string; created_at: string }): UserRecord {
-  return { id: row.id, username: row.username, role: row.role as Role, created_at: row.created_at };
+function toUser(row: { id: string; username: string; role: string; created_at: string; disabled_at: string | null }): UserRecord {
+  return { id: row.id, username: row.username, role: row.role as Role, created_at: row.created_at, disabled_at: row.disabled_at };
 }
 
 /** A unique-constraint violation on SQLite or PostgreSQL. */
@@ -29,7 +29,7 @@ export class KyselyAccountRepository implements AccountRepository {
 
   async insertUser(user: UserRecord, passwordHash: string) {
     try {
-      await this.db.insertInto('users').values({ ...user, password_hash: passwordHash }).execute();
+      await this.db.insertInto('users').values({ ...user, disabled_at: null, password_hash: passwordHash }).execute();
       return true;
     } catch (err) {
       if (isUniqueViolation(err)) return false;
@@ -53,6 +53,21 @@ export class KyselyAccountRepository implements AccountRepository {
   async findByUsername(username: string) {
     const row = await this.db.selectFrom('users').select([...USER_COLUMNS, 'users.password_hash']).where('username', '=', username).executeTakeFirst();
     return row && { user: toUser(row), passwordHash: row.password_hash };
+  }
+
+  async findById(id: string) {
+    const row = await this.db.selectFrom('users').select([...USER_COLUMNS, 'users.password_hash']).where('id', '=', id).executeTakeFirst();
+    return row && { user: toUser(row), passwordHash: row.password_hash };
+  }
+
+  async updateUser(id: string, changes: { role?: Role; disabled_at?: string | null; passwordHash?: string }) {
+    const set: { role?: Role; disabled_at?: string | null; password_hash?: string } = {};
+    if (changes.role !== undefined) set.role = changes.role;
+    if (changes.disabled_at !== undefined) set.disabled_at = changes.disabled_at;
+    if (changes.passwordHash !== undefined) set.password_hash = changes.passwordHash;
+    if (Object.keys(set).length === 0) return (await this.findById(id)) !== undefined;
+    const result = await this.db.updateTable('users').set(set).where('id', '=', id).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   async firstAdmin() {
@@ -82,12 +97,19 @@ export class KyselyAccountRepository implements AccountRepository {
       .select(USER_COLUMNS)
       .where('sessions.token_hash', '=', tokenHash)
       .where('sessions.expires_at', '>', now)
+      .where('users.disabled_at', 'is', null)
       .executeTakeFirst();
     return row && toUser(row);
   }
 
   async deleteSession(tokenHash: string) {
     await this.db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
+  }
+
+  async deleteUserSessions(userId: string, exceptTokenHash?: string) {
+    let query = this.db.deleteFrom('sessions').where('user_id', '=', userId);
+    if (exceptTokenHash !== undefined) query = query.where('token_hash', '!=', exceptTokenHash);
+    await query.execute();
   }
 
   async deleteExpiredSessions(now: string) {
@@ -126,6 +148,7 @@ export class KyselyAccountRepository implements AccountRepository {
       .select([...USER_COLUMNS, 'api_tokens.id as token_id'])
       .where('api_tokens.token_hash', '=', tokenHash)
       .where('api_tokens.revoked_at', 'is', null)
+      .where('users.disabled_at', 'is', null)
       .executeTakeFirst();
     if (!row) return undefined;
     await this.db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', row.token_id).execute();

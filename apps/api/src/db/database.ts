@@ -15,6 +15,7 @@ import * as m006 from './migrations/006-accounts.ts';
 import * as m007 from './migrations/007-shares.ts';
 import * as m008 from './migrations/008-maintenance.ts';
 import * as m009 from './migrations/009-trash.ts';
+import * as m010 from './migrations/010-disabled-users.ts';
 
 /** Forward-only, numbered migrations, applied in order at start-up, the same on SQLite and PostgreSQL. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '007-shares': m007,
   '008-maintenance': m008,
   '009-trash': m009,
+  '010-disabled-users': m010,
 };
 
 export type Db = Kysely<Database>;

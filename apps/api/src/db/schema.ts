@@ -64,6 +64,8 @@ export interface UsersTable {
   password_hash: string;
   role: string;
   created_at: string;
+  /** When an admin disabled the account; null while it may sign in. */
+  disabled_at: string | null;
 }
 
 /** A sign-in session; the cookie holds the token, the table only its SHA-256. */

@@ -1,7 +1,7 @@
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { UnauthenticatedError } from '../errors.ts';
+import { ConflictError, UnauthenticatedError } from '../errors.ts';
 import type { UserRecord } from '../ports/account.repository.port.ts';
 import { LOCAL_ACTOR, NOBODY, type Actor } from '../services/access.ts';
 import type { AccountService, NewSession } from '../services/account.service.ts';
@@ -94,4 +94,16 @@ export function startSession(reply: FastifyReply, session: NewSession): string {
 
 export function endSession(reply: FastifyReply): void {
   reply.clearCookie(SESSION_COOKIE, { path: '/' });
+}
+
+/** Refuses what only makes sense with accounts (signing in, tokens, users) in single-user mode. */
+export function requireAccounts(accounts: AccountService): void {
+  if (!accounts.authOn) throw new ConflictError('Accounts are off (single-user mode): there is nothing to sign in to. Start ImageFlow with IMAGEFLOW_AUTH=on to use accounts.');
+}
+
+/** The signed-in user of a route that needs one (accounts on). */
+export function signedInUser(req: FastifyRequest, accounts: AccountService): UserRecord {
+  requireAccounts(accounts);
+  if (!req.user) throw new UnauthenticatedError();
+  return req.user;
 }

@@ -26,13 +26,21 @@ function refusal(what: string) {
     new BusyError(`Too many ${what}: at most ${context.max} in a row; try again in ${context.after}.`, Math.max(1, Math.ceil(context.ttl / 1000)), 'rate_limited');
 }
 
+/** Route options (`config`) that put a route on a budget of its own. */
+export interface RouteLimits {
+  generation: object;
+  signIn: object;
+  sharePassword: object;
+  passwordChange: object;
+}
+
 /**
  * Budgets per client for the API (files are served without one), with a tighter one for
  * generations and for sign-in. Registered after the sign-in hook, so a budget is a user's when
  * signed in. With Redis, the counters hold across every API process.
  */
-export async function installRateLimits(app: FastifyInstance, settings: RateLimitSettings | null): Promise<{ generation: object; signIn: object; sharePassword: object }> {
-  if (!settings) return { generation: {}, signIn: {}, sharePassword: {} };
+export async function installRateLimits(app: FastifyInstance, settings: RateLimitSettings | null): Promise<RouteLimits> {
+  if (!settings) return { generation: {}, signIn: {}, sharePassword: {}, passwordChange: {} };
   await app.register(rateLimit, {
     global: true,
     max: settings.perMinute,
@@ -59,6 +67,10 @@ export async function installRateLimits(app: FastifyInstance, settings: RateLimi
     // A budget of its own, so guessing at a link's password never locks an office out of signing in.
     sharePassword: {
       rateLimit: { max: SIGN_IN_ATTEMPTS, timeWindow: SIGN_IN_WINDOW_MS, groupId: 'share-password', keyGenerator: (req: FastifyRequest) => `ip:${req.ip}`, errorResponseBuilder: refusal('password attempts') },
+    },
+    // A stolen session guessing at the current password meets the same wall as a sign-in.
+    passwordChange: {
+      rateLimit: { max: SIGN_IN_ATTEMPTS, timeWindow: SIGN_IN_WINDOW_MS, groupId: 'password-change', keyGenerator: budgetOf, errorResponseBuilder: refusal('password attempts') },
     },
   };
 }

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ErrorBody } from '@imageflow/shared';
+import { Account, AccountList, AccountUpdate, ErrorBody, NewAccount } from '@imageflow/shared';
 import { ForbiddenError } from '../errors.ts';
+import { signedInUser } from '../http/auth.ts';
+import type { UserRecord } from '../ports/account.repository.port.ts';
+import type { AccountService } from '../services/account.service.ts';
 import type { Services } from '../services/container.ts';
 
 const RetentionPlan = z.object({
@@ -19,10 +22,23 @@ const StorageUsage = Usage.extend({
     .optional()
     .describe('For admins with accounts on: every user\'s (user_id null: images from before accounts).'),
 });
-const errors = { 401: ErrorBody, 403: ErrorBody };
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+const UserParams = z.object({ id: z.string().min(1).max(64) });
 
-function requireAdmin(req: FastifyRequest): void {
-  if (req.actor.role !== 'admin') throw new ForbiddenError('Only an admin may see or run the retention rule.');
+function requireAdmin(req: FastifyRequest, what: string): void {
+  if (req.actor.role !== 'admin') throw new ForbiddenError(`Only an admin may ${what}.`);
+}
+
+/** The signed-in admin of an account route (accounts on). */
+function signedInAdmin(req: FastifyRequest, accounts: AccountService): UserRecord {
+  const user = signedInUser(req, accounts);
+  requireAdmin(req, 'manage accounts');
+  return user;
+}
+
+function accountOf(user: UserRecord, usage: Map<string | null, { images: number; bytes: number }>): Account {
+  const used = usage.get(user.id) ?? { images: 0, bytes: 0 };
+  return { id: user.id, username: user.username, role: user.role, created_at: user.created_at, disabled_at: user.disabled_at, images: used.images, bytes: used.bytes };
 }
 
 export function adminRoutes(app: FastifyInstance, { retention, images, accounts }: Services): void {
@@ -42,7 +58,7 @@ export function adminRoutes(app: FastifyInstance, { retention, images, accounts 
   r.get('/api/admin/retention', {
     schema: { tags: ['admin'], summary: 'Dry run of the retention rule: what it would remove now and the bytes that frees', response: { 200: RetentionPlan, ...errors } },
     handler: (req) => {
-      requireAdmin(req);
+      requireAdmin(req, 'see or run the retention rule');
       return retention.plan();
     },
   });
@@ -50,8 +66,43 @@ export function adminRoutes(app: FastifyInstance, { retention, images, accounts 
   r.post('/api/admin/retention/run', {
     schema: { tags: ['admin'], summary: 'Run the retention rule now', response: { 200: RetentionRun, ...errors } },
     handler: (req) => {
-      requireAdmin(req);
+      requireAdmin(req, 'see or run the retention rule');
       return retention.run();
+    },
+  });
+
+  r.get('/api/admin/users', {
+    schema: { tags: ['admin'], summary: 'Every account, with the storage its images take', response: { 200: AccountList, ...errors } },
+    handler: async (req) => {
+      signedInAdmin(req, accounts);
+      const [users, usage] = await Promise.all([accounts.listUsers(), images.usageByOwner()]);
+      const byOwner = new Map(usage.map((u) => [u.owner_id, u]));
+      return { items: users.map((u) => accountOf(u, byOwner)) };
+    },
+  });
+
+  r.post('/api/admin/users', {
+    schema: { tags: ['admin'], summary: 'Make an account (role "user" unless given)', body: NewAccount, response: { 201: Account, ...errors } },
+    handler: async (req, reply) => {
+      signedInAdmin(req, accounts);
+      const user = await accounts.createUser(req.body.username, req.body.password, req.body.role);
+      return reply.status(201).send(accountOf(user, new Map()));
+    },
+  });
+
+  r.patch('/api/admin/users/:id', {
+    schema: {
+      tags: ['admin'],
+      summary: 'Change an account: role, disabled (it cannot sign in; its sessions end and tokens stop working), or a new password',
+      params: UserParams,
+      body: AccountUpdate,
+      response: { 200: Account, ...errors },
+    },
+    handler: async (req) => {
+      const admin = signedInAdmin(req, accounts);
+      const user = await accounts.updateUser(admin, req.params.id, req.body);
+      const usage = await images.usage(user.id);
+      return accountOf(user, new Map([[user.id, usage]]));
     },
   });
 }

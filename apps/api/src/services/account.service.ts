@@ -1,4 +1,4 @@
-import { ConflictError, InvalidCredentialsError, NotFoundError, ValidationError } from '../errors.ts';
+import { AccountDisabledError, ConflictError, InvalidCredentialsError, NotFoundError, ValidationError } from '../errors.ts';
 import { DUMMY_HASH, hashPassword, hashSecret, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, newSecret, verifyPassword } from '../lib/passwords.ts';
 import type { AccountRepository, ApiTokenRecord, Role, UserRecord } from '../ports/account.repository.port.ts';
 import type { Clock, Random } from '../ports/system.port.ts';
@@ -75,7 +75,47 @@ export class AccountService {
     // A missing user costs a hash too, so timing does not tell which names exist.
     const ok = await verifyPassword(password.slice(0, MAX_PASSWORD_LENGTH + 1), found?.passwordHash ?? DUMMY_HASH);
     if (!found || !ok) throw new InvalidCredentialsError();
+    // Told only to whoever knows the password.
+    if (found.user.disabled_at !== null) throw new AccountDisabledError();
     return this.openSession(found.user);
+  }
+
+  /** Changes the user's own password; every other sign-in of theirs ends (the one at `currentSecret` stays). */
+  async changePassword(user: UserRecord, currentPassword: string, newPassword: string, currentSecret?: string): Promise<void> {
+    const found = await this.deps.accounts.findById(user.id);
+    if (!found || !(await verifyPassword(currentPassword.slice(0, MAX_PASSWORD_LENGTH + 1), found.passwordHash))) {
+      throw new ValidationError('The current password is wrong.');
+    }
+    await this.deps.accounts.updateUser(user.id, { passwordHash: await hashPassword(checkedPassword(newPassword)) });
+    await this.deps.accounts.deleteUserSessions(user.id, currentSecret === undefined ? undefined : hashSecret(currentSecret));
+  }
+
+  /** Ends every sign-in of the user, on every device (API tokens are revoked one by one). */
+  signOutEverywhere(user: UserRecord): Promise<void> {
+    return this.deps.accounts.deleteUserSessions(user.id);
+  }
+
+  /**
+   * An admin changes an account: its role, whether it is disabled, or a new password (for one who
+   * forgot theirs). Disabling or a new password ends the account's sign-ins. An admin cannot
+   * disable or demote themselves, so an instance always keeps an admin who can sign in.
+   */
+  async updateUser(admin: UserRecord, id: string, changes: { role?: Role; disabled?: boolean; password?: string }): Promise<UserRecord> {
+    const found = UUID.test(id) ? await this.deps.accounts.findById(id) : undefined;
+    if (!found) throw new NotFoundError(`No account with id "${id}".`);
+    if (id === admin.id && (changes.disabled === true || (changes.role !== undefined && changes.role !== 'admin'))) {
+      throw new ConflictError('You cannot disable your own account or take away your own admin role; ask another admin.');
+    }
+    const update: { role?: Role; disabled_at?: string | null; passwordHash?: string } = {};
+    if (changes.role !== undefined) update.role = changes.role;
+    if (changes.disabled !== undefined && changes.disabled !== (found.user.disabled_at !== null)) {
+      update.disabled_at = changes.disabled ? this.now().toISOString() : null;
+    }
+    if (changes.password !== undefined) update.passwordHash = await hashPassword(checkedPassword(changes.password));
+    await this.deps.accounts.updateUser(id, update);
+    if (update.disabled_at || update.passwordHash) await this.deps.accounts.deleteUserSessions(id);
+    this.deps.log.info({ admin: admin.username, user: found.user.username, role: changes.role, disabled: changes.disabled, password: changes.password !== undefined }, 'account changed');
+    return (await this.deps.accounts.findById(id))!.user;
   }
 
   async logout(secret: string): Promise<void> {
@@ -123,10 +163,10 @@ export class AccountService {
     if (!USERNAME.test(name)) {
       throw new ValidationError('username must be 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit.');
     }
-    if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
-      throw new ValidationError(`password must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters.`);
-    }
-    return { record: { id: this.deps.random.uuid(), username: name, role, created_at: this.now().toISOString() }, hash: await hashPassword(password) };
+    return {
+      record: { id: this.deps.random.uuid(), username: name, role, created_at: this.now().toISOString(), disabled_at: null },
+      hash: await hashPassword(checkedPassword(password)),
+    };
   }
 
   private async claimUnowned(admin: UserRecord): Promise<void> {
@@ -137,6 +177,13 @@ export class AccountService {
   private now(): Date {
     return this.deps.clock.now();
   }
+}
+
+function checkedPassword(password: string): string {
+  if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+    throw new ValidationError(`password must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters.`);
+  }
+  return password;
 }
 
 /** Usernames are compared without case. */

@@ -221,7 +221,8 @@ export class ShareService {
       deleted_at: live ? null : (row.deleted_at ?? row.trashed_at),
     };
     if (share.show_recipe) return shared;
-    return { ...shared, prompt: '', negative_prompt: '', seed: null, spec_json: {}, request_params: {} };
+    // The engine stays: whether an image came from an AI model or the offline renderer is not the owner's secret.
+    return { ...shared, prompt: '', negative_prompt: '', seed: null, model: '', spec_json: {}, request_params: {} };
   }
 
   private summary(share: ShareRecord): ShareSummary {

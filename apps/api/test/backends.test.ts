@@ -40,8 +40,13 @@ describe('a ComfyUI backend through the whole app', () => {
 
     // The stored file is ComfyUI's image with ImageFlow's recipe chunks added.
     const png = (await t.app.inject({ url: node.url })).rawPayload;
-    const recipe = JSON.parse(readPngTextChunks(png).find((c) => c.keyword === 'imageflow')!.text);
+    const chunks = readPngTextChunks(png);
+    const recipe = JSON.parse(chunks.find((c) => c.keyword === 'imageflow')!.text);
     expect(recipe).toMatchObject({ node_id: node.id, provider: 'gpu-box', spec: { seed: 1234 } });
+    // ComfyUI's own graph stays in the file, so the image drags back into ComfyUI.
+    expect(JSON.parse(chunks.find((c) => c.keyword === 'prompt')!.text)).toEqual(comfy.prompts[0]!.prompt);
+    const parameters = chunks.find((c) => c.keyword === 'parameters')!.text;
+    expect(parameters).toMatch(/^a lighthouse\nNegative prompt: .*\nSteps: 6, Sampler: .+, Seed: 1234, Size: 256x256, Model: sd_xl_base_1\.0\.safetensors, /s);
 
     // Image-to-image from it goes to ComfyUI with the stored PNG uploaded as the init image.
     const child = await t.app.inject({ method: 'POST', url: '/api/images/generate', payload: { parent_id: node.id, spec: { strength: 0.5 } } });

@@ -176,13 +176,16 @@ describe('file and row stay together', () => {
     t = await startTestApp({ dataDir });
     const [kept] = await generate(t.app, { prompt: 'kept' });
     // What a crash between file and row leaves: a pending entry and its files, plus a temp file.
-    const orphan = 'sdxl_11111111-1111-4111-8111-111111111111.png';
+    const orphan = 'upload_11111111-1111-4111-8111-111111111111.png';
+    const original = orphan.replace('.png', '.original.jpg');
     await t.db.insertInto('pending_files').values([
       { filename: orphan, created_at: new Date().toISOString() },
       { filename: orphan.replace('.png', '.webp'), created_at: new Date().toISOString() },
+      { filename: original, created_at: new Date().toISOString() },
     ]).execute();
     await fs.writeFile(path.join(dataDir, 'images', orphan), 'half an image');
     await fs.writeFile(path.join(dataDir, 'thumbs', orphan.replace('.png', '.webp')), 'thumb');
+    await fs.writeFile(path.join(dataDir, 'originals', original), 'the upload as it came');
     await fs.writeFile(path.join(dataDir, 'images', '.tmp-abc'), 'partial');
     await t.close();
 

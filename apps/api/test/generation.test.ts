@@ -40,6 +40,7 @@ describe('POST /api/generations (queued jobs)', () => {
       starred: false,
       deleted_at: null,
       children_count: 0,
+      original: null,
     });
     expect(node.root_id).toBe(node.id);
     expect(node.filename).toMatch(/^sdxl_[0-9a-f-]{36}\.png$/);
@@ -192,7 +193,7 @@ describe('a parent deleted while its child waits in the queue', () => {
   it('fails the img2img job with a clear reason, storing nothing', async () => {
     const provider = new GatedProvider();
     t = await startTestApp({ provider, env: { IMAGEFLOW_JOB_CONCURRENCY: '1' } });
-    const parent = (await t.services.images.upload(await sharp({ create: { width: 64, height: 64, channels: 3, background: '#345' } }).png().toBuffer(), 'p.png', LOCAL_ACTOR));
+    const parent = (await t.services.images.upload(await sharp({ create: { width: 64, height: 64, channels: 3, background: '#345' } }).png().toBuffer(), 'p.png', LOCAL_ACTOR)).node;
     const blocker = (await t.app.inject({ method: 'POST', url: '/api/generations', payload: { prompt: 'first', spec: SMALL } })).json();
     await provider.waitForStart();
     const child = (await t.app.inject({ method: 'POST', url: '/api/generations', payload: { parent_id: parent.id, prompt: 'paint it', spec: SMALL } })).json();

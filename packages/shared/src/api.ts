@@ -95,6 +95,15 @@ export const ImageNode = z.object({
   trashed_at: z.string().nullable().describe('When it was moved to the trash (files kept, restorable until purged); null: not in the trash.'),
   created_at: z.string(),
   children_count: z.number().int(),
+  original: z
+    .object({
+      url: z.string().nullable().describe('The file byte for byte as it was uploaded (its format, its metadata); null once deleted.'),
+      sha256: z.string(),
+      bytes: z.number().int(),
+      content_type: z.string(),
+    })
+    .nullable()
+    .describe('An upload\'s original file, kept beside the PNG shown; null for images made here.'),
   base64: z.string().optional(),
 });
 export type ImageNode = z.infer<typeof ImageNode>;

@@ -19,6 +19,7 @@ const NODE_COLUMNS: Record<keyof ImageNodesTable, true> = {
   id: true, is_root: true, parent_id: true, root_id: true, depth: true, prompt: true, negative_prompt: true, spec_json: true,
   request_params: true, image_path: true, filename: true, action_type: true, model: true, provider: true, seed: true, width: true,
   height: true, bytes: true, sha256: true, starred: true, deleted_at: true, created_at: true, job_id: true, owner_id: true, trashed_at: true,
+  original_filename: true, original_sha256: true, original_bytes: true, pending_parent_sha256: true,
 };
 const nodeColumns = (Object.keys(NODE_COLUMNS) as Array<keyof ImageNodesTable>).map((c) => `n.${c}` as const);
 
@@ -75,6 +76,53 @@ export class KyselyNodeRepository implements NodeRepository {
     if (filename.includes('\0')) return undefined;
     const row = await this.nodes().where('n.filename', '=', filename).executeTakeFirst();
     return row && toNode(row);
+  }
+
+  async findBySha256(sha256: string, ownerId: string | null, options: { live: boolean }) {
+    let query = this.nodes()
+      .where((eb) => eb.or([eb('n.sha256', '=', sha256), eb('n.original_sha256', '=', sha256)]))
+      .orderBy('n.id')
+      .limit(1);
+    if (ownerId !== null) query = query.where('n.owner_id', '=', ownerId);
+    if (options.live) query = query.where('n.deleted_at', 'is', null).where('n.trashed_at', 'is', null);
+    const row = await query.executeTakeFirst();
+    return row && toNode(row);
+  }
+
+  async adoptOrphans(parent: { id: number; rootId: number; depth: number }, sha256s: readonly string[], ownerId: string | null) {
+    if (sha256s.length === 0) return [];
+    return this.db.transaction().execute(async (trx) => {
+      let query = trx
+        .selectFrom('image_nodes')
+        .select(['id', 'spec_json'])
+        .where('pending_parent_sha256', 'in', sha256s)
+        .where('is_root', '=', 1)
+        // Never under a node of its own tree: that would make a cycle.
+        .where('id', '!=', parent.rootId);
+      if (ownerId !== null) query = query.where('owner_id', '=', ownerId);
+      const orphans = await query.execute();
+      for (const orphan of orphans) {
+        const id = Number(orphan.id);
+        // The orphan's tree moves under the parent: one root, depths below the parent's.
+        await trx
+          .updateTable('image_nodes')
+          .set((eb) => ({ root_id: parent.rootId, depth: eb('depth', '+', parent.depth + 1) }))
+          .where('root_id', '=', id)
+          .execute();
+        const recorded = (JSON.parse(orphan.spec_json) as { recorded_action?: unknown }).recorded_action;
+        await trx
+          .updateTable('image_nodes')
+          .set({
+            parent_id: parent.id,
+            is_root: 0,
+            pending_parent_sha256: null,
+            ...(typeof recorded === 'string' ? { action_type: recorded } : {}),
+          })
+          .where('id', '=', id)
+          .execute();
+      }
+      return orphans.map((o) => Number(o.id));
+    });
   }
 
   async findByJob(jobId: string) {
@@ -204,7 +252,7 @@ export class KyselyNodeRepository implements NodeRepository {
 
   async retentionCandidates(before: string, now: string, limit: number) {
     const liveShare = sql`s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > ${now})`;
-    const result = await sql<{ id: number; filename: string; bytes: number }>`
+    const result = await sql<{ id: number; filename: string; original_filename: string | null; bytes: number }>`
       WITH RECURSIVE
         kept_up(id, parent_id) AS (
           SELECT id, parent_id FROM image_nodes WHERE starred = 1
@@ -218,18 +266,18 @@ export class KyselyNodeRepository implements NodeRepository {
           UNION
           SELECT c.id FROM image_nodes c JOIN kept_down d ON c.parent_id = d.id
         )
-      SELECT id, filename, bytes FROM image_nodes
+      SELECT id, filename, original_filename, bytes + COALESCE(original_bytes, 0) AS bytes FROM image_nodes
       WHERE deleted_at IS NULL AND starred = 0 AND created_at < ${before}
         AND id NOT IN (SELECT id FROM kept_up) AND id NOT IN (SELECT id FROM kept_down)
       ORDER BY created_at, id
       LIMIT ${limit}`.execute(this.db);
-    return result.rows.map((r) => ({ id: Number(r.id), filename: r.filename, bytes: Number(r.bytes) }));
+    return result.rows.map((r) => ({ id: Number(r.id), filename: r.filename, original_filename: r.original_filename, bytes: Number(r.bytes) }));
   }
 
   async usage(ownerId?: string | null) {
     let query = this.db
       .selectFrom('image_nodes')
-      .select(['owner_id', (eb) => eb.fn.countAll<string | number>().as('images'), (eb) => eb.fn.sum<string | number | null>('bytes').as('bytes')])
+      .select(['owner_id', (eb) => eb.fn.countAll<string | number>().as('images'), sql<string | number | null>`SUM(bytes + COALESCE(original_bytes, 0))`.as('bytes')])
       .where('deleted_at', 'is', null)
       .groupBy('owner_id');
     if (ownerId !== undefined) query = query.where('owner_id', ownerId === null ? 'is' : '=', ownerId);
@@ -265,13 +313,13 @@ export class KyselyNodeRepository implements NodeRepository {
   async trashedBefore(before: string, limit: number) {
     const rows = await this.db
       .selectFrom('image_nodes')
-      .select(['id', 'filename'])
+      .select(['id', 'filename', 'original_filename'])
       .where('trashed_at', '<', before)
       .where('deleted_at', 'is', null)
       .orderBy('trashed_at')
       .limit(limit)
       .execute();
-    return rows.map((r) => ({ id: Number(r.id), filename: r.filename }));
+    return rows.map((r) => ({ id: Number(r.id), filename: r.filename, original_filename: r.original_filename }));
   }
 
   async setStarred(id: number, starred: boolean) {
@@ -372,6 +420,11 @@ function toNode(row: NodeRow): NodeWithCounts {
     job_id: row.job_id,
     owner_id: row.owner_id,
     trashed_at: row.trashed_at,
+    original:
+      row.original_filename === null || row.original_sha256 === null
+        ? null
+        : { filename: row.original_filename, sha256: row.original_sha256, bytes: Number(row.original_bytes) },
+    pending_parent_sha256: row.pending_parent_sha256,
     children_count: Number(row.children_count),
   };
 }
@@ -401,5 +454,9 @@ function toRow(node: NewNode): Omit<ImageNodesTable, 'starred' | 'trashed_at'> {
     created_at: node.created_at,
     job_id: node.job_id,
     owner_id: node.owner_id,
+    original_filename: node.original?.filename ?? null,
+    original_sha256: node.original?.sha256 ?? null,
+    original_bytes: node.original?.bytes ?? null,
+    pending_parent_sha256: node.pending_parent_sha256,
   };
 }

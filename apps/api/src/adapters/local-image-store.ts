@@ -4,10 +4,9 @@ import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Bucket, ByteRange, ImageStore, StoredFile } from '../ports/image-store.port.ts';
-import { isImageFilename, isThumbnailFilename } from '../lib/filenames.ts';
+import { bucketOf, BUCKETS } from '../lib/filenames.ts';
 
 const TEMP_PREFIX = '.tmp-';
-const BUCKETS: Bucket[] = ['images', 'thumbs'];
 
 /** Images in `{root}/images`, thumbnails in `{root}/thumbs`; each write goes to a temp file, is synced, then renamed. */
 export class LocalImageStore implements ImageStore {
@@ -19,7 +18,7 @@ export class LocalImageStore implements ImageStore {
   }
 
   private pathOf(bucket: Bucket, filename: string): string {
-    const valid = bucket === 'images' ? isImageFilename(filename) : isThumbnailFilename(filename);
+    const valid = bucketOf(filename) === bucket;
     if (!valid) throw new Error(`refusing a file name the store did not make: ${JSON.stringify(filename)}`);
     return path.join(this.root, bucket, filename);
   }

@@ -15,7 +15,7 @@ import {
 import { z } from 'zod';
 import { ConfigError } from '../config.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import { isImageFilename, isThumbnailFilename } from '../lib/filenames.ts';
+import { bucketOf, BUCKETS, contentTypeOf } from '../lib/filenames.ts';
 import type { Bucket, ByteRange, ImageStore, StoredFile } from '../ports/image-store.port.ts';
 
 export interface S3Config {
@@ -44,8 +44,6 @@ export class S3StoreError extends Error {
   override name = 'S3StoreError';
 }
 
-const BUCKETS: readonly Bucket[] = ['images', 'thumbs'];
-const CONTENT_TYPE: Record<Bucket, string> = { images: 'image/png', thumbs: 'image/webp' };
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const CREDENTIAL_VARIABLES = 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
 const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
@@ -88,7 +86,7 @@ export class S3ImageStore implements ImageStore {
 
   private keyOf(bucket: Bucket, filename: string): string {
     if (!BUCKETS.includes(bucket)) throw new Error(`refusing a bucket the store does not have: ${JSON.stringify(bucket)}`);
-    const valid = bucket === 'images' ? isImageFilename(filename) : isThumbnailFilename(filename);
+    const valid = bucketOf(filename) === bucket;
     if (!valid) throw new Error(`refusing a file name the store did not make: ${JSON.stringify(filename)}`);
     return `${this.config.prefix}${bucket}/${filename}`;
   }
@@ -105,7 +103,7 @@ export class S3ImageStore implements ImageStore {
           Body: body,
           ContentLength: body.length,
           ContentMD5: crypto.createHash('md5').update(body).digest('base64'),
-          ContentType: CONTENT_TYPE[bucket],
+          ContentType: contentTypeOf(filename),
           CacheControl: IMMUTABLE,
           IfNoneMatch: '*',
         }),

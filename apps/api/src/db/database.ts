@@ -16,6 +16,7 @@ import * as m007 from './migrations/007-shares.ts';
 import * as m008 from './migrations/008-maintenance.ts';
 import * as m009 from './migrations/009-trash.ts';
 import * as m010 from './migrations/010-disabled-users.ts';
+import * as m011 from './migrations/011-provenance.ts';
 
 /** Forward-only, numbered migrations, applied in order at start-up, the same on SQLite and PostgreSQL. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '008-maintenance': m008,
   '009-trash': m009,
   '010-disabled-users': m010,
+  '011-provenance': m011,
 };
 
 export type Db = Kysely<Database>;

@@ -32,6 +32,12 @@ export interface ImageNodesTable {
   job_id: string | null;
   owner_id: string | null;
   trashed_at: string | null;
+  /** An upload's original file, kept byte for byte in the originals bucket; null for images made here. */
+  original_filename: string | null;
+  original_sha256: string | null;
+  original_bytes: number | null;
+  /** The image hash of a recorded parent that is not here yet: the node is attached under it when it arrives. */
+  pending_parent_sha256: string | null;
 }
 
 export interface JobsTable {

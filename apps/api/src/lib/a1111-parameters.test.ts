@@ -94,9 +94,9 @@ describe('formatA1111Parameters', () => {
     );
   });
 
-  it('omits the Negative prompt line, Model and Denoising strength when absent/empty', () => {
+  it('always writes the Negative prompt line (ComfyUI\'s importer looks for it); omits Model and Denoising strength when absent', () => {
     const base = { prompt: 'duck', steps: 15, sampler: 'uni_pc', cfgScale: 5, seed: 1, width: 512, height: 400 };
-    const expected = 'duck\nSteps: 15, Sampler: UniPC, CFG scale: 5, Seed: 1, Size: 512x400';
+    const expected = 'duck\nNegative prompt: \nSteps: 15, Sampler: UniPC, CFG scale: 5, Seed: 1, Size: 512x400';
     expect(formatA1111Parameters(base)).toBe(expected);
     expect(formatA1111Parameters({ ...base, negativePrompt: '' })).toBe(expected);
   });
@@ -156,11 +156,11 @@ describe('parseA1111Parameters', () => {
     } satisfies A1111Parsed);
   });
 
-  it('round-trips minimal input (no negative, model, denoise, extra)', () => {
+  it('round-trips minimal input (no negative, model, denoise, extra): the negative reads back empty', () => {
     const text = formatA1111Parameters({ prompt: 'x', steps: 1, sampler: 'euler', cfgScale: 1, seed: 0, width: 64, height: 64 });
     expect(parseA1111Parameters(text)).toEqual({
       prompt: 'x',
-      negativePrompt: null,
+      negativePrompt: '',
       steps: 1,
       sampler: 'Euler',
       cfgScale: 1,

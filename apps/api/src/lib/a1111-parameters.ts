@@ -3,7 +3,7 @@
  *
  * Layout:
  *   <prompt, may span lines>
- *   Negative prompt: <negative, may span lines>      (omitted when empty)
+ *   Negative prompt: <negative, may span lines>      (written even when empty)
  *   Steps: 30, Sampler: DPM++ 2M Karras, CFG scale: 7, Seed: 123, Size: 1024x1024, ...
  *
  * The last line is comma-separated `Key: value` pairs; a value containing
@@ -92,7 +92,8 @@ export function formatA1111Parameters(r: A1111FormatInput): string {
     pairs.push([key, typeof value === 'number' ? formatNumber(key, value) : value]);
   }
   const paramsLine = pairs.map(([k, v]) => `${k}: ${quoteA1111Value(v)}`).join(', ');
-  const negative = r.negativePrompt ? `\n${NEGATIVE_MARKER} ${r.negativePrompt}` : '';
+  // Written even when empty: some readers (ComfyUI's importer) find the parameters by this line.
+  const negative = `\n${NEGATIVE_MARKER} ${r.negativePrompt ?? ''}`;
   // Same as A1111's create_infotext: f"{prompt}{negative}\n{params}".strip()
   return `${r.prompt}${negative}\n${paramsLine}`.trim();
 }

@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
 
-export type Bucket = 'images' | 'thumbs';
+import type { Bucket } from '../lib/filenames.ts';
+
+export type { Bucket };
 
 /** Inclusive byte positions, as in `Content-Range: bytes start-end/size`. */
 export interface ByteRange {

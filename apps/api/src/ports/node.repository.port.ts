@@ -31,6 +31,23 @@ export interface NodeRecord {
   owner_id: string | null;
   /** When it was moved to the trash (its files kept until it is purged); null: not in the trash. */
   trashed_at: string | null;
+  /** An upload's file as it came, kept byte for byte beside the PNG shown; null for images made here. */
+  original: StoredOriginal | null;
+  /** The image hash of a recorded parent that is not here yet; the node is attached under it when it arrives. */
+  pending_parent_sha256: string | null;
+}
+
+/** The files a node has in the store, by name. */
+export interface NodeFiles {
+  id: number;
+  filename: string;
+  original_filename: string | null;
+}
+
+export interface StoredOriginal {
+  filename: string;
+  sha256: string;
+  bytes: number;
 }
 export type NodeWithCounts = NodeRecord & { children_count: number };
 /** A node about to be written: not starred or trashed yet. */
@@ -57,6 +74,16 @@ export interface NodeRepository {
   reserveIds(count: number): Promise<number[]>;
   findById(id: number): Promise<NodeWithCounts | undefined>;
   findByJob(jobId: string): Promise<NodeWithCounts[]>;
+  /**
+   * The oldest node whose image or original file has this hash, of this owner (null: anyone's);
+   * `live`: not deleted nor in the trash.
+   */
+  findBySha256(sha256: string, ownerId: string | null, options: { live: boolean }): Promise<NodeWithCounts | undefined>;
+  /**
+   * Attaches under `parent` the roots of this owner (null: anyone's) waiting for a parent with one of
+   * these hashes, with their trees; a node's `spec.recorded_action` becomes its action. Returns their ids.
+   */
+  adoptOrphans(parent: { id: number; rootId: number; depth: number }, sha256s: readonly string[], ownerId: string | null): Promise<number[]>;
   /** The node whose image file has this name. */
   findByFilename(filename: string): Promise<NodeWithCounts | undefined>;
   gallery(filter: GalleryFilter): Promise<NodeWithCounts[]>;
@@ -71,7 +98,7 @@ export interface NodeRepository {
    * Live nodes a retention rule may remove: made before `before`, not starred, not an ancestor of a
    * starred node, and not inside a share link live at `now` (nor above one). Oldest first.
    */
-  retentionCandidates(before: string, now: string, limit: number): Promise<Array<{ id: number; filename: string; bytes: number }>>;
+  retentionCandidates(before: string, now: string, limit: number): Promise<Array<NodeFiles & { bytes: number }>>;
   /** Live images and the bytes of their files, per owner (one owner's only when given). */
   usage(ownerId?: string | null): Promise<Array<{ owner_id: string | null; images: number; bytes: number }>>;
   /** Claims a periodic task for this instance until `next`, if it is due at `now`; one instance of a cluster wins. */
@@ -82,7 +109,7 @@ export interface NodeRepository {
   /** An owner's trash (every owner's when undefined), most recently trashed first, after the keyset `after`. */
   trashPage(ownerId: string | undefined, limit: number, after?: { trashedAt: string; id: number }): Promise<NodeWithCounts[]>;
   /** Live nodes trashed before `before`: due to be purged. */
-  trashedBefore(before: string, limit: number): Promise<Array<{ id: number; filename: string }>>;
+  trashedBefore(before: string, limit: number): Promise<NodeFiles[]>;
   markDeleted(id: number, at: string): Promise<void>;
 
   /** Write-ahead log of files being stored or deleted: after a crash, those no live node uses are removed. */

@@ -108,7 +108,7 @@ export function diffusersRoutes(app: FastifyInstance, { generations, images }: S
         // Validated before anything is stored.
         const request = toGenerationRequest(req.body, modelOf(req.body));
         // A sent image becomes an uploaded root, so the result has a parent in the lineage.
-        const parentId = parent_id ?? (await images.upload(decodeImageField(image!), 'img2img-init', req.actor, clientGoneSignal(reply))).id;
+        const parentId = parent_id ?? (await images.upload(decodeImageField(image!), 'img2img-init', req.actor, clientGoneSignal(reply))).node.id;
         return run({ ...request, parent_id: parentId, action_type: 'img2img' }, req);
       },
     });

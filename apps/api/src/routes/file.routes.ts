@@ -2,17 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services/container.ts';
 import { ValidationError } from '../errors.ts';
 import { decideConditionalGet } from '../http/conditional-get.ts';
-import { imageFilenameOfThumbnail, isImageFilename, isThumbnailFilename } from '../lib/filenames.ts';
+import { BUCKET_NOUN, contentTypeOf, imageFilenameOf, isImageFilename, isOriginalFilename, isThumbnailFilename } from '../lib/filenames.ts';
 import type { Bucket, StoredFile } from '../ports/image-store.port.ts';
 
-const CONTENT_TYPE: Record<Bucket, string> = { images: 'image/png', thumbs: 'image/webp' };
-const NOUN: Record<Bucket, string> = { images: 'image', thumbs: 'thumbnail' };
 
-/**
- * `/images/{filename}` and `/thumbs/{filename}`: only names the store made; files never change, so they
- * cache forever. Headers and body come from one open file, so a delete that lands mid-request gives
- * either the whole file or a 404, never a mix.
- */
 /**
  * Sends an open stored file as the answer to `req` (ETag / If-None-Match / Range / HEAD), closing it
  * when the response is over. `headers` are added to a successful answer (e.g. for shared files).
@@ -26,7 +19,7 @@ export function sendStoredFile(req: FastifyRequest, reply: FastifyReply, file: S
     size: file.size,
     etag: file.etag,
     lastModified: file.lastModified,
-    contentType: CONTENT_TYPE[bucket],
+    contentType: contentTypeOf(filename),
   });
   reply.status(decision.status).headers(decision.headers);
   if (decision.status === 416) {
@@ -46,14 +39,19 @@ export function sendStoredFile(req: FastifyRequest, reply: FastifyReply, file: S
   return reply.send(file.body(decision.range));
 }
 
+/**
+ * `/images/{filename}`, `/thumbs/{filename}` and `/originals/{filename}`: only names the store made;
+ * files never change, so they cache forever. Headers and body come from one open file, so a delete
+ * that lands mid-request gives either the whole file or a 404, never a mix.
+ */
 export function fileRoutes(app: FastifyInstance, { files, config }: Services): void {
   // Image URLs that are not public (IMAGEFLOW_PUBLIC_IMAGES=false, with accounts) open only for their owner, and caches keep them private.
   const guarded = !config.publicImages && config.auth;
   const serve = (bucket: Bucket, accepts: (name: string) => boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     const { filename } = req.params as { filename: string };
-    if (!accepts(filename)) throw new ValidationError(`"${filename}" is not the name of a stored ${NOUN[bucket]}.`);
+    if (!accepts(filename)) throw new ValidationError(`"${filename}" is not the name of a stored ${BUCKET_NOUN[bucket]}.`);
     if (!guarded) return sendStoredFile(req, reply, await files.open(bucket, filename), bucket, filename);
-    const file = await files.openOwn(req.actor, bucket, filename, bucket === 'images' ? filename : imageFilenameOfThumbnail(filename));
+    const file = await files.openOwn(req.actor, bucket, filename, imageFilenameOf(filename));
     return sendStoredFile(req, reply, file, bucket, filename, { 'cache-control': 'private, max-age=31536000, immutable' });
   };
 
@@ -68,4 +66,5 @@ export function fileRoutes(app: FastifyInstance, { files, config }: Services): v
     });
   route('/images/:filename', 'images', isImageFilename, 'PNG image');
   route('/thumbs/:filename', 'thumbs', isThumbnailFilename, 'WebP thumbnail');
+  route('/originals/:filename', 'originals', isOriginalFilename, 'uploaded original (PNG, JPEG or WebP, byte for byte as it came)');
 }

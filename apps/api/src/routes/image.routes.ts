@@ -64,14 +64,17 @@ export function imageRoutes(app: FastifyInstance, { images, lineage, config }: S
   r.post('/api/images/upload', {
     schema: {
       tags: ['images'],
-      summary: 'Import an image (multipart field "file") as a new root',
+      summary:
+        'Import an image (multipart field "file"), kept byte for byte with its recipe. 201: a new node; 200: the node this very file already is. ' +
+        'An image ImageFlow made is attached under its parent when the parent is here.',
       consumes: ['multipart/form-data'],
-      response: { 201: ImageNode, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody, 429: ErrorBody },
+      response: { 200: ImageNode, 201: ImageNode, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody, 429: ErrorBody },
     },
     onRequest: uploadGate,
     handler: async (req, reply) => {
       const { data, filename } = await readUploadedFile(req, { maxBytes: config.maxUploadBytes, idleMs: config.uploadIdleMs });
-      return reply.status(201).send(await images.upload(data, filename, req.actor, clientGoneSignal(reply)));
+      const { node, created } = await images.upload(data, filename, req.actor, clientGoneSignal(reply));
+      return reply.status(created ? 201 : 200).send(node);
     },
   });
 }

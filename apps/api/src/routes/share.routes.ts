@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { CreatedShare, CreateShare, ErrorBody, SharedView, ShareList, ShareSummary, UnlockShare } from '@imageflow/shared';
 import { AppError, ValidationError } from '../errors.ts';
-import { imageFilenameOfThumbnail, isImageFilename, isThumbnailFilename } from '../lib/filenames.ts';
+import { BUCKET_NOUN, imageFilenameOf, isImageFilename, isThumbnailFilename } from '../lib/filenames.ts';
 import type { Bucket } from '../ports/image-store.port.ts';
 import { ShareService } from '../services/share.service.ts';
 import { sendStoredFile } from './file.routes.ts';
@@ -57,9 +57,8 @@ export function shareRoutes(app: FastifyInstance, shares: ShareService, password
   const file = (bucket: Bucket, accepts: (name: string) => boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     const { key, filename } = FileParams.parse(req.params);
     const { download } = DownloadQuery.parse(req.query);
-    if (!accepts(filename)) throw new ValidationError(`"${filename}" is not the name of a stored ${bucket === 'images' ? 'image' : 'thumbnail'}.`);
-    const imageFilename = bucket === 'images' ? filename : imageFilenameOfThumbnail(filename);
-    const opened = await shares.open(key, unlockOf(req, key), bucket, imageFilename);
+    if (!accepts(filename)) throw new ValidationError(`"${filename}" is not the name of a stored ${BUCKET_NOUN[bucket]}.`);
+    const opened = await shares.open(key, unlockOf(req, key), bucket, imageFilenameOf(filename));
     if (download === '1' && !opened.share.allow_download) {
       await opened.file.close();
       throw new DownloadOffError();

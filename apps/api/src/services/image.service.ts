@@ -1,13 +1,15 @@
-import type { GalleryPage, GalleryQuery, ImageNode, TrashPage, TrashQuery } from '@imageflow/shared';
+import { MAX_PROMPT_LENGTH, type GalleryPage, type GalleryQuery, type ImageNode, type TrashPage, type TrashQuery } from '@imageflow/shared';
 import { BusyError, ConflictError, NotFoundError, PayloadTooLargeError, UnsupportedMediaError, ValidationError } from '../errors.ts';
 import type { ImageOps } from '../ports/image-ops.port.ts';
 import type { ImageStore } from '../ports/image-store.port.ts';
-import type { NodeRepository } from '../ports/node.repository.port.ts';
+import type { NodeRepository, NodeWithCounts } from '../ports/node.repository.port.ts';
 import type { Clock } from '../ports/system.port.ts';
 import { Slots } from '../lib/slots.ts';
-import { describeUnsupported, sniffImageFormat, UPLOAD_FORMATS_TEXT } from '../lib/image-format.ts';
+import { describeUnsupported, sniffImageFormat, UPLOAD_FORMATS_TEXT, type UploadFormat } from '../lib/image-format.ts';
+import { sha256Hex } from '../lib/hash.ts';
+import { readEmbeddedRecipe } from '../lib/recipe-chunks.ts';
 import { importedA1111Recipe, MAX_ORIGINAL_FILENAME_LENGTH, storableImportedText } from '../lib/imported-recipe.ts';
-import type { NodeWriter } from './node-writer.ts';
+import type { NodeDraft, NodeWriter } from './node-writer.ts';
 import { toImageNode } from './presenter.ts';
 import type { PublicUrls } from './public-urls.ts';
 import { mayAccess, ownerScope, type Actor } from './access.ts';
@@ -40,9 +42,13 @@ export class ImageService {
 
   /** The node, if `actor` may see it (404 otherwise, as for an id that does not exist). */
   async get(id: number, actor: Actor): Promise<ImageNode> {
+    return toImageNode(await this.row(id, actor), this.urls);
+  }
+
+  private async row(id: number, actor: Actor): Promise<NodeWithCounts> {
     const row = await this.nodes.findById(id);
     if (!row || !mayAccess(actor, row.owner_id)) throw new NotFoundError(`No image with id ${id}.`);
-    return toImageNode(row, this.urls);
+    return row;
   }
 
   /** Adds `base64` of each live image's PNG. */
@@ -107,9 +113,8 @@ export class ImageService {
 
   /** Removes the files now (from the trash or not); the node stays in its lineage as a tombstone. */
   async deleteForever(id: number, actor: Actor): Promise<ImageNode> {
-    const node = await this.get(id, actor);
-    if (node.deleted_at) return node;
-    await this.writer.delete(id, node.filename);
+    const row = await this.row(id, actor);
+    if (row.deleted_at === null) await this.writer.delete({ id, filename: row.filename, original_filename: row.original?.filename ?? null });
     return this.get(id, actor);
   }
 
@@ -130,14 +135,20 @@ export class ImageService {
   }
 
   /**
-   * Imports an image as a new root. A recipe embedded by AUTOMATIC1111-style tools is kept as its
-   * prompt, held to the same limits as a prompt sent to the API. `signal` aborts when the client
-   * has gone: nothing is stored for it.
+   * Imports an image. The file is kept byte for byte beside the PNG shown. An image ImageFlow made
+   * (its `imageflow` chunk) is known again: the same file is the node it already is, and one whose
+   * parent is here is attached under it with its recorded recipe (else it waits, as a root, for its
+   * parent to arrive). A recipe embedded by other tools is kept, held to the limits of a prompt
+   * sent to the API. `signal` aborts when the client has gone: nothing is stored for it.
    */
-  async upload(data: Buffer, originalName: string | undefined, actor: Actor, signal?: AbortSignal): Promise<ImageNode> {
-    if (!sniffImageFormat(data)) {
+  async upload(data: Buffer, originalName: string | undefined, actor: Actor, signal?: AbortSignal): Promise<{ node: ImageNode; created: boolean }> {
+    const format = sniffImageFormat(data);
+    if (!format) {
       throw new UnsupportedMediaError(`The file is ${describeUnsupported(data)}; ImageFlow imports ${UPLOAD_FORMATS_TEXT} images.`);
     }
+    const sha256 = sha256Hex(data);
+    const same = await this.nodes.findBySha256(sha256, actor.id, { live: true });
+    if (same) return { node: toImageNode(same, this.urls), created: false };
     const { width, height } = await this.ops.probe(data);
     const waited = AbortSignal.timeout(DECODE_WAIT_MS);
     let release: () => void;
@@ -148,21 +159,55 @@ export class ImageService {
       throw err;
     }
     try {
-      return await this.importDecoded(data, originalName, actor, signal);
+      return { node: await this.importDecoded({ data, format, sha256 }, originalName, actor, signal), created: true };
     } finally {
       release();
     }
   }
 
-  private async importDecoded(data: Buffer, originalName: string | undefined, actor: Actor, signal?: AbortSignal): Promise<ImageNode> {
-    const decoded = await this.ops.toPng(data, MAX_UPLOAD_PIXELS);
-    const recipe = importedA1111Recipe(data);
+  private async importDecoded(
+    file: { data: Buffer; format: UploadFormat; sha256: string },
+    originalName: string | undefined,
+    actor: Actor,
+    signal?: AbortSignal,
+  ): Promise<ImageNode> {
+    const decoded = await this.ops.toPng(file.data, MAX_UPLOAD_PIXELS);
+    const ours = file.format === 'png' ? readEmbeddedRecipe(file.data) : null;
+    const parent = ours?.parentSha256 ? await this.nodes.findBySha256(ours.parentSha256, actor.id, { live: false }) : undefined;
     signal?.throwIfAborted();
-    const [id] = await this.writer.write([
-      {
-        png: decoded.png,
-        width: decoded.width,
-        height: decoded.height,
+    const requestParams = {
+      original_filename: originalName === undefined ? null : storableImportedText(originalName, MAX_ORIGINAL_FILENAME_LENGTH),
+      bytes: file.data.length,
+    };
+    const common = {
+      png: decoded.png,
+      width: decoded.width,
+      height: decoded.height,
+      requestParams,
+      jobId: null,
+      ownerId: actor.id,
+      original: { data: file.data, format: file.format, sha256: file.sha256 },
+    };
+    let draft: NodeDraft;
+    if (ours) {
+      const seed = ours.spec.seed;
+      draft = {
+        ...common,
+        seed: typeof seed === 'number' && Number.isSafeInteger(seed) ? seed : null,
+        prompt: storableImportedText(ours.prompt, MAX_PROMPT_LENGTH),
+        negativePrompt: storableImportedText(ours.negativePrompt, MAX_PROMPT_LENGTH),
+        model: storableImportedText(ours.model, 200) || 'upload',
+        provider: /^[a-z0-9_-]{1,40}$/.test(ours.provider) ? ours.provider : 'upload',
+        // Under its parent, what it recorded; waiting for its parent, an upload until the parent comes.
+        actionType: parent || !ours.parentSha256 ? ours.actionType : 'upload',
+        spec: { ...ours.spec, recorded_action: ours.actionType, imported_from: { tool: 'imageflow', node_id: ours.nodeId } },
+        parent: parent ? { id: parent.id, rootId: parent.root_id, depth: parent.depth, sha256: parent.sha256 } : null,
+        pendingParentSha256: parent ? null : ours.parentSha256,
+      };
+    } else {
+      const recipe = importedA1111Recipe(file.data);
+      draft = {
+        ...common,
         seed: recipe?.seed ?? null,
         prompt: recipe?.prompt ?? '',
         negativePrompt: recipe?.negativePrompt ?? '',
@@ -170,15 +215,13 @@ export class ImageService {
         provider: 'upload',
         actionType: 'upload',
         spec: { width: decoded.width, height: decoded.height, ...(recipe ? { imported_parameters: recipe.raw } : {}) },
-        requestParams: {
-          original_filename: originalName === undefined ? null : storableImportedText(originalName, MAX_ORIGINAL_FILENAME_LENGTH),
-          bytes: data.length,
-        },
         parent: null,
-        jobId: null,
-        ownerId: actor.id,
-      },
-    ]);
+      };
+    }
+    const [id] = await this.writer.write([draft]);
+    const node = await this.row(id!, actor);
+    // Children that came first, waiting for this image, now hang under it.
+    await this.nodes.adoptOrphans({ id: node.id, rootId: node.root_id, depth: node.depth }, [file.sha256, node.sha256], actor.id);
     return this.get(id!, actor);
   }
 }

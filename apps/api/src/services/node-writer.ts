@@ -1,9 +1,9 @@
 import type { ActionType } from '@imageflow/shared';
 import type { ImageOps } from '../ports/image-ops.port.ts';
 import type { ImageStore } from '../ports/image-store.port.ts';
-import type { NewNode, NodeRepository } from '../ports/node.repository.port.ts';
+import type { NewNode, NodeFiles, NodeRepository } from '../ports/node.repository.port.ts';
 import type { Clock, Random } from '../ports/system.port.ts';
-import { imageFilename, imageFilenameOfThumbnail, isThumbnailFilename, thumbnailFilename } from '../lib/filenames.ts';
+import { bucketOf, imageFilename, imageFilenameOf, originalFilename, thumbnailFilename, type Bucket, type OriginalFormat } from '../lib/filenames.ts';
 import { sha256Hex } from '../lib/hash.ts';
 import { embedRecipe } from '../lib/recipe-chunks.ts';
 
@@ -25,6 +25,10 @@ export interface NodeDraft {
   ownerId: string | null;
   parent: { id: number; rootId: number; depth: number; sha256: string } | null;
   jobId: string | null;
+  /** An upload's file as it came, kept byte for byte beside the PNG shown. */
+  original?: { data: Buffer; format: OriginalFormat; sha256: string };
+  /** The hash of a recorded parent that is not here yet (the node is a root until it arrives). */
+  pendingParentSha256?: string | null;
 }
 
 /**
@@ -47,7 +51,7 @@ export class NodeWriter {
   async write(drafts: NodeDraft[], job?: { id: string; workerId: string }): Promise<number[]> {
     const ids = await this.nodes.reserveIds(drafts.length);
     const createdAt = this.clock.now().toISOString();
-    const files: Array<{ bucket: 'images' | 'thumbs'; name: string; data: Buffer | Buffer[] }> = [];
+    const files: Array<{ bucket: Bucket; name: string; data: Buffer | Buffer[] }> = [];
     const rows: NewNode[] = [];
 
     for (const [i, draft] of drafts.entries()) {
@@ -67,6 +71,8 @@ export class NodeWriter {
       files.push({ bucket: 'images', name: filename, data: png });
       // The same pixels as the stored file, which differs only by its text chunks.
       files.push({ bucket: 'thumbs', name: thumbnailFilename(filename), data: await this.ops.thumbnail(draft.png, THUMBNAIL_LONG_SIDE) });
+      const original = draft.original ? { filename: originalFilename(filename, draft.original.format), sha256: draft.original.sha256, bytes: draft.original.data.length } : null;
+      if (original) files.push({ bucket: 'originals', name: original.filename, data: draft.original!.data });
       rows.push({
         id,
         is_root: !draft.parent,
@@ -91,6 +97,8 @@ export class NodeWriter {
         created_at: createdAt,
         job_id: job?.id ?? null,
         owner_id: draft.ownerId,
+        original,
+        pending_parent_sha256: draft.pendingParentSha256 ?? null,
       });
     }
 
@@ -107,7 +115,7 @@ export class NodeWriter {
     return ids;
   }
 
-  private async discard(files: Array<{ bucket: 'images' | 'thumbs'; name: string }>): Promise<void> {
+  private async discard(files: Array<{ bucket: Bucket; name: string }>): Promise<void> {
     for (const file of files) await this.store.remove(file.bucket, file.name).catch(() => undefined);
   }
 
@@ -116,13 +124,12 @@ export class NodeWriter {
    * are logged as pending first: if the instance dies before they are gone, the sweep of its pending
    * files removes them, so a deleted image never stays reachable by its link.
    */
-  async delete(id: number, filename: string): Promise<void> {
+  async delete(node: NodeFiles): Promise<void> {
     const at = this.clock.now().toISOString();
-    const files = [filename, thumbnailFilename(filename)];
+    const files = [node.filename, thumbnailFilename(node.filename), ...(node.original_filename ? [node.original_filename] : [])];
     await this.nodes.addPendingFiles(files, at, this.instanceId);
-    await this.nodes.markDeleted(id, at);
-    await this.store.remove('images', filename);
-    await this.store.remove('thumbs', thumbnailFilename(filename));
+    await this.nodes.markDeleted(node.id, at);
+    for (const name of files) await this.store.remove(bucketOf(name)!, name);
     await this.nodes.removePendingFiles(files);
   }
 
@@ -130,11 +137,13 @@ export class NodeWriter {
   async recoverPendingFiles(): Promise<number> {
     const pending = await this.nodes.listOrphanPendingFiles();
     if (pending.length === 0) return 0;
-    // A thumbnail belongs to the image of the same name.
-    const imageOf = (name: string) => (isThumbnailFilename(name) ? imageFilenameOfThumbnail(name) : name);
-    const inUse = new Set(await this.nodes.filenamesInUse([...new Set(pending.map(imageOf))]));
-    const orphans = pending.filter((name) => !inUse.has(imageOf(name)));
-    for (const name of orphans) await this.store.remove(isThumbnailFilename(name) ? 'thumbs' : 'images', name);
+    // A thumbnail or original belongs to the image of the same name.
+    const inUse = new Set(await this.nodes.filenamesInUse([...new Set(pending.map(imageFilenameOf))]));
+    const orphans = pending.filter((name) => !inUse.has(imageFilenameOf(name)));
+    for (const name of orphans) {
+      const bucket = bucketOf(name);
+      if (bucket) await this.store.remove(bucket, name);
+    }
     await this.nodes.removePendingFiles(pending);
     return orphans.length;
   }

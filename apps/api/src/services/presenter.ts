@@ -2,6 +2,7 @@ import type { ActionType, ImageNode, Job, JobStatus } from '@imageflow/shared';
 import { NotFoundError } from '../errors.ts';
 import type { JobRepository, JobRecord } from '../ports/job.repository.port.ts';
 import type { NodeRepository, NodeWithCounts } from '../ports/node.repository.port.ts';
+import { contentTypeOf } from '../lib/filenames.ts';
 import type { PublicUrls } from './public-urls.ts';
 import type { ParentRecipe } from './plan.ts';
 
@@ -34,6 +35,12 @@ export function toImageNode(row: NodeWithCounts, urls: PublicUrls): ImageNode {
     trashed_at: row.trashed_at,
     created_at: row.created_at,
     children_count: row.children_count,
+    original: row.original && {
+      url: live ? urls.original(row.original.filename) : null,
+      sha256: row.original.sha256,
+      bytes: row.original.bytes,
+      content_type: contentTypeOf(row.original.filename),
+    },
   };
 }
 

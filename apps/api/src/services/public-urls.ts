@@ -28,6 +28,11 @@ export class PublicUrls {
     return `${this.base}/s/${key}/${bucket}/${bucket === 'images' ? imageFilename : thumbnailFilename(imageFilename)}`;
   }
 
+  /** An upload's file as it came. */
+  original(originalFilename: string): string {
+    return `${this.base}/originals/${originalFilename}`;
+  }
+
   thumbnail(imageFilename: string): string {
     return `${this.base}/thumbs/${thumbnailFilename(imageFilename)}`;
   }

@@ -48,7 +48,7 @@ export class RetentionService {
     let images = 0;
     let bytes = 0;
     for (const candidate of await this.candidates()) {
-      await this.deps.writer.delete(candidate.id, candidate.filename);
+      await this.deps.writer.delete(candidate);
       images++;
       bytes += candidate.bytes;
     }
@@ -79,7 +79,7 @@ export class RetentionService {
   async purgeTrash(): Promise<{ images: number }> {
     const now = this.deps.clock.now();
     const due = await this.deps.nodes.trashedBefore(new Date(now.getTime() - this.options.trashDays * DAY_MS).toISOString(), BATCH);
-    for (const node of due) await this.deps.writer.delete(node.id, node.filename);
+    for (const node of due) await this.deps.writer.delete(node);
     if (due.length > 0) this.deps.log.info({ images: due.length }, 'purged images trashed long enough ago');
     return { images: due.length };
   }

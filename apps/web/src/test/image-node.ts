@@ -31,6 +31,7 @@ export function makeNode(overrides: Partial<ImageNode> = {}): ImageNode {
     trashed_at: null,
     created_at: '2025-01-01T12:00:00.000Z',
     children_count: 0,
+    original: null,
     ...overrides,
   };
 }

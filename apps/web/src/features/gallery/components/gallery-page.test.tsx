@@ -42,6 +42,7 @@ function node(id: number, overrides: Partial<ImageNode> = {}): ImageNode {
     trashed_at: null,
     created_at: '2026-01-01T00:00:00.000Z',
     children_count: 0,
+    original: null,
     ...overrides,
   };
 }

@@ -30,6 +30,23 @@ describe('resolvePlan', () => {
     expect(resolvePlan({ parent_id: 5, action_type: 'remix', model: 'sdxl' }, parent, seed).model).toBe('sdxl');
   });
 
+  it('an imported image lends its recorded settings and model family, not its pixel size', () => {
+    const imported: ParentRecipe = {
+      ...parent,
+      model: 'upload',
+      actionType: 'upload',
+      // A 1×1 crop of a 512×400 generation: the recipe says the size.
+      width: 1,
+      height: 1,
+      spec: { width: 512, height: 400, steps: 15, guidance: 5, sampler: 'uni_pc', seed: 235284042, model: 'flux-dev', imported: { tool: 'automatic1111' } },
+    };
+    expect(resolvePlan({ parent_id: 5, action_type: 'variation' }, imported, seed)).toMatchObject({
+      model: 'flux-dev',
+      spec: { width: 512, height: 400, steps: 15, guidance: 5, sampler: 'uni_pc', seed: 777 },
+    });
+    expect(resolvePlan({ parent_id: 5, action_type: 'remix', prompt: 'x' }, { ...imported, spec: { ...imported.spec, model: 'not-ours' } }, seed).model).toBe('sdxl');
+  });
+
   it('refuses what cannot work, saying why', () => {
     expect(() => resolvePlan({ prompt: 'x', parent_id: 5, action_type: 'generate' }, parent, seed)).toThrow(/takes no parent_id/);
     expect(() => resolvePlan({ parent_id: 5, action_type: 'edit' }, parent, seed)).toThrow(/needs edit/);

@@ -74,7 +74,9 @@ export function resolvePlan(
   if (parent && action === 'upscale') checkUpscale(parent, request.upscale?.factor ?? 2);
   if (parent && request.edit?.crop) checkCrop(parent, request.edit.crop);
 
-  const parentModel = parent && isModelName(parent.model) ? parent.model : undefined;
+  // An imported image names the family it was made with in its recipe (spec.model), like ours do.
+  const recordedModel = typeof parent?.spec.model === 'string' ? parent.spec.model : '';
+  const parentModel = parent && isModelName(parent.model) ? parent.model : isModelName(recordedModel) ? recordedModel : undefined;
   const model: ModelName = request.model ?? parentModel ?? 'sdxl';
   const prompt = request.prompt ?? parent?.prompt ?? '';
   if (!prompt && !IMAGE_OP_ACTIONS.includes(action)) {

@@ -12,6 +12,8 @@ import { TokensPage } from '@/features/tokens/components/tokens-page';
 import { SharedPage } from '@/features/share/components/shared-page';
 import { SharesPage } from '@/features/share/components/shares-page';
 import { TrashPage } from '@/features/trash/components/trash-page';
+import { AccountPage } from '@/features/account/components/account-page';
+import { UsersPage } from '@/features/account/components/users-page';
 
 // The graph library loads only when a lineage or compare view opens.
 const LineagePage = lazy(() => import('@/features/lineage/components/lineage-page'));
@@ -38,6 +40,8 @@ export const routes: RouteObject[] = [
       { path: '/image/:id', element: <ImagePage /> },
       { path: '/lineage/:id', element: <Suspense fallback={fallback}><LineagePage /></Suspense> },
       { path: '/compare/:a/:b', element: <Suspense fallback={fallback}><ComparePage /></Suspense> },
+      { path: '/account', element: <AccountPage /> },
+      { path: '/users', element: <UsersPage /> },
       { path: '/tokens', element: <TokensPage /> },
       { path: '/shares', element: <SharesPage /> },
       { path: '/trash', element: <TrashPage /> },

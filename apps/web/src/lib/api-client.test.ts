@@ -185,4 +185,42 @@ describe('accounts', () => {
     expect(http.to('/api/tokens', 'POST')[0]!.body).toEqual({ name: 'ci' });
     await expect(api.revokeToken('a/b')).resolves.toBeUndefined();
   });
+
+  it('change my password, sign out everywhere, and manage accounts on their routes, with the CSRF token', async () => {
+    setCsrfToken('csrf-1');
+    const dana = { id: 'u/2', username: 'dana', role: 'user', created_at: '2026-01-01T00:00:00Z', disabled_at: null, images: 0, bytes: 0 };
+    http
+      .on('GET', '/api/usage', json(200, { images: 3, bytes: 1234 }))
+      .on('POST', '/api/auth/password', noContent())
+      .on('GET', '/api/admin/users', json(200, { items: [dana] }))
+      .on('POST', '/api/admin/users', json(201, dana))
+      .on('PATCH', '/api/admin/users/u%2F2', json(200, { ...dana, disabled_at: '2026-02-01T00:00:00Z' }))
+      .on('POST', '/api/auth/logout-everywhere', noContent());
+    await expect(api.usage()).resolves.toEqual({ images: 3, bytes: 1234 });
+    await api.changePassword({ current_password: 'old password', new_password: 'new password' });
+    expect(http.to('/api/auth/password')[0]!.body).toEqual({ current_password: 'old password', new_password: 'new password' });
+    await expect(api.accounts()).resolves.toEqual({ items: [dana] });
+    await api.createAccount({ username: 'dana', password: 'dana password', role: 'user' });
+    expect(http.to('/api/admin/users', 'POST')[0]!.body).toEqual({ username: 'dana', password: 'dana password', role: 'user' });
+    await expect(api.updateAccount('u/2', { disabled: true })).resolves.toMatchObject({ disabled_at: '2026-02-01T00:00:00Z' });
+    expect(http.to('/api/admin/users/u%2F2')[0]!.body).toEqual({ disabled: true });
+    for (const req of http.requests.filter((r) => r.method !== 'GET')) expect(req.headers.get('x-csrf-token')).toBe('csrf-1');
+
+    await api.signOutEverywhere();
+    expect(http.to('/api/auth/logout-everywhere')[0]!.headers.get('x-csrf-token')).toBe('csrf-1');
+    expect(getCsrfToken()).toBeNull();
+  });
+
+  it('keep a wrong current password the form’s own answer (400), and a disabled sign-in a 403 with its words', async () => {
+    const listener = vi.fn();
+    const off = onUnauthenticated(listener);
+    http
+      .on('POST', '/api/auth/password', apiError(400, 'validation_error', 'The current password is wrong.'))
+      .on('POST', '/api/auth/login', apiError(403, 'account_disabled', 'This account is disabled. Ask an admin of this ImageFlow to enable it again.'));
+    await expect(api.changePassword({ current_password: 'nope', new_password: 'new password' })).rejects.toMatchObject({ status: 400, message: 'The current password is wrong.' });
+    await expect(api.login('dana', 'dana password')).rejects.toMatchObject({ status: 403, code: 'account_disabled' });
+    expect(http.to('/api/auth/login')).toHaveLength(1);
+    expect(listener).not.toHaveBeenCalled();
+    off();
+  });
 });

@@ -1,4 +1,7 @@
 import type {
+  Account,
+  AccountList,
+  AccountUpdate,
   ApiToken,
   AuthState,
   CreateShare,
@@ -9,6 +12,8 @@ import type {
   Job,
   Lineage,
   ModelList,
+  NewAccount,
+  PasswordChange,
   SharedView,
   ShareSummary,
   SignedIn,
@@ -16,7 +21,7 @@ import type {
   User,
 } from '@imageflow/shared';
 
-export type { ApiToken, SharedView, ShareSummary, TrashPage, User };
+export type { Account, AccountList, AccountUpdate, ApiToken, NewAccount, PasswordChange, SharedView, ShareSummary, TrashPage, User };
 export type Role = User['role'];
 /** GET /api/auth/me: whether accounts are on ("off": single-user mode), who is signed in, the CSRF token. */
 export type Me = AuthState;
@@ -33,6 +38,16 @@ export type NewShare = CreateShare;
 export type CreatedShare = ShareSummary & { url: string };
 export interface ShareList {
   items: ShareSummary[];
+}
+/** Images (the trash included) and the bytes their files take. */
+export interface Usage {
+  images: number;
+  bytes: number;
+}
+/** GET /api/usage: the signed-in person's (everything, in single-user mode); for an admin with accounts on, every owner's too. */
+export interface StorageUsage extends Usage {
+  /** user_id null: images made before accounts were turned on. */
+  users?: Array<Usage & { user_id: string | null; username: string | null }>;
 }
 
 /** An error answered by the API, with its stable code and a message meant for people. */
@@ -233,6 +248,26 @@ export const api = {
       csrfToken = null;
     }
   },
+  /** Changes my password: my other sign-ins end, this one stays. A wrong current password is a 400, not a 401. */
+  changePassword: (body: PasswordChange) => request<void>('/api/auth/password', { method: 'POST', json: body }),
+  /** Ends every sign-in of mine, this one included (API tokens stay). */
+  signOutEverywhere: async (): Promise<void> => {
+    try {
+      await request<void>('/api/auth/logout-everywhere', { method: 'POST', ownUnauthorized: true });
+    } finally {
+      csrfToken = null;
+    }
+  },
+  /** My images and the storage they take (everything in single-user mode). */
+  usage: () => request<StorageUsage>('/api/usage'),
+
+  /** Admins only (403 for others, 409 in single-user mode): every account, with its storage. */
+  accounts: () => request<AccountList>('/api/admin/users'),
+  /** 409 when the username is taken. */
+  createAccount: (body: NewAccount) => request<Account>('/api/admin/users', { method: 'POST', json: body }),
+  /** Role, disabled (its sign-ins end, its tokens stop working) or a new password (its sign-ins end). */
+  updateAccount: (id: string, changes: AccountUpdate) => request<Account>(`/api/admin/users/${encodeURIComponent(id)}`, { method: 'PATCH', json: changes }),
+
   tokens: () => request<ApiTokenList>('/api/tokens'),
   createToken: (name: string) => request<CreatedApiToken>('/api/tokens', { method: 'POST', json: { name } }),
   revokeToken: (id: string) => request<void>(`/api/tokens/${encodeURIComponent(id)}`, { method: 'DELETE' }),

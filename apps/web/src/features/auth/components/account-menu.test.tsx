@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { screen, waitFor } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import { toast } from 'sonner';
 import { setCsrfToken } from '@/lib/api-client';
 import { loadPage } from '@/lib/navigation';
 import { alice, bob, serveStudio, signedInAs } from '@/test/accounts';
-import { apiError, fakeHttp, noContent, type FakeHttp } from '@/test/fake-http';
+import { apiError, fakeHttp, json, noContent, type FakeHttp } from '@/test/fake-http';
 import { renderApp } from '@/test/render-app';
 
 vi.mock('sonner', () => ({ toast: Object.assign(vi.fn(), { success: vi.fn(), error: vi.fn() }), Toaster: () => null }));
@@ -43,6 +43,32 @@ describe('the account menu', () => {
     renderApp('/gallery');
     const button = await screen.findByRole('button', { name: 'Account: bob' });
     expect(button.textContent).not.toContain('admin');
+  });
+
+  it('leads to the account page first, then (for admins) to the users, the links, the trash and the tokens', async () => {
+    serveStudio(http, signedInAs(alice)).on('GET', '/api/usage', json(200, { images: 0, bytes: 0 }));
+    const { user, where } = renderApp('/gallery');
+    await user.click(await screen.findByRole('button', { name: 'Account: alice (admin)' }));
+    const menu = screen.getByRole('group', { name: 'Account' });
+    expect(within(menu).getAllByRole('link').map((l) => [l.textContent, l.getAttribute('href')])).toEqual([
+      ['Account', '/account'],
+      ['Users', '/users'],
+      ['Shared links', '/shares'],
+      ['Trash', '/trash'],
+      ['API tokens', '/tokens'],
+    ]);
+    await user.click(within(menu).getByRole('link', { name: 'Account' }));
+    expect(where()).toBe('/account');
+    expect(await screen.findByRole('heading', { name: 'Account', level: 1 })).toBeTruthy();
+  });
+
+  it('has no Users entry for someone who is not an admin', async () => {
+    serveStudio(http, signedInAs(bob));
+    const { user } = renderApp('/gallery');
+    await user.click(await screen.findByRole('button', { name: 'Account: bob' }));
+    const menu = screen.getByRole('group', { name: 'Account' });
+    expect(within(menu).getByRole('link', { name: 'Account' })).toBeTruthy();
+    expect(within(menu).queryByRole('link', { name: 'Users' })).toBeNull();
   });
 
   it('signs out with the CSRF token, then loads the sign-in page afresh', async () => {

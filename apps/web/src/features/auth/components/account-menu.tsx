@@ -1,6 +1,6 @@
 import { useCallback, useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
-import { ChevronDown, KeyRound, Link2, LoaderCircle, LockOpen, LogOut, Trash2, UserRound } from 'lucide-react';
+import { ChevronDown, CircleUserRound, HardDrive, KeyRound, Link2, LoaderCircle, LockOpen, LogOut, Trash2, UserRound, Users } from 'lucide-react';
 import { popoverPanelClass, useDismiss } from '@/components/ui/popover';
 import type { Role, User } from '@/lib/api-client';
 import { cn } from '@/lib/cn';
@@ -26,7 +26,7 @@ export function RoleBadge({ role, display = 'inline-flex', className }: { role: 
 export const itemClass =
   'flex w-full items-center gap-2.5 rounded-lg px-2.5 py-2 text-left text-sm text-zinc-700 hover:bg-zinc-100 focus-visible:bg-zinc-100 focus-visible:outline-none disabled:opacity-60 dark:text-zinc-200 dark:hover:bg-zinc-800 dark:focus-visible:bg-zinc-800';
 
-/** The signed-in person in the header: who they are, their shared links, trash and API tokens, and signing out. */
+/** The signed-in person in the header: who they are, their account, (admins) the users, their shared links, trash and API tokens, and signing out. */
 export function AccountMenu({ user }: { user: User }) {
   const [open, setOpen] = useState(false);
   const panelId = useId();
@@ -67,6 +67,16 @@ export function AccountMenu({ user }: { user: User }) {
             </div>
           </div>
           <div className="pt-1.5">
+            <Link to="/account" className={itemClass} onClick={close}>
+              <CircleUserRound className="h-4 w-4 text-zinc-500" aria-hidden />
+              Account
+            </Link>
+            {user.role === 'admin' ? (
+              <Link to="/users" className={itemClass} onClick={close}>
+                <Users className="h-4 w-4 text-zinc-500" aria-hidden />
+                Users
+              </Link>
+            ) : null}
             <Link to="/shares" className={itemClass} onClick={close}>
               <Link2 className="h-4 w-4 text-zinc-500" aria-hidden />
               Shared links
@@ -126,6 +136,13 @@ export function SingleUserNote() {
           <p className="mt-1.5 text-zinc-600 dark:text-zinc-400">
             To require accounts, start the server with <code className="rounded bg-zinc-100 px-1 py-0.5 text-xs dark:bg-zinc-800">IMAGEFLOW_AUTH=on</code>.
           </p>
+          {/* Its icon lines up with the text above. */}
+          <div className="-mx-2.5 -mb-2 mt-2.5 border-t border-zinc-100 pt-1.5 dark:border-zinc-800">
+            <Link to="/account" className={itemClass} onClick={close}>
+              <HardDrive className="h-4 w-4 text-zinc-500" aria-hidden />
+              Storage used
+            </Link>
+          </div>
         </div>
       ) : null}
     </div>

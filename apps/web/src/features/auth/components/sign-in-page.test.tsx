@@ -83,6 +83,22 @@ describe('sign in', () => {
     expect(signInButton().disabled).toBe(false);
   });
 
+  it('says so when the account is disabled (403), in the server’s words', async () => {
+    serveStudio(http, signedOut).on(
+      'POST',
+      '/api/auth/login',
+      apiError(403, 'account_disabled', 'This account is disabled. Ask an admin of this ImageFlow to enable it again.'),
+    );
+    const { user, where } = renderApp('/signin');
+    await user.type(await screen.findByLabelText('Username'), 'dana');
+    await user.type(password(), 'dana password 1');
+    await user.click(signInButton());
+    expect((await screen.findByRole('alert')).textContent).toBe('This account is disabled. Ask an admin of this ImageFlow to enable it again.');
+    expect(password().value).toBe('');
+    expect(http.to('/api/auth/login')).toHaveLength(1);
+    expect(where()).toBe('/signin');
+  });
+
   it('shows the server’s words for any other failure', async () => {
     serveStudio(http, signedOut).on('POST', '/api/auth/login', () => {
       throw new TypeError('Failed to fetch');

@@ -8,46 +8,11 @@ import { ApiError, type Session } from '@/lib/api-client';
 import { loadPage } from '@/lib/navigation';
 import { useSecondsLeft } from '@/lib/use-seconds-left';
 import { meKey, startSession, useMe, useSetUp, useSignIn } from '../api';
-import { formatWait } from '../format';
+import { fieldProps, usernameInputProps } from '../form';
 import { safeNext } from '../next';
 import { hasErrors, MIN_PASSWORD_LENGTH, validateSetUp, validateSignIn, type FieldErrors } from '../validation';
 import { AuthLoadError, AuthLoading, type SignInState } from './auth-gate';
-
-/** A failed sign-in or set-up, in words for the person, and until when to wait after a 429. */
-interface FormProblem {
-  message: string;
-  /** Date.now() time before which the server refuses another attempt. */
-  retryUntil: number | null;
-}
-
-function problemFrom(error: unknown): FormProblem {
-  if (error instanceof ApiError && error.status === 429 && error.retryAfter !== undefined) {
-    return { message: error.message, retryUntil: Date.now() + error.retryAfter * 1000 };
-  }
-  if (error instanceof ApiError && error.status === 401 && error.code === 'invalid_credentials') {
-    return { message: error.message || 'Wrong username or password.', retryUntil: null };
-  }
-  return { message: error instanceof Error ? error.message : 'Something went wrong. Try again.', retryUntil: null };
-}
-
-function ProblemAlert({ problem, secondsLeft }: { problem: FormProblem; secondsLeft: number }) {
-  const waiting = problem.retryUntil !== null;
-  return (
-    <div role="alert" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800 ring-1 ring-inset ring-red-200 dark:bg-red-950/50 dark:text-red-200 dark:ring-red-900">
-      {waiting ? (
-        secondsLeft > 0 ? (
-          <>
-            Too many attempts. Try again in <span className="font-semibold tabular-nums">{formatWait(secondsLeft)}</span>.
-          </>
-        ) : (
-          'You can try again now.'
-        )
-      ) : (
-        problem.message
-      )}
-    </div>
-  );
-}
+import { problemFrom, ProblemAlert, type FormProblem } from './problem-alert';
 
 function Notice({ children }: { children: ReactNode }) {
   return (
@@ -56,13 +21,6 @@ function Notice({ children }: { children: ReactNode }) {
       <div>{children}</div>
     </div>
   );
-}
-
-/** Text-field props that keep phones from capitalising or correcting a username. */
-const usernameInputProps = { autoCapitalize: 'none', autoCorrect: 'off', spellCheck: false } as const;
-
-function fieldProps(id: string, error: string | undefined) {
-  return { id, 'aria-invalid': error ? true : undefined, 'aria-describedby': error ? `${id}-error` : undefined };
 }
 
 function SubmitButton({ pending, disabled, children, pendingLabel }: { pending: boolean; disabled?: boolean; children: ReactNode; pendingLabel: string }) {

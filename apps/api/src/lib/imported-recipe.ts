@@ -1,6 +1,4 @@
-import { CONTROL_CHARACTER, LONE_SURROGATE, MAX_PROMPT_LENGTH, MAX_SEED } from '@imageflow/shared';
-import { parseA1111Parameters } from './a1111-parameters.ts';
-import { readPngTextChunks } from './png-text.ts';
+import { CONTROL_CHARACTER, LONE_SURROGATE } from '@imageflow/shared';
 
 /**
  * The most a compressed text chunk of an uploaded image may inflate to. A recipe is a few KB; a
@@ -12,14 +10,6 @@ export const MAX_TEXT_CHUNK_BYTES = 64 * 1024;
 export const MAX_IMPORTED_TEXT_LENGTH = 16 * 1024;
 /** The most of a file name kept with an upload. */
 export const MAX_ORIGINAL_FILENAME_LENGTH = 255;
-
-export interface ImportedRecipe {
-  prompt: string;
-  negativePrompt: string;
-  seed: number | null;
-  /** The recipe text as it was found, cut to MAX_IMPORTED_TEXT_LENGTH. */
-  raw: string;
-}
 
 // The characters the API refuses in a prompt, to be removed (or replaced) everywhere in a text.
 const CONTROL_CHARACTERS = new RegExp(CONTROL_CHARACTER.source, 'g');
@@ -36,24 +26,4 @@ export function storableImportedText(text: string, max: number): string {
     clean = clean.slice(0, cut);
   }
   return clean;
-}
-
-/** An AUTOMATIC1111-style recipe from a PNG's `parameters` chunk, held to the API's limits; null when there is none. */
-export function importedA1111Recipe(data: Buffer): ImportedRecipe | null {
-  let text: string | undefined;
-  try {
-    text = readPngTextChunks(data, { maxInflatedBytes: MAX_TEXT_CHUNK_BYTES }).find((c) => c.keyword === 'parameters')?.text;
-  } catch {
-    return null;
-  }
-  if (!text) return null;
-  const raw = storableImportedText(text, MAX_IMPORTED_TEXT_LENGTH);
-  const parsed = parseA1111Parameters(raw);
-  const seed = parsed.seed !== null && Number.isInteger(parsed.seed) && parsed.seed >= 0 && parsed.seed <= MAX_SEED ? parsed.seed : null;
-  return {
-    prompt: storableImportedText(parsed.prompt, MAX_PROMPT_LENGTH).trim(),
-    negativePrompt: storableImportedText(parsed.negativePrompt ?? '', MAX_PROMPT_LENGTH),
-    seed,
-    raw,
-  };
 }

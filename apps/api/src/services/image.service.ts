@@ -8,7 +8,9 @@ import { Slots } from '../lib/slots.ts';
 import { describeUnsupported, sniffImageFormat, UPLOAD_FORMATS_TEXT, type UploadFormat } from '../lib/image-format.ts';
 import { sha256Hex } from '../lib/hash.ts';
 import { readEmbeddedRecipe } from '../lib/recipe-chunks.ts';
-import { importedA1111Recipe, MAX_ORIGINAL_FILENAME_LENGTH, storableImportedText } from '../lib/imported-recipe.ts';
+import { MAX_ORIGINAL_FILENAME_LENGTH, storableImportedText } from '../lib/imported-recipe.ts';
+import { readRecipe } from '../lib/recipes/index.ts';
+import { specFromRecipe } from '../lib/recipes/spec.ts';
 import type { NodeDraft, NodeWriter } from './node-writer.ts';
 import { toImageNode } from './presenter.ts';
 import type { PublicUrls } from './public-urls.ts';
@@ -205,16 +207,17 @@ export class ImageService {
         pendingParentSha256: parent ? null : ours.parentSha256,
       };
     } else {
-      const recipe = importedA1111Recipe(file.data);
+      const recipe = await readRecipe(file.data);
+      const spec = recipe ? specFromRecipe(recipe, decoded) : { width: decoded.width, height: decoded.height };
       draft = {
         ...common,
-        seed: recipe?.seed ?? null,
+        seed: typeof spec.seed === 'number' ? spec.seed : null,
         prompt: recipe?.prompt ?? '',
-        negativePrompt: recipe?.negativePrompt ?? '',
+        negativePrompt: recipe?.negative_prompt ?? '',
         model: 'upload',
         provider: 'upload',
         actionType: 'upload',
-        spec: { width: decoded.width, height: decoded.height, ...(recipe ? { imported_parameters: recipe.raw } : {}) },
+        spec,
         parent: null,
       };
     }

@@ -60,7 +60,7 @@ describe('recipe text in uploaded images', () => {
     expect(node.prompt.length).toBe(MAX_PROMPT_LENGTH);
     expect(node.prompt.startsWith('lighthouse lighthouse')).toBe(true);
     expect(node.negative_prompt.length).toBeLessThanOrEqual(MAX_PROMPT_LENGTH);
-    expect(String(node.spec_json.imported_parameters).length).toBeLessThanOrEqual(MAX_IMPORTED_TEXT_LENGTH);
+    expect(JSON.stringify(node.spec_json.imported).length).toBeLessThanOrEqual(MAX_IMPORTED_TEXT_LENGTH + 2 * MAX_PROMPT_LENGTH);
 
     const variation = await t.app.inject({
       method: 'POST',
@@ -77,7 +77,8 @@ describe('recipe text in uploaded images', () => {
     expect(node.prompt).toBe('a red fox in snow');
     expect(node.negative_prompt).toBe('fog');
     expect(node.seed).toBeNull();
-    expect(String(node.spec_json.imported_parameters)).not.toMatch(/[\0\x07\x1b]/);
+    expect(JSON.stringify(node.spec_json.imported)).not.toMatch(/\\u000[07]|\\u001b/);
+    expect(node.spec_json.imported).toMatchObject({ tool: 'automatic1111', prompt: 'a red fox in snow', steps: 20, sampler: 'Euler a', sampler_id: 'euler_a' });
 
     // Remix and variation from it are stored without a failure at run time.
     const remix = await t.app.inject({

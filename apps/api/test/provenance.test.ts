@@ -3,13 +3,17 @@
  * when they come back — the same file is the same node, a child finds its parent (whichever arrives
  * first), and nothing crosses from one user's images to another's.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_SEED } from '@imageflow/shared';
 import sharp from 'sharp';
 import { KyselyNodeRepository } from '../src/adapters/kysely-node.repository.ts';
 import { sha256Hex } from '../src/lib/hash.ts';
 import { pngWithTextChunks } from '../src/lib/png-text.ts';
 import { generate, listFiles, makeDataDir, startTestApp, type TestApp } from './harness.ts';
 import { errorOf, multipart } from './http-helpers.ts';
+import { FOREIGN_PNG_DIR } from './fixtures/foreign-png.ts';
 
 const apps: TestApp[] = [];
 afterEach(async () => {
@@ -183,5 +187,39 @@ describe('ImageFlow knows its own images again', () => {
       expect(res.node).toMatchObject({ is_root: true, action_type: 'upload', provider: 'upload' });
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('images from other tools', () => {
+  const manifest = JSON.parse(readFileSync(path.join(FOREIGN_PNG_DIR, 'MANIFEST.json'), 'utf8')) as Array<{
+    file: string;
+    tool: string;
+    expected: { prompt: string | null; negative_prompt: string | null; seed: number | null; steps: number | null; width: number | null; height: number | null };
+  }>;
+
+  it('each of the real files uploads with its tool and stated recipe, and a variation of it runs with the stated settings', async () => {
+    const t = await start();
+    for (const entry of manifest) {
+      const data = readFileSync(path.join(FOREIGN_PNG_DIR, entry.file));
+      const { status, node } = await upload(t, entry.file, data);
+      expect(status, entry.file).toBe(201);
+      const imported = node.spec_json.imported;
+      // SD.Next and Forge state themselves; ComfyUI's SaveImageWithMetaData keeps A1111 text beside the graph.
+      expect(imported.tool, entry.file).toBe(entry.tool);
+      expect(node.original.sha256, entry.file).toBe(sha256Hex(data));
+      if (entry.expected.prompt !== null) expect(node.prompt, entry.file).toBe(entry.expected.prompt.trim());
+      if (entry.expected.negative_prompt) expect(node.negative_prompt, entry.file).toBe(entry.expected.negative_prompt.trim());
+      if (entry.expected.seed !== null && entry.expected.seed <= MAX_SEED) expect(node.seed, entry.file).toBe(entry.expected.seed);
+      if (entry.expected.steps !== null && entry.expected.steps <= 150) expect(node.spec_json.steps, entry.file).toBe(entry.expected.steps);
+      if (entry.expected.width !== null) expect([node.spec_json.width, node.spec_json.height], entry.file).toEqual([entry.expected.width, entry.expected.height]);
+    }
+    // A 1×1 crop whose recipe says 512×400: its variation is made at the stated size and steps.
+    const cropped = (await t.app.inject({ url: '/api/images?limit=100' })).json().items.find((n: { request_params: { original_filename: string } }) => n.request_params.original_filename === 'a1111_txt2img_negative_1x1.png');
+    expect([cropped.width, cropped.height]).toEqual([1, 1]);
+    const res = await t.app.inject({ method: 'POST', url: '/api/images/generate', payload: { parent_id: cropped.id, action_type: 'variation' } });
+    expect(res.statusCode, res.body).toBe(201);
+    const variation = res.json().images[0];
+    expect(variation).toMatchObject({ width: 512, height: 400, prompt: 'photo of a duck', negative_prompt: 'monochrome' });
+    expect(variation.spec_json).toMatchObject({ steps: 15, guidance: 5, sampler: 'uni_pc' });
   });
 });

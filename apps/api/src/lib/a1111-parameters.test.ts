@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   A1111_SAMPLER_NAMES,
@@ -11,13 +10,9 @@ import {
 } from './a1111-parameters.ts';
 import type { A1111FormatInput, A1111Parsed } from './a1111-parameters.ts';
 import { readPngTextChunks } from './png-text.ts';
+import { FOREIGN_PNG_DIR } from '../../test/fixtures/foreign-png.ts';
 
-// /work/main/apps/api/src/lib -> /work/shared/fixtures/foreign-png (read-only)
-const FIXTURE_DIR = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../../../shared/fixtures/foreign-png',
-);
-const HAVE_FIXTURES = existsSync(path.join(FIXTURE_DIR, 'MANIFEST.json'));
+const FIXTURE_DIR = FOREIGN_PNG_DIR;
 
 interface Expected {
   prompt: string | null;
@@ -336,12 +331,8 @@ function plan(entry: ManifestEntry): Plan {
   return { kind: 'check', text: chunk.text, expected: entry.expected, extra };
 }
 
-describe.skipIf(!HAVE_FIXTURES)(
-  `A1111 parameters from foreign fixtures (${HAVE_FIXTURES ? FIXTURE_DIR : `SKIPPED: fixture folder ${FIXTURE_DIR} not found`})`,
-  () => {
-    const manifest: ManifestEntry[] = HAVE_FIXTURES
-      ? (JSON.parse(readFileSync(path.join(FIXTURE_DIR, 'MANIFEST.json'), 'utf8')) as ManifestEntry[])
-      : [];
+describe('A1111 parameters from foreign fixtures', () => {
+    const manifest = JSON.parse(readFileSync(path.join(FIXTURE_DIR, 'MANIFEST.json'), 'utf8')) as ManifestEntry[];
     const inScope = manifest.filter((e) => A1111_FAMILY.has(e.tool) || e.chunks.includes('parameters'));
     const plans = new Map(inScope.map((e) => [e.file, plan(e)] as const));
 

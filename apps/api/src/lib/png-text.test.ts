@@ -1,6 +1,5 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -14,13 +13,9 @@ import {
   readPngTextChunks,
   writePngTextChunks,
 } from './png-text.ts';
+import { FOREIGN_PNG_DIR } from '../../test/fixtures/foreign-png.ts';
 
-// /work/main/apps/api/src/lib -> /work/shared/fixtures/foreign-png (read-only)
-const FIXTURE_DIR = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../../../shared/fixtures/foreign-png',
-);
-const HAVE_FIXTURES = existsSync(path.join(FIXTURE_DIR, 'MANIFEST.json'));
+const FIXTURE_DIR = FOREIGN_PNG_DIR;
 
 interface ManifestChunkDetail {
   type: 'tEXt' | 'iTXt' | 'zTXt';
@@ -327,12 +322,8 @@ describe('writePngTextChunks', () => {
 // Real files from other tools
 // ---------------------------------------------------------------------------
 
-describe.skipIf(!HAVE_FIXTURES)(
-  `foreign PNG fixtures (${HAVE_FIXTURES ? FIXTURE_DIR : `SKIPPED: fixture folder ${FIXTURE_DIR} not found`})`,
-  () => {
-    const manifest: ManifestEntry[] = HAVE_FIXTURES
-      ? (JSON.parse(readFileSync(path.join(FIXTURE_DIR, 'MANIFEST.json'), 'utf8')) as ManifestEntry[])
-      : [];
+describe('foreign PNG fixtures', () => {
+    const manifest = JSON.parse(readFileSync(path.join(FIXTURE_DIR, 'MANIFEST.json'), 'utf8')) as ManifestEntry[];
     const pngEntries = manifest.filter((e) => e.file.endsWith('.png'));
 
     it('the manifest describes every .png in the folder', () => {

@@ -3,17 +3,15 @@
  * MANIFEST.json says the file states: the tool, every `expected` field (null ones included: a
  * field the file does not state must stay null) and every `expected_extra` key.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readA1111 } from './a1111.ts';
 import { readRecipe, readRecipeSync } from './index.ts';
 import type { ReadRecipe } from './types.ts';
+import { FOREIGN_PNG_DIR } from '../../../test/fixtures/foreign-png.ts';
 
-// /work/main/apps/api/src/lib/recipes -> /work/shared/fixtures/foreign-png (read-only)
-const FIXTURE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../../shared/fixtures/foreign-png');
-const HAVE_FIXTURES = existsSync(path.join(FIXTURE_DIR, 'MANIFEST.json'));
+const FIXTURE_DIR = FOREIGN_PNG_DIR;
 
 interface Expected {
   prompt: string | null;
@@ -91,12 +89,8 @@ function expectFields(recipe: ReadRecipe, expected: Expected, skip: readonly str
   }
 }
 
-describe.skipIf(!HAVE_FIXTURES)(
-  `recipes of foreign files (${HAVE_FIXTURES ? FIXTURE_DIR : `SKIPPED: fixture folder ${FIXTURE_DIR} not found`})`,
-  () => {
-    const manifest: ManifestEntry[] = HAVE_FIXTURES
-      ? (JSON.parse(readFileSync(path.join(FIXTURE_DIR, 'MANIFEST.json'), 'utf8')) as ManifestEntry[])
-      : [];
+describe('recipes of foreign files', () => {
+    const manifest = JSON.parse(readFileSync(path.join(FIXTURE_DIR, 'MANIFEST.json'), 'utf8')) as ManifestEntry[];
 
     it('covers all 22 files', () => {
       expect(manifest).toHaveLength(22);

@@ -41,6 +41,7 @@ describe('POST /api/generations (queued jobs)', () => {
       deleted_at: null,
       children_count: 0,
       original: null,
+      pending_parent_sha256: null,
     });
     expect(node.root_id).toBe(node.id);
     expect(node.filename).toMatch(/^sdxl_[0-9a-f-]{36}\.png$/);

@@ -6,9 +6,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { SMALL, makeDataDir, startTestApp, type TestApp } from './harness.ts';
-import { errorOf } from './http-helpers.ts';
+import { errorOf, multipart } from './http-helpers.ts';
 
 const apps: TestApp[] = [];
 afterEach(async () => {
@@ -224,6 +225,19 @@ describe('share links', () => {
     const admin = await t.services.accounts.createUser('root', 'root-password', 'admin');
     const adminHeaders = { authorization: `Bearer ${(await t.services.accounts.createToken(admin, 'x')).token}` };
     expect((await t.app.inject({ url: '/api/shares', headers: adminHeaders })).json().items.map((s: { id: string }) => s.id)).toEqual([link.id]);
+  });
+
+  it('a shared upload shows its PNG, never the original file as it came (its EXIF, its location)', async () => {
+    const t = await start();
+    const alice = await userToken(t, 'alice');
+    const jpeg = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#963' } }).jpeg().withMetadata({ exif: { IFD0: { Artist: 'alice at home' } } }).toBuffer();
+    const form = multipart('holiday.jpg', jpeg);
+    const uploaded = await t.app.inject({ method: 'POST', url: '/api/images/upload', payload: form.payload, headers: { ...form.headers, ...alice } });
+    expect(uploaded.json().original.url).toMatch(/^\/originals\//);
+    const link = await share(t.app, alice, { node_id: uploaded.json().id });
+    const body = (await visit(t.app, `/api/s/${link.key}`)).json();
+    expect(body.nodes[0]).toMatchObject({ original: null, pending_parent_sha256: null });
+    expect(JSON.stringify(body)).not.toContain('/originals/');
   });
 
   it('keys that are not keys get a 404 in the documented shape, never a 5xx', async () => {

@@ -104,6 +104,10 @@ export const ImageNode = z.object({
     })
     .nullable()
     .describe('An upload\'s original file, kept beside the PNG shown; null for images made here.'),
+  pending_parent_sha256: z
+    .string()
+    .nullable()
+    .describe('An image made by ImageFlow elsewhere whose parent is not here yet: the parent\'s image hash. It is attached under the parent when that is uploaded.'),
   base64: z.string().optional(),
 });
 export type ImageNode = z.infer<typeof ImageNode>;

@@ -41,6 +41,7 @@ export function toImageNode(row: NodeWithCounts, urls: PublicUrls): ImageNode {
       bytes: row.original.bytes,
       content_type: contentTypeOf(row.original.filename),
     },
+    pending_parent_sha256: row.pending_parent_sha256,
   };
 }
 

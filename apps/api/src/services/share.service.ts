@@ -217,6 +217,9 @@ export class ShareService {
       url: live ? this.deps.urls.sharedFile(key, 'images', row.filename) : null,
       thumbnail_url: live ? this.deps.urls.sharedFile(key, 'thumbs', row.filename) : null,
       image_path: null,
+      // The upload as it came may hold what the owner never meant to share (EXIF, a location): not through a link.
+      original: null,
+      pending_parent_sha256: null,
       trashed_at: null,
       deleted_at: live ? null : (row.deleted_at ?? row.trashed_at),
     };

@@ -32,6 +32,7 @@ export function makeNode(overrides: Partial<ImageNode> = {}): ImageNode {
     created_at: '2025-01-01T12:00:00.000Z',
     children_count: 0,
     original: null,
+    pending_parent_sha256: null,
     ...overrides,
   };
 }

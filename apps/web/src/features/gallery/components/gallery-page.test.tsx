@@ -43,6 +43,7 @@ function node(id: number, overrides: Partial<ImageNode> = {}): ImageNode {
     created_at: '2026-01-01T00:00:00.000Z',
     children_count: 0,
     original: null,
+    pending_parent_sha256: null,
     ...overrides,
   };
 }

@@ -64,6 +64,8 @@ export default defineConfig({
         IMAGEFLOW_DATA_DIR: process.env.E2E_AUTH_DATA_DIR,
         IMAGEFLOW_LOG_LEVEL: 'warn',
         IMAGEFLOW_AUTH: 'on',
+        // Every spec signs in from this one address; the budget against guessing is tested in the API's own tests.
+        IMAGEFLOW_SIGN_IN_ATTEMPTS: '100',
       },
     },
   ],

@@ -68,6 +68,7 @@ const ConfigSchema = z.object({
     .union([z.literal('off'), positiveInt(1_000_000)], { error: 'must be off or the number of API requests a client may make per minute, e.g. 600' })
     .optional(),
   IMAGEFLOW_GENERATION_RATE_LIMIT: positiveInt(100_000).default(60),
+  IMAGEFLOW_SIGN_IN_ATTEMPTS: positiveInt(100_000).default(10),
   IMAGEFLOW_PUBLIC_IMAGES: z.enum(['true', 'false'], { error: 'must be true (image URLs open for whoever has them) or false (they need a sign-in, a token or a share link)' }).default('true'),
   IMAGEFLOW_RETENTION_DAYS: positiveInt(36_500).optional(),
   IMAGEFLOW_TRASH_DAYS: positiveInt(3650).default(30),
@@ -113,7 +114,7 @@ export interface Config {
    * Requests a client (a user, or an address when signed out) may make per minute: API requests in
    * general, and generations; null: no limits (the default without accounts).
    */
-  rateLimits: { perMinute: number; generationsPerMinute: number } | null;
+  rateLimits: { perMinute: number; generationsPerMinute: number; signInAttempts: number } | null;
   /** Whether /images and /thumbs URLs open for whoever has them (capability URLs); false: with accounts, only for their owner. */
   publicImages: boolean;
   /** Unstarred images older than this many days are removed (see RetentionService); null: kept forever. */
@@ -172,15 +173,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionDays: c.IMAGEFLOW_RETENTION_DAYS ?? null,
     trashDays: c.IMAGEFLOW_TRASH_DAYS,
     publicImages: c.IMAGEFLOW_PUBLIC_IMAGES === 'true',
-    rateLimits: rateLimitsOf(c.IMAGEFLOW_RATE_LIMIT, c.IMAGEFLOW_GENERATION_RATE_LIMIT, c.IMAGEFLOW_AUTH === undefined ? !isLoopbackHost(c.HOST) : c.IMAGEFLOW_AUTH === 'on'),
+    rateLimits: rateLimitsOf(c.IMAGEFLOW_RATE_LIMIT, { generationsPerMinute: c.IMAGEFLOW_GENERATION_RATE_LIMIT, signInAttempts: c.IMAGEFLOW_SIGN_IN_ATTEMPTS }, c.IMAGEFLOW_AUTH === undefined ? !isLoopbackHost(c.HOST) : c.IMAGEFLOW_AUTH === 'on'),
     publicBaseUrl: c.IMAGEFLOW_PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? null,
   };
 }
 
 /** Limits are on with accounts (600 requests a minute) unless set off, and off without them unless set. */
-function rateLimitsOf(setting: 'off' | number | undefined, generationsPerMinute: number, auth: boolean): Config['rateLimits'] {
+function rateLimitsOf(setting: 'off' | number | undefined, budgets: { generationsPerMinute: number; signInAttempts: number }, auth: boolean): Config['rateLimits'] {
   if (setting === 'off' || (setting === undefined && !auth)) return null;
-  return { perMinute: setting ?? 600, generationsPerMinute };
+  return { perMinute: setting ?? 600, ...budgets };
 }
 
 /** Whether only this machine can reach a server bound to `host`. */

@@ -36,9 +36,9 @@ async function statuses(app: FastifyInstance, count: number, request: InjectOpti
 describe('rate limits', () => {
   it('are on with accounts and off on a laptop, unless set', () => {
     expect(loadConfig({}).rateLimits).toBeNull();
-    expect(loadConfig({ IMAGEFLOW_AUTH: 'on' }).rateLimits).toEqual({ perMinute: 600, generationsPerMinute: 60 });
+    expect(loadConfig({ IMAGEFLOW_AUTH: 'on' }).rateLimits).toEqual({ perMinute: 600, generationsPerMinute: 60, signInAttempts: 10 });
     expect(loadConfig({ IMAGEFLOW_AUTH: 'on', IMAGEFLOW_RATE_LIMIT: 'off' }).rateLimits).toBeNull();
-    expect(loadConfig({ IMAGEFLOW_RATE_LIMIT: '100', IMAGEFLOW_GENERATION_RATE_LIMIT: '5' }).rateLimits).toEqual({ perMinute: 100, generationsPerMinute: 5 });
+    expect(loadConfig({ IMAGEFLOW_RATE_LIMIT: '100', IMAGEFLOW_GENERATION_RATE_LIMIT: '5', IMAGEFLOW_SIGN_IN_ATTEMPTS: '3' }).rateLimits).toEqual({ perMinute: 100, generationsPerMinute: 5, signInAttempts: 3 });
     expect(() => loadConfig({ IMAGEFLOW_RATE_LIMIT: 'lots' })).toThrow(/^Invalid IMAGEFLOW_RATE_LIMIT="lots": must be off or the number/);
   });
 

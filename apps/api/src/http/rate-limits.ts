@@ -3,14 +3,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { BusyError } from '../errors.ts';
 
-/** Sign-in and first-run set-up: attempts per address in 15 minutes (password guessing meets 429). */
-export const SIGN_IN_ATTEMPTS = 10;
 const SIGN_IN_WINDOW_MS = 15 * 60 * 1000;
 const MINUTE_MS = 60 * 1000;
 
 export interface RateLimitSettings {
   perMinute: number;
   generationsPerMinute: number;
+  /** Sign-in, first-run set-up, share passwords and password changes: attempts per address (or user) in 15 minutes. */
+  signInAttempts: number;
   /** Counters shared by every API process; null: in this process's memory. */
   redis: Redis | null;
   prefix: string;
@@ -62,15 +62,15 @@ export async function installRateLimits(app: FastifyInstance, settings: RateLimi
       rateLimit: { max: settings.generationsPerMinute, timeWindow: MINUTE_MS, groupId: 'generation', keyGenerator: budgetOf, errorResponseBuilder: refusal('generations') },
     },
     signIn: {
-      rateLimit: { max: SIGN_IN_ATTEMPTS, timeWindow: SIGN_IN_WINDOW_MS, groupId: 'sign-in', keyGenerator: (req: FastifyRequest) => `ip:${req.ip}`, errorResponseBuilder: refusal('sign-in attempts') },
+      rateLimit: { max: settings.signInAttempts, timeWindow: SIGN_IN_WINDOW_MS, groupId: 'sign-in', keyGenerator: (req: FastifyRequest) => `ip:${req.ip}`, errorResponseBuilder: refusal('sign-in attempts') },
     },
     // A budget of its own, so guessing at a link's password never locks an office out of signing in.
     sharePassword: {
-      rateLimit: { max: SIGN_IN_ATTEMPTS, timeWindow: SIGN_IN_WINDOW_MS, groupId: 'share-password', keyGenerator: (req: FastifyRequest) => `ip:${req.ip}`, errorResponseBuilder: refusal('password attempts') },
+      rateLimit: { max: settings.signInAttempts, timeWindow: SIGN_IN_WINDOW_MS, groupId: 'share-password', keyGenerator: (req: FastifyRequest) => `ip:${req.ip}`, errorResponseBuilder: refusal('password attempts') },
     },
     // A stolen session guessing at the current password meets the same wall as a sign-in.
     passwordChange: {
-      rateLimit: { max: SIGN_IN_ATTEMPTS, timeWindow: SIGN_IN_WINDOW_MS, groupId: 'password-change', keyGenerator: budgetOf, errorResponseBuilder: refusal('password attempts') },
+      rateLimit: { max: settings.signInAttempts, timeWindow: SIGN_IN_WINDOW_MS, groupId: 'password-change', keyGenerator: budgetOf, errorResponseBuilder: refusal('password attempts') },
     },
   };
 }

@@ -31,6 +31,7 @@ import { ImageService } from './services/image.service.ts';
 import { InstanceService, type InstanceOptions } from './services/instance.service.ts';
 import { JobRunner } from './services/job-runner.ts';
 import { LineageService } from './services/lineage.service.ts';
+import { BundleService } from './services/bundle.service.ts';
 import { NodeWriter } from './services/node-writer.ts';
 import type { ProviderRegistry } from './services/provider-registry.ts';
 import { diffusersRoutes } from './routes/diffusers.routes.ts';
@@ -40,6 +41,7 @@ import { healthRoutes } from './routes/health.routes.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { shareRoutes } from './routes/share.routes.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
+import { bundleRoutes } from './routes/bundle.routes.ts';
 import { ShareService } from './services/share.service.ts';
 import { RetentionService } from './services/retention.service.ts';
 import { KyselyShareRepository } from './adapters/kysely-share.repository.ts';
@@ -151,6 +153,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     files,
     images: new ImageService(nodes, deps.store, deps.ops, writer, urls, clock, config.trashDays),
     lineage: new LineageService(nodes, urls),
+    bundles: new BundleService({ nodes, store: deps.store, writer, clock, appVersion: VERSION }, { maxBytes: config.maxBundleBytes }),
     queue,
     instance,
   };
@@ -191,6 +194,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   // One gate for every route that takes an image in its body.
   const gate = uploadGate();
   imageRoutes(app, services, gate);
+  bundleRoutes(app, services, gate);
   diffusersRoutes(app, services, gate, limits.generation);
   fileRoutes(app, services);
   webRoutes(app, services, shares);

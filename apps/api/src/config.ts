@@ -48,6 +48,7 @@ const ConfigSchema = z.object({
   IMAGEFLOW_CORS_ORIGINS: origins.default(['http://localhost:5173', 'http://127.0.0.1:5173']),
   IMAGEFLOW_JOB_CONCURRENCY: positiveInt(64).default(1),
   IMAGEFLOW_MAX_UPLOAD_MB: positiveInt(512).default(50),
+  IMAGEFLOW_MAX_BUNDLE_MB: positiveInt(1_000_000).default(4096),
   IMAGEFLOW_UPLOAD_IDLE_S: positiveInt(600).default(15),
   IMAGEFLOW_WEB_DIR: z.string().min(1, 'must not be empty').optional(),
   IMAGEFLOW_CONFIG: z.string().min(1, 'must not be empty').optional(),
@@ -88,6 +89,8 @@ export interface Config {
   corsOrigins: string[];
   jobConcurrency: number;
   maxUploadBytes: number;
+  /** The largest lineage bundle (.zip) an import takes. */
+  maxBundleBytes: number;
   /** An upload whose client sends nothing for this long is dropped. */
   uploadIdleMs: number;
   logLevel: string;
@@ -156,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: c.IMAGEFLOW_CORS_ORIGINS,
     jobConcurrency: c.IMAGEFLOW_JOB_CONCURRENCY,
     maxUploadBytes: c.IMAGEFLOW_MAX_UPLOAD_MB * 1024 * 1024,
+    maxBundleBytes: c.IMAGEFLOW_MAX_BUNDLE_MB * 1024 * 1024,
     uploadIdleMs: c.IMAGEFLOW_UPLOAD_IDLE_S * 1000,
     logLevel: c.IMAGEFLOW_LOG_LEVEL,
     role: c.IMAGEFLOW_ROLE,

@@ -2,3 +2,4 @@ export * from './recipe.ts';
 export * from './api.ts';
 export * from './auth.ts';
 export * from './shares.ts';
+export * from './bundle.ts';

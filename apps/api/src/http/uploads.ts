@@ -1,3 +1,6 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { AppError, BusyError, PayloadTooLargeError, ValidationError } from '../errors.ts';
 import { Slots } from '../lib/slots.ts';
@@ -55,39 +58,91 @@ function malformed(err: unknown): AppError {
   );
 }
 
+export interface UploadLimits {
+  maxBytes: number;
+  idleMs: number;
+  /** The setting that raises the limit, named in the 413 message. */
+  setting?: string;
+  /** What the file is, in messages ("image", "bundle"). */
+  what?: string;
+}
+
+/** Where the bytes of the one file of an upload go, chunk by chunk. */
+interface UploadSink<T> {
+  write(chunk: Buffer): void | Promise<void>;
+  /** The whole file has come: what the upload gives. */
+  finish(filename: string | undefined): T | Promise<T>;
+}
+
 /**
  * Reads the one file of a multipart upload into memory, refusing (413) a file past `maxBytes` however
  * it is sent, chunked included, and answering every framing problem with a 400 instead of a crash.
  */
-export async function readUploadedFile(
-  request: FastifyRequest,
-  limits: { maxBytes: number; idleMs: number },
-): Promise<{ data: Buffer; filename: string | undefined }> {
-  if (!request.isMultipart()) throw new ValidationError('Send the image as multipart/form-data with a field named "file".');
+export function readUploadedFile(request: FastifyRequest, limits: UploadLimits): Promise<{ data: Buffer; filename: string | undefined }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  return receiveUploadedFile(request, limits, {
+    write: (chunk) => {
+      chunks.push(chunk);
+      size += chunk.length;
+    },
+    finish: (filename) => ({ data: Buffer.concat(chunks, size), filename }),
+  });
+}
+
+/**
+ * Writes the one file of a multipart upload to a new file in `dir` (for files too large to hold in
+ * memory, like lineage bundles), with the same limits and refusals as readUploadedFile. The caller
+ * removes the file; on a refusal it is already gone.
+ */
+export async function spoolUploadedFile(request: FastifyRequest, limits: UploadLimits, dir: string): Promise<{ path: string; filename: string | undefined }> {
+  const target = path.join(dir, `upload-${crypto.randomUUID()}`);
+  const out = await fs.open(target, 'wx');
+  try {
+    return await receiveUploadedFile(request, limits, {
+      write: async (chunk) => {
+        await out.write(chunk);
+      },
+      finish: async (filename) => {
+        await out.close();
+        return { path: target, filename };
+      },
+    });
+  } catch (err) {
+    await out.close().catch(() => undefined);
+    await fs.rm(target, { force: true });
+    throw err;
+  }
+}
+
+async function receiveUploadedFile<T>(request: FastifyRequest, limits: UploadLimits, sink: UploadSink<T>): Promise<T> {
+  const what = limits.what ?? 'image';
+  if (!request.isMultipart()) throw new ValidationError(`Send the ${what} as multipart/form-data with a field named "file".`);
   const { maxBytes, idleMs } = limits;
   const tooLarge = () =>
-    new PayloadTooLargeError(`The file is larger than the ${maxBytes / 1024 / 1024} MB upload limit (IMAGEFLOW_MAX_UPLOAD_MB).`);
+    new PayloadTooLargeError(
+      `The file is larger than the ${maxBytes / 1024 / 1024} MB upload limit${what === 'image' ? '' : ` for a ${what}`} (${limits.setting ?? 'IMAGEFLOW_MAX_UPLOAD_MB'}).`,
+    );
   // A client that stops sending is dropped, so that it cannot hold an upload slot for long.
   const socket = request.raw.socket as { setTimeout?: (ms: number, onTimeout?: () => void) => void; off?: (e: string, f: () => void) => void } | undefined;
   const dropIdle = () => request.raw.destroy();
   socket?.setTimeout?.(idleMs, dropIdle);
   try {
-    let upload: { data: Buffer; filename: string | undefined } | undefined;
+    let received: { filename: string | undefined } | undefined;
     // Every part is read, so that a second file is refused (limits.files) rather than silently dropped.
     for await (const part of request.parts({ limits: { ...MULTIPART_LIMITS, fileSize: maxBytes } })) {
       if (part.type !== 'file') continue;
-      const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of part.file) {
         size += (chunk as Buffer).length;
         if (size > maxBytes) throw tooLarge();
-        chunks.push(chunk as Buffer);
+        await sink.write(chunk as Buffer);
       }
       if (part.file.truncated) throw tooLarge();
-      upload = { data: Buffer.concat(chunks, size), filename: part.filename };
+      received = { filename: part.filename };
     }
-    if (!upload) throw new ValidationError('The upload has no file; send the image in a field named "file".');
-    return upload;
+    if (!received) throw new ValidationError(`The upload has no file; send the ${what} in a field named "file".`);
+    return await sink.finish(received.filename);
   } catch (err) {
     if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge();
     throw malformed(err);

@@ -2,6 +2,7 @@ import type { Config } from '../config.ts';
 import type { ImageStore } from '../ports/image-store.port.ts';
 import type { JobQueue } from '../ports/job-queue.port.ts';
 import type { AccountService } from './account.service.ts';
+import type { BundleService } from './bundle.service.ts';
 import type { RetentionService } from './retention.service.ts';
 import type { FileService } from './file.service.ts';
 import type { GenerationService } from './generation.service.ts';
@@ -22,6 +23,7 @@ export interface Services {
   images: ImageService;
   files: FileService;
   lineage: LineageService;
+  bundles: BundleService;
   queue: JobQueue;
   instance: InstanceService;
 }

@@ -29,7 +29,14 @@ export interface NodeDraft {
   original?: { data: Buffer; format: OriginalFormat; sha256: string };
   /** The hash of a recorded parent that is not here yet (the node is a root until it arrives). */
   pendingParentSha256?: string | null;
+  /** Store `png` exactly as given (an image from a lineage bundle keeps its bytes and hash); else our recipe chunks are added. */
+  verbatim?: boolean;
+  /** When it was made, if not now (an image from a bundle keeps its time). */
+  createdAt?: string;
 }
+
+/** A node whose files are gone, known only by its recipe (a tombstone from a lineage bundle). */
+export type TombstoneDraft = Omit<NodeDraft, 'png' | 'original' | 'verbatim' | 'jobId'> & { sha256: string; bytes: number };
 
 /**
  * Stores images and their nodes so that neither exists without the other: files are logged
@@ -57,7 +64,7 @@ export class NodeWriter {
     for (const [i, draft] of drafts.entries()) {
       const id = ids[i]!;
       const filename = imageFilename(draft.model, draft.actionType, this.random.uuid());
-      const png = embedRecipe(draft.png, {
+      const png = draft.verbatim ? [draft.png] : embedRecipe(draft.png, {
         nodeId: id,
         parentId: draft.parent?.id ?? null,
         parentSha256: draft.parent?.sha256 ?? null,
@@ -94,7 +101,7 @@ export class NodeWriter {
         bytes: png.reduce((total, part) => total + part.length, 0),
         sha256: sha256Hex(png),
         deleted_at: null,
-        created_at: createdAt,
+        created_at: draft.createdAt ?? createdAt,
         job_id: job?.id ?? null,
         owner_id: draft.ownerId,
         original,
@@ -113,6 +120,46 @@ export class NodeWriter {
       throw err;
     }
     return ids;
+  }
+
+  /** Inserts a tombstone: a node with its recipe and lineage, and no files. */
+  async writeTombstone(draft: TombstoneDraft): Promise<number> {
+    const [id] = await this.nodes.reserveIds(1);
+    const now = this.clock.now().toISOString();
+    await this.nodes.commitNodes(
+      [
+        {
+          id: id!,
+          is_root: !draft.parent,
+          parent_id: draft.parent?.id ?? null,
+          root_id: draft.parent?.rootId ?? id!,
+          depth: draft.parent ? draft.parent.depth + 1 : 0,
+          prompt: draft.prompt,
+          negative_prompt: draft.negativePrompt,
+          spec: draft.spec,
+          request_params: draft.requestParams,
+          image_path: null,
+          // A name no file will ever have: the node was deleted before it came here.
+          filename: imageFilename(draft.model, draft.actionType, this.random.uuid()),
+          action_type: draft.actionType,
+          model: draft.model,
+          provider: draft.provider,
+          seed: draft.seed,
+          width: draft.width,
+          height: draft.height,
+          bytes: draft.bytes,
+          sha256: draft.sha256,
+          deleted_at: now,
+          created_at: draft.createdAt ?? now,
+          job_id: null,
+          owner_id: draft.ownerId,
+          original: null,
+          pending_parent_sha256: draft.pendingParentSha256 ?? null,
+        },
+      ],
+      [],
+    );
+    return id!;
   }
 
   private async discard(files: Array<{ bucket: Bucket; name: string }>): Promise<void> {

@@ -26,6 +26,9 @@ export interface BundleDeps {
   appVersion: string;
 }
 
+/** Where a node of a bundle landed here. */
+type Placed = Pick<NodeWithCounts, 'id' | 'root_id' | 'depth' | 'sha256'>;
+
 /** A bundle ready to stream: its header was checked against every node before the first byte. */
 export interface BundleExport {
   filename: string;
@@ -71,8 +74,8 @@ export class BundleService {
   }
 
   private async importVerified(bundle: Bundle, actor: Actor): Promise<BundleImport> {
-    /** Bundle key → the node it is here. */
-    const here = new Map<number, NodeWithCounts>();
+    /** Bundle key → the node it is here (only what a child needs, so a large tree stays small in memory). */
+    const here = new Map<number, Placed>();
     let added = 0;
     let existing = 0;
     let first: NodeWithCounts | undefined;
@@ -83,13 +86,13 @@ export class BundleService {
         row = await this.add(bundle, node, node.parent_key === null ? undefined : here.get(node.parent_key), actor);
         added++;
       }
-      here.set(node.key, row);
+      here.set(node.key, { id: row.id, root_id: row.root_id, depth: row.depth, sha256: row.sha256 });
       first ??= row;
     }
     return { nodes: bundle.header.node_count, added, existing, root_id: first ? (await this.deps.nodes.findById(first.id))!.root_id : null, focus_id: first?.id ?? null };
   }
 
-  private async add(bundle: Bundle, node: BundleNode, parentInBundle: NodeWithCounts | undefined, actor: Actor): Promise<NodeWithCounts> {
+  private async add(bundle: Bundle, node: BundleNode, parentInBundle: Placed | undefined, actor: Actor): Promise<NodeWithCounts> {
     const parent =
       parentInBundle ?? (node.parent_sha256 === null ? undefined : await this.deps.nodes.findBySha256(node.parent_sha256, actor.id, { live: false }));
     // A node whose parent is not here waits for it as a root, like an uploaded image of ours.

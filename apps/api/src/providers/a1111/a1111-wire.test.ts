@@ -2,7 +2,6 @@ import { SAMPLERS, type Spec } from '@imageflow/shared';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import {
-  A1111_SAMPLER_SCHEDULERS,
   backendModelName,
   buildPayload,
   checkPng,
@@ -19,12 +18,13 @@ import {
   samplerFields,
   sniffImage,
 } from './a1111-wire.ts';
+import { a1111NameFor } from '../../lib/recipes/samplers.ts';
 
 const spec: Spec = { width: 832, height: 1216, steps: 30, guidance: 6.5, seed: 42, sampler: 'dpmpp_2m_karras', strength: 0.55, batch_size: 2 };
 
 describe('samplers', () => {
   it('maps every sampler id to an A1111 ≥ 1.9 sampler and scheduler', () => {
-    for (const id of SAMPLERS) expect(A1111_SAMPLER_SCHEDULERS[id].sampler).toBeTruthy();
+    for (const id of SAMPLERS) expect(a1111NameFor(id).sampler).toBeTruthy();
     expect(samplerFields('dpmpp_2m_karras', false)).toEqual({ sampler_name: 'DPM++ 2M', scheduler: 'Karras' });
     // "Automatic" would be Karras for DPM++ 2M / SDE: the plain ones ask for the old uniform sigmas.
     expect(samplerFields('dpmpp_2m', false)).toEqual({ sampler_name: 'DPM++ 2M', scheduler: 'Uniform' });

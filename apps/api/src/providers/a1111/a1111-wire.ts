@@ -17,27 +17,11 @@ import type { Sampler, Spec } from '@imageflow/shared';
 import { A1111_SAMPLER_NAMES } from '../../lib/a1111-parameters.ts';
 import { PNG_SIGNATURE, crc32 } from '../../lib/png-text.ts';
 import type { ProviderProgress } from '../../ports/provider.port.ts';
+import { a1111NameFor } from '../../lib/recipes/samplers.ts';
 
 // ---------------------------------------------------------------------------
 // Samplers
 // ---------------------------------------------------------------------------
-
-/**
- * Our sampler id → A1111 ≥ 1.9 sampler + scheduler. "Automatic" is the sampler's own default;
- * where that default is Karras ("DPM++ 2M", "DPM++ SDE") the plain variant asks for "Uniform",
- * which is exactly the sigma schedule those samplers used before schedulers were split out.
- */
-export const A1111_SAMPLER_SCHEDULERS: Readonly<Record<Sampler, { sampler: string; scheduler: string }>> = Object.freeze({
-  euler: { sampler: 'Euler', scheduler: 'Automatic' },
-  euler_a: { sampler: 'Euler a', scheduler: 'Automatic' },
-  heun: { sampler: 'Heun', scheduler: 'Automatic' },
-  dpm_2: { sampler: 'DPM2', scheduler: 'Automatic' },
-  dpmpp_2m: { sampler: 'DPM++ 2M', scheduler: 'Uniform' },
-  dpmpp_2m_karras: { sampler: 'DPM++ 2M', scheduler: 'Karras' },
-  dpmpp_sde: { sampler: 'DPM++ SDE', scheduler: 'Uniform' },
-  ddim: { sampler: 'DDIM', scheduler: 'Automatic' },
-  uni_pc: { sampler: 'UniPC', scheduler: 'Automatic' },
-});
 
 /** FLUX on Forge: the settings its users and the Forge FLUX presets use. */
 export const FORGE_FLUX_SAMPLER = { sampler: 'Euler', scheduler: 'Simple' } as const;
@@ -54,7 +38,7 @@ export interface SamplerFields {
  */
 export function samplerFields(sampler: Sampler, legacy: boolean): SamplerFields {
   if (legacy) return { sampler_name: A1111_SAMPLER_NAMES[sampler] ?? sampler };
-  const mapped = A1111_SAMPLER_SCHEDULERS[sampler];
+  const mapped = a1111NameFor(sampler);
   return { sampler_name: mapped.sampler, scheduler: mapped.scheduler };
 }
 

@@ -5,6 +5,7 @@
  * No I/O here: the provider reads files and talks to the server.
  */
 import type { ModelName, Sampler, Spec } from '@imageflow/shared';
+import { comfyFor } from '../../lib/recipes/samplers.ts';
 
 export type ComfyLink = [string, number];
 
@@ -53,29 +54,9 @@ export interface ComfySampler {
   scheduler: string;
 }
 
-/**
- * Our sampler ids as ComfyUI's sampler + scheduler pair. ComfyUI splits A1111's names in two:
- * "DPM++ 2M Karras" is sampler dpmpp_2m with the karras scheduler, "Euler a" is euler_ancestral,
- * and A1111's DDIM runs on a uniform timestep schedule (ddim_uniform). Everything else uses the
- * family's usual schedule: "normal" for SDXL, "simple" for FLUX (what ComfyUI's FLUX examples use).
- */
-const SAMPLER_MAP: Record<Sampler, { sampler_name: string; scheduler?: { sdxl: string; flux: string } }> = {
-  euler: { sampler_name: 'euler' },
-  euler_a: { sampler_name: 'euler_ancestral' },
-  heun: { sampler_name: 'heun' },
-  dpm_2: { sampler_name: 'dpm_2' },
-  dpmpp_2m: { sampler_name: 'dpmpp_2m' },
-  dpmpp_2m_karras: { sampler_name: 'dpmpp_2m', scheduler: { sdxl: 'karras', flux: 'karras' } },
-  dpmpp_sde: { sampler_name: 'dpmpp_sde' },
-  ddim: { sampler_name: 'ddim', scheduler: { sdxl: 'ddim_uniform', flux: 'simple' } },
-  uni_pc: { sampler_name: 'uni_pc' },
-};
-
-const DEFAULT_SCHEDULER: Record<ModelFamily, string> = { sdxl: 'normal', flux: 'simple' };
-
+/** Our sampler id as ComfyUI's sampler + scheduler pair (the one mapping, shared with the recipe readers). */
 export function comfySampler(sampler: Sampler, family: ModelFamily): ComfySampler {
-  const m = SAMPLER_MAP[sampler];
-  return { sampler_name: m.sampler_name, scheduler: m.scheduler?.[family] ?? DEFAULT_SCHEDULER[family] };
+  return comfyFor(sampler, family);
 }
 
 // ---------------------------------------------------------------------------

@@ -67,3 +67,16 @@ export const AccountUpdate = z
   })
   .strict();
 export type AccountUpdate = z.infer<typeof AccountUpdate>;
+
+/** Images and the bytes of their files (an upload's original included). */
+export const Usage = z.object({ images: z.number().int(), bytes: z.number().int() });
+export type Usage = z.infer<typeof Usage>;
+
+/** GET /api/usage: mine, and for an admin with accounts on, every user's. */
+export const StorageUsage = Usage.extend({
+  users: z
+    .array(Usage.extend({ user_id: z.string().nullable(), username: z.string().nullable() }))
+    .optional()
+    .describe("For admins with accounts on: every user's (user_id null: images from before accounts)."),
+});
+export type StorageUsage = z.infer<typeof StorageUsage>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { Account, AccountList, AccountUpdate, ErrorBody, NewAccount } from '@imageflow/shared';
+import { Account, AccountList, AccountUpdate, ErrorBody, NewAccount, StorageUsage } from '@imageflow/shared';
 import { ForbiddenError } from '../errors.ts';
 import { signedInUser } from '../http/auth.ts';
 import type { UserRecord } from '../ports/account.repository.port.ts';
@@ -15,13 +15,6 @@ const RetentionPlan = z.object({
   sample: z.array(z.number().int()).describe('The first of them, oldest first.'),
 });
 const RetentionRun = z.object({ images: z.number().int(), bytes: z.number().int() });
-const Usage = z.object({ images: z.number().int(), bytes: z.number().int() });
-const StorageUsage = Usage.extend({
-  users: z
-    .array(Usage.extend({ user_id: z.string().nullable(), username: z.string().nullable() }))
-    .optional()
-    .describe('For admins with accounts on: every user\'s (user_id null: images from before accounts).'),
-});
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const UserParams = z.object({ id: z.string().min(1).max(64) });
 

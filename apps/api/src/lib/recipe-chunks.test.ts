@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { parseA1111Parameters } from './a1111-parameters.ts';
 import { embedRecipe, parametersText, readEmbeddedRecipe, type EmbeddedRecipe } from './recipe-chunks.ts';
+import { readA1111 } from './recipes/a1111.ts';
 
 const recipe: EmbeddedRecipe = {
   nodeId: 7,
@@ -19,15 +19,29 @@ describe('the parameters text', () => {
   it('names the checkpoint and its hash as A1111 does, and always has a Negative prompt line', () => {
     const text = parametersText(recipe)!;
     expect(text.split('\n')[1]).toBe('Negative prompt: ');
-    const parsed = parseA1111Parameters(text);
-    expect(parsed).toMatchObject({ prompt: 'a lighthouse', negativePrompt: '', steps: 30, sampler: 'DPM++ 2M Karras', cfgScale: 7, seed: 42, width: 1024, height: 768, model: 'sd_xl_base_1.0' });
-    expect(parsed.extra).toMatchObject({ 'Model hash': '31e35c80fc', 'ImageFlow node': '7', 'ImageFlow action': 'variation', Provider: 'gpu-box' });
+    const read = readA1111(text)!;
+    expect(read).toMatchObject({
+      tool: 'automatic1111',
+      prompt: 'a lighthouse',
+      negative_prompt: '',
+      steps: 30,
+      sampler: 'DPM++ 2M Karras',
+      sampler_id: 'dpmpp_2m_karras',
+      cfg: 7,
+      seed: 42,
+      width: 1024,
+      height: 768,
+      model: 'sd_xl_base_1.0',
+      model_hash: '31e35c80fc',
+      denoising_strength: null,
+    });
+    expect(read.extra).toEqual({ 'ImageFlow node': '7', 'ImageFlow action': 'variation', Provider: 'gpu-box' });
   });
 
   it('an upscale or edit says what was done; an upload has no parameters of its own', () => {
-    const upscaled = parseA1111Parameters(parametersText({ ...recipe, actionType: 'upscale', spec: { ...recipe.spec, upscale: { factor: 2 } } })!);
+    const upscaled = readA1111(parametersText({ ...recipe, actionType: 'upscale', spec: { ...recipe.spec, upscale: { factor: 2 } } })!)!;
     expect(upscaled.extra).toMatchObject({ 'Postprocess upscale by': '2', 'ImageFlow action': 'upscale' });
-    const edited = parseA1111Parameters(parametersText({ ...recipe, actionType: 'edit', spec: { ...recipe.spec, edit: { rotate: 90 } } })!);
+    const edited = readA1111(parametersText({ ...recipe, actionType: 'edit', spec: { ...recipe.spec, edit: { rotate: 90 } } })!)!;
     expect(JSON.parse(edited.extra['ImageFlow edit']!)).toEqual({ rotate: 90 });
     expect(parametersText({ ...recipe, actionType: 'upload', prompt: '', spec: { width: 10, height: 10 } })).toBeNull();
   });

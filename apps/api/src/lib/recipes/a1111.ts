@@ -7,10 +7,17 @@
  *   Negative prompt: <negative, may span lines>      (absent when empty)
  *   Steps: 20, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 7, Seed: 1, Size: 512x768, ...
  *
- * This parser differs from ../a1111-parameters.ts (which stays the writer's counterpart) in being
- * linear on hostile input: the quoted-string and bracket scans that value parsing needs share one
- * budget proportional to the text, so a crafted params line of unbalanced `{` cannot make it
- * quadratic.
+ * This is the one reader of infotext (../a1111-parameters.ts only writes it). It follows A1111's
+ * own `parse_generation_parameters` (modules/infotext_utils.py) where that is right for a file
+ * read back: a repeated key keeps its last value, a line that does not start with "Steps:" is
+ * the params line only when it holds at least 3 `Key: value` pairs. It departs from it on purpose
+ * in keeping each prompt line as written (A1111 strips every line), in taking the last "Steps:"
+ * line however few pairs it holds and even when `Key: value` lines follow it, and in keeping a
+ * JSON object/list value whole.
+ *
+ * It is linear on hostile input: the quoted-string and bracket scans that value parsing needs
+ * share one budget proportional to the text, so a crafted params line of unbalanced `{` cannot
+ * make it quadratic, and a key is matched without backtracking over its spaces.
  */
 import { MAX_TEXT_CHUNK_BYTES } from '../imported-recipe.ts';
 import { samplerIdFromA1111, samplerIdFromAnyName } from './samplers.ts';
@@ -48,8 +55,14 @@ export interface Infotext {
 // Params line
 // ---------------------------------------------------------------------------
 
-/** A1111 keys look like `\w[\w \-/]+`; extensions add `.`, `+`, `(`, `)`. */
-const KEY = /(\w[\w \-/.+()]*?)\s*(:|,|$)/uy;
+/**
+ * A key (A1111 keys look like `\w[\w \-/]+`; extensions add `.`, `+`, `(`, `)`) and what ends it:
+ * `:` before a value, `,` or the end after a flag. The key's characters are taken as one atomic
+ * run (the lookahead captures the longest run, the backreference consumes it whole), so a long
+ * run of spaces not followed by `:` or `,` fails in one pass instead of being retried at every
+ * length. The key comes with its trailing spaces; the caller trims it.
+ */
+const KEY = /(?=(\w[\w \-/.+()]*))\1\s*(:|,|$)/uy;
 
 /** Scans of quoted strings and brackets, bounded by a shared budget of characters. */
 class Scanner {
@@ -88,7 +101,7 @@ class Scanner {
 
 function followedByCommaOrEnd(s: string, pos: number): boolean {
   let i = pos;
-  while (i < s.length && (s[i] === ' ' || s[i] === '\t')) i++;
+  while (i < s.length && /\s/.test(s[i]!)) i++;
   return i >= s.length || s[i] === ',';
 }
 
@@ -247,7 +260,8 @@ export function readA1111(text: string, foundIn = 'parameters'): ReadRecipe | nu
   if (text.length > MAX_INFOTEXT_LENGTH || looksLikeJson(text)) return null;
   const info = parseInfotext(text);
   const params = new Map<string, string>();
-  for (const [k, v] of info.params) if (!params.has(k)) params.set(k, v);
+  // A repeated key keeps its last value, as in A1111 (its parsed fields are a dict).
+  for (const [k, v] of info.params) params.set(k, v);
 
   const hasParams = info.params.length > 0;
   const recipe = emptyRecipe(hasParams ? infotextTool(params) : 'unknown', foundIn);

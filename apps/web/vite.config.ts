@@ -10,8 +10,9 @@ export default defineConfig({
   resolve: { alias: { '@': path.resolve(import.meta.dirname, 'src') } },
   server: {
     port: 5173,
-    // Share links: /s/:key is a page of this app; its files, /s/:key/images/… and /s/:key/thumbs/…, come from the API.
-    proxy: { '/api': api, '/images': api, '/thumbs': api, '^/s/[^/]+/(images|thumbs)/': api },
+    // Share links: /s/:key is a page of this app; its files, /s/:key/images/… and /s/:key/thumbs/…, come from the API,
+    // as do an upload's original files, /originals/….
+    proxy: { '/api': api, '/images': api, '/thumbs': api, '/originals': api, '^/s/[^/]+/(images|thumbs)/': api },
   },
   // The initial-JavaScript budget is measured by bench/web (gzip), not by this raw-size warning.
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 700 },

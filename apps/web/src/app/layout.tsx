@@ -1,7 +1,7 @@
 import { useCallback, useId, useRef, useState } from 'react';
 import { Link, NavLink, Outlet, ScrollRestoration, useLocation } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
-import { Ellipsis, Images, Link2, Moon, Sparkles, Sun, Trash2 } from 'lucide-react';
+import { Ellipsis, Images, Link2, Moon, Sparkles, Sun, Trash2, Upload } from 'lucide-react';
 import { popoverPanelClass, useDismiss } from '@/components/ui/popover';
 import { api } from '@/lib/api-client';
 import { cn } from '@/lib/cn';
@@ -45,8 +45,8 @@ function NavItem({
 }
 
 /**
- * Single-user mode on a phone: the pages an account menu would hold (shared links, the trash), in a
- * menu of their own, so the header keeps to one uncluttered line.
+ * Single-user mode on a phone: Import, and the pages an account menu would hold (shared links, the
+ * trash), in a menu of their own, so the header keeps to one uncluttered line.
  */
 function MoreMenu() {
   const [open, setOpen] = useState(false);
@@ -57,7 +57,7 @@ function MoreMenu() {
   useDismiss(open, close, wrapper, trigger);
   const { pathname } = useLocation();
   // Marked like an active nav item while one of its pages is open.
-  const active = pathname === '/shares' || pathname === '/trash';
+  const active = pathname === '/import' || pathname === '/shares' || pathname === '/trash';
   return (
     <div ref={wrapper} className="relative sm:hidden">
       <button
@@ -76,6 +76,10 @@ function MoreMenu() {
       </button>
       {open ? (
         <div id={panelId} role="group" aria-label="More" className={cn(popoverPanelClass, 'w-52')}>
+          <Link to="/import" className={itemClass} onClick={close}>
+            <Upload className="h-4 w-4 text-zinc-500" aria-hidden />
+            Import
+          </Link>
           <Link to="/shares" className={itemClass} onClick={close}>
             <Link2 className="h-4 w-4 text-zinc-500" aria-hidden />
             Shared links
@@ -121,6 +125,8 @@ export function Layout() {
           <nav aria-label="Main" className="flex items-center gap-1">
             <NavItem to="/" icon={<Sparkles className="h-4 w-4" aria-hidden />} label="Create" />
             <NavItem to="/gallery" icon={<Images className="h-4 w-4" aria-hidden />} label="Gallery" />
+            {/* In single-user mode on phones, Import is in the More menu: the header keeps to one line. */}
+            <NavItem to="/import" icon={<Upload className="h-4 w-4" aria-hidden />} label="Import" labelClass="hidden md:inline" display={singleUser ? 'hidden sm:inline-flex' : 'inline-flex'} />
             {singleUser ? (
               <>
                 <NavItem to="/shares" icon={<Link2 className="h-4 w-4" aria-hidden />} label="Shared links" labelClass="hidden lg:inline" display="hidden sm:inline-flex" />

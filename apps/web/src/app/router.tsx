@@ -4,6 +4,7 @@ import { Layout } from './layout';
 import { CreatePage } from '@/features/generate/components/create-page';
 import { GalleryPage } from '@/features/gallery/components/gallery-page';
 import { ImagePage } from '@/features/image/components/image-page';
+import { ImportPage } from '@/features/import/components/import-page';
 import { NotFoundPage } from './not-found-page';
 import { Skeleton } from '@/components/ui/skeleton';
 import { RequireAuth } from '@/features/auth/components/auth-gate';
@@ -37,6 +38,7 @@ export const routes: RouteObject[] = [
     children: [
       { path: '/', element: <CreatePage /> },
       { path: '/gallery', element: <GalleryPage /> },
+      { path: '/import', element: <ImportPage /> },
       { path: '/image/:id', element: <ImagePage /> },
       { path: '/lineage/:id', element: <Suspense fallback={fallback}><LineagePage /></Suspense> },
       { path: '/compare/:a/:b', element: <Suspense fallback={fallback}><ComparePage /></Suspense> },

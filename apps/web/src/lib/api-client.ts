@@ -4,6 +4,8 @@ import type {
   AccountUpdate,
   ApiToken,
   AuthState,
+  BundleImport,
+  BundleScope,
   CreateShare,
   ErrorBody,
   GalleryPage,
@@ -21,7 +23,7 @@ import type {
   User,
 } from '@imageflow/shared';
 
-export type { Account, AccountList, AccountUpdate, ApiToken, NewAccount, PasswordChange, SharedView, ShareSummary, TrashPage, User };
+export type { Account, AccountList, AccountUpdate, ApiToken, BundleImport, BundleScope, NewAccount, PasswordChange, SharedView, ShareSummary, TrashPage, User };
 export type Role = User['role'];
 /** GET /api/auth/me: whether accounts are on ("off": single-user mode), who is signed in, the CSRF token. */
 export type Me = AuthState;
@@ -48,6 +50,12 @@ export interface Usage {
 export interface StorageUsage extends Usage {
   /** user_id null: images made before accounts were turned on. */
   users?: Array<Usage & { user_id: string | null; username: string | null }>;
+}
+
+/** POST /api/images/upload: the node, and whether it is new (201) or this very file was already here (200). */
+export interface ImportedImage {
+  node: ImageNode;
+  created: boolean;
 }
 
 /** An error answered by the API, with its stable code and a message meant for people. */
@@ -145,6 +153,11 @@ async function refreshCsrfToken(): Promise<void> {
 }
 
 async function request<T>(path: string, init: RequestOptions = {}): Promise<T> {
+  return (await requestWithStatus<T>(path, init)).body;
+}
+
+/** As `request`, with the status of the answer (e.g. 201 Created versus 200 for something already there). */
+async function requestWithStatus<T>(path: string, init: RequestOptions = {}): Promise<{ status: number; body: T }> {
   let res = await send(path, init);
   if (res.status === 403 && !SAFE_METHODS.has((init.method ?? 'GET').toUpperCase())) {
     const error = await errorFrom(res);
@@ -159,7 +172,7 @@ async function request<T>(path: string, init: RequestOptions = {}): Promise<T> {
     throw error;
   }
   const text = await res.text();
-  return (text ? JSON.parse(text) : undefined) as T;
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
 /** Single-user mode: what an API from before accounts (no /api/auth/me) means. */
@@ -216,6 +229,21 @@ export const api = {
     form.append('file', file);
     return request<ImageNode>('/api/images/upload', { method: 'POST', body: form });
   },
+  /** Uploads a file kept byte for byte with its recipe: 201 a new node, 200 the node this very file already is. */
+  importImage: async (file: File): Promise<ImportedImage> => {
+    const form = new FormData();
+    form.append('file', file);
+    const { status, body } = await requestWithStatus<ImageNode>('/api/images/upload', { method: 'POST', body: form });
+    return { node: body, created: status === 201 };
+  },
+  /** A lineage bundle of another ImageFlow (or this one): its nodes are added, those already here are left as they are. */
+  importBundle: (file: File) => {
+    const form = new FormData();
+    form.append('file', file);
+    return request<BundleImport>('/api/bundles', { method: 'POST', body: form });
+  },
+  /** Where the .zip of an image's lineage downloads from (a plain link: the browser saves the attachment). */
+  bundleUrl: (id: number, scope: BundleScope) => `/api/images/${id}/bundle${query({ scope })}`,
 
   /** Who is signed in; keeps the session's CSRF token for the writes that follow. */
   me: async (): Promise<Me> => {

@@ -122,7 +122,9 @@ export function formReducer(state: CreateFormState, action: FormAction): CreateF
 /** The whole form from a node's recipe, for "Remix": the recipe fields count as chosen. */
 function remixState(state: CreateFormState, node: ImageNode, models?: readonly ModelInfo[]): CreateFormState {
   const spec = node.spec_json;
-  const model = isModelName(node.model) ? node.model : (state.values.model as ModelName);
+  // Ours by name; an upload by the model family its file states (spec_json.model); else the one chosen.
+  const stated = typeof spec.model === 'string' && isModelName(spec.model) ? spec.model : null;
+  const model = isModelName(node.model) ? node.model : (stated ?? (state.values.model as ModelName));
   const fallback = defaultValues(defaultsFor(model, models));
   const num = (v: unknown, dflt: string) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : dflt);
   const seed = typeof spec.seed === 'number' ? spec.seed : node.seed;
@@ -141,7 +143,8 @@ function remixState(state: CreateFormState, node: ImageNode, models?: readonly M
       steps: num(spec.steps, fallback.steps),
       guidance: num(spec.guidance, fallback.guidance),
       sampler: typeof spec.sampler === 'string' && isSampler(spec.sampler) ? spec.sampler : fallback.sampler,
-      seed: seed !== null && seed !== undefined ? String(seed) : state.values.seed,
+      // No seed of ours in the recipe (none stated, or beyond ours): the field says "Random", not another image's seed.
+      seed: seed !== null && seed !== undefined ? String(seed) : '',
     },
     touched: new Set(DEFAULT_FIELDS.filter((f) => f !== 'strength')),
     seedLocked: seed !== null && seed !== undefined,

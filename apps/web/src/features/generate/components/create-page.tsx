@@ -12,6 +12,7 @@ import { useCancelJob, useImageNode, useModels, useSubmitGeneration, useUploadIm
 import { GUIDANCE_RANGE, MAX_BATCH, SAMPLERS, SAMPLER_LABELS, STEPS_RANGE, isModelName } from '@imageflow/shared/constants';
 import { defaultsFor, formReducer, initialFormState, type CreateFormState } from '../form-state';
 import { generateSession, isActiveRun, useGenerateSession, type Run } from '../session';
+import { importGaps } from '../import-gaps';
 import { useJobEvents } from '../use-job-events';
 import { firstInvalidField, randomSeed, validateCreateForm, type CreateFormField, type FormParent } from '../validation';
 import { ModelPicker } from './model-picker';
@@ -19,7 +20,7 @@ import { NumberSliderField } from './number-slider-field';
 import { ResultsPanel } from './results-panel';
 import { SeedField } from './seed-field';
 import { SizePicker } from './size-picker';
-import { InitImageField, RemixChip } from './source-chips';
+import { ImportNotes, InitImageField, RemixChip } from './source-chips';
 
 /** The DOM id of each field's control, to focus the first invalid one. */
 const FIELD_IDS: Record<CreateFormField, string> = {
@@ -192,6 +193,9 @@ export function CreatePage() {
     document.getElementById('prompt')?.focus();
   };
 
+  // Remixing an uploaded file: what its recipe states that the form could not take.
+  const gaps = useMemo(() => (parent?.mode === 'remix' && source.data?.id === parent.id ? importGaps(source.data) : null), [parent, source.data]);
+
   const set = (field: CreateFormField) => (value: string) => dispatch({ type: 'set', field, value });
   const builtinOnly = !!models && models.every((m) => !m.ai);
 
@@ -237,6 +241,7 @@ export function CreatePage() {
             {parent?.mode === 'remix' ? (
               <RemixChip id={parent.id} node={source.data} error={errorMessage(source.error)} onDetach={() => setParent(null)} />
             ) : null}
+            {gaps ? <ImportNotes gaps={gaps} /> : null}
 
             <Field
               label="Prompt"

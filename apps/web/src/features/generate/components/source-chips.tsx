@@ -1,8 +1,9 @@
 import { useRef } from 'react';
 import { Link } from 'react-router';
-import { GitBranch, ImageUp, LoaderCircle, X } from 'lucide-react';
+import { FileInput, GitBranch, ImageUp, LoaderCircle, X } from 'lucide-react';
 import type { ImageNode } from '@imageflow/shared';
 import { isTrashed } from '@/features/trash/state';
+import type { ImportGaps } from '../import-gaps';
 import { NumberSliderField } from './number-slider-field';
 
 function Thumb({ node, size = 'h-10 w-10' }: { node: ImageNode | undefined; size?: string }) {
@@ -45,6 +46,27 @@ export function RemixChip({ id, node, error, onDetach }: { id: number; node: Ima
       <button type="button" onClick={onDetach} aria-label={`Stop remixing #${id}`} title="Detach: make a new, unrelated image" className={detachClass}>
         <X className="h-4 w-4" aria-hidden />
       </button>
+    </div>
+  );
+}
+
+/** Under the remix chip of an uploaded file: what its recipe states that the form could not take. */
+export function ImportNotes({ gaps }: { gaps: ImportGaps }) {
+  return (
+    <div className="rounded-xl bg-sky-50 px-3 py-2.5 text-sm text-sky-950 ring-1 ring-sky-200 dark:bg-sky-950/40 dark:text-sky-100 dark:ring-sky-900" role="note" aria-label="From the file">
+      <p className="flex items-center gap-1.5 font-medium">
+        <FileInput className="h-3.5 w-3.5 shrink-0 text-sky-600 dark:text-sky-400" aria-hidden />
+        Recipe from {gaps.tool}
+      </p>
+      {gaps.notes.length === 0 ? (
+        <p className="mt-1 text-xs text-sky-800 dark:text-sky-200/80">Every setting it states is filled in below.</p>
+      ) : (
+        <ul className="mt-1.5 list-disc space-y-1 pl-5 text-xs leading-snug text-sky-900 marker:text-sky-400 dark:text-sky-100/90">
+          {gaps.notes.map((note) => (
+            <li key={note}>{note}</li>
+          ))}
+        </ul>
+      )}
     </div>
   );
 }

@@ -12,6 +12,9 @@ import { DeleteForeverDialog } from '@/features/trash/components/delete-forever-
 import { imageState } from '@/features/trash/state';
 import { useDeriveVersion, useSetStarred } from '../api';
 import { MAX_UPSCALED_SIDE } from '@imageflow/shared/constants';
+import { ExportLineageButton } from '@/features/lineage/components/export-lineage';
+import { formatBytes } from '../format';
+import { formatName, originalFilename } from '../imported';
 import { EditDialog } from './edit-dialog';
 
 /** The recipe as JSON: enough to make the same image again anywhere. */
@@ -56,7 +59,7 @@ export function ImageActions({ node }: { node: ImageNode }) {
             {spinnerOr('Variation', <Shuffle className="h-4 w-4" aria-hidden />)}
             Variation
           </Button>
-          <Button className={actionButton} onClick={() => navigate(`/?from=${node.id}`)} title="Open Create with this recipe to change it">
+          <Button className={actionButton} onClick={() => navigate(`/?from=${node.id}`)} title="Open Create with this recipe filled in, to change it; the result branches from this image">
             <Wand2 className="h-4 w-4" aria-hidden />
             Remix
           </Button>
@@ -90,21 +93,13 @@ export function ImageActions({ node }: { node: ImageNode }) {
 
       <div className="flex flex-wrap gap-1.5" role="group" aria-label="This image">
         {live ? <StarButton node={node} /> : null}
-        {node.url ? (
-          <a
-            href={node.url}
-            download={node.filename}
-            className="inline-flex h-8 items-center gap-1.5 rounded-lg bg-white px-2.5 text-sm font-medium text-zinc-800 ring-1 ring-inset ring-zinc-300 transition-colors hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-500 dark:bg-zinc-900 dark:text-zinc-100 dark:ring-zinc-700 dark:hover:bg-zinc-800"
-          >
-            <Download className="h-4 w-4" aria-hidden />
-            Download
-          </a>
-        ) : null}
+        {node.url ? <DownloadLinks node={node} /> : null}
         {live ? <ShareButton node={node} /> : null}
         <Button size="sm" onClick={() => void copyRecipe()}>
           <ClipboardCopy className="h-4 w-4" aria-hidden />
           Copy recipe
         </Button>
+        <ExportLineageButton nodeId={node.id} />
         {live ? (
           // The two ways out wrap together, never one without the other.
           <span className="flex gap-1.5">
@@ -145,5 +140,39 @@ function StarButton({ node }: { node: ImageNode }) {
       <Star className={cn('h-4 w-4', node.starred && 'fill-amber-400 text-amber-500')} aria-hidden />
       {node.starred ? 'Unstar' : 'Star'}
     </Button>
+  );
+}
+
+const linkClass =
+  'inline-flex h-8 items-center gap-1.5 bg-white px-2.5 text-sm font-medium text-zinc-800 ring-1 ring-inset ring-zinc-300 transition-colors hover:bg-zinc-50 focus-visible:z-10 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-500 dark:bg-zinc-900 dark:text-zinc-100 dark:ring-zinc-700 dark:hover:bg-zinc-800';
+
+/** The PNG, and for an upload the file as it came (its format, its metadata), under its own name. */
+function DownloadLinks({ node }: { node: ImageNode }) {
+  const original = node.original?.url ? node.original : null;
+  if (!original) {
+    return (
+      <a href={node.url!} download={node.filename} className={cn(linkClass, 'rounded-lg')}>
+        <Download className="h-4 w-4" aria-hidden />
+        Download
+      </a>
+    );
+  }
+  const format = formatName(original.content_type);
+  return (
+    <span className="inline-flex" role="group" aria-label="Download">
+      <a href={node.url!} download={node.filename} className={cn(linkClass, 'rounded-l-lg')} aria-label="Download PNG" title="The PNG shown here, with its recipe embedded">
+        <Download className="h-4 w-4" aria-hidden />
+        PNG
+      </a>
+      <a
+        href={original.url!}
+        download={originalFilename(node) ?? true}
+        className={cn(linkClass, '-ml-px rounded-r-lg')}
+        aria-label={`Download original (${format})`}
+        title={`The file byte for byte as it was uploaded: ${format}, ${formatBytes(original.bytes)}${originalFilename(node) ? `, “${originalFilename(node)}”` : ''}`}
+      >
+        Original
+      </a>
+    </span>
   );
 }

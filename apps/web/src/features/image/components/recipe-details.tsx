@@ -1,19 +1,12 @@
-import type { ReactNode } from 'react';
+import { Fragment } from 'react';
 import { Link } from 'react-router';
 import { GitCompareArrows } from 'lucide-react';
 import type { ImageNode } from '@imageflow/shared';
 import { ProviderBadge } from '@/components/ui/provider-badge';
 import { ActionBadge } from '@/features/lineage/components/action-badge';
 import { formatBytes, formatDateTime, shortSha } from '../format';
-
-function Row({ label, children, wide = false }: { label: string; children: ReactNode; wide?: boolean }) {
-  return (
-    <div className={wide ? 'col-span-2' : undefined}>
-      <dt className="text-xs font-medium text-zinc-500 dark:text-zinc-400">{label}</dt>
-      <dd className="mt-0.5 break-words text-sm text-zinc-900 tabular-nums dark:text-zinc-100">{children}</dd>
-    </div>
-  );
-}
+import { formatName, importedFromOf, importedRecipeOf, modelLabel, samplerLabel } from '../imported';
+import { ImportedFields, ImportedFromNote, MadeWith, Row, StatedExtras } from './imported-recipe';
 
 const spec = (node: ImageNode, key: string): string | number | undefined => {
   const value = (node.spec_json as Record<string, unknown>)[key];
@@ -22,23 +15,43 @@ const spec = (node: ImageNode, key: string): string | number | undefined => {
 
 /** Everything that made the image: the prompts and every recipe setting, plus file facts. */
 export function RecipeDetails({ node }: { node: ImageNode }) {
+  const imported = importedRecipeOf(node);
+  const from = importedFromOf(node);
+  // An upload from a file that states no recipe of any tool: there are no settings to show.
+  const bare = !imported && !from && node.action_type === 'upload';
   const seed = node.seed ?? spec(node, 'seed');
-  const usesStrength = node.action_type === 'img2img';
+  const usesStrength = node.action_type === 'img2img' && !imported;
   const created = (
     <Row label="Created">
       <time dateTime={node.created_at}>{formatDateTime(node.created_at)}</time>
     </Row>
   );
+  // After the parent: the file facts, the SHA-256 alone on its row when it would be alone anyway.
+  const facts = [
+    ...(usesStrength ? [] : [created]),
+    <Row label="File size">{node.deleted_at ? '— (deleted)' : formatBytes(node.bytes)}</Row>,
+    ...(node.original
+      ? [
+          <Row label="Original">
+            <span title={`SHA-256 ${node.original.sha256}`}>
+              {formatName(node.original.content_type)} · {formatBytes(node.original.bytes)}
+            </span>
+          </Row>,
+        ]
+      : []),
+  ];
   return (
     <section aria-labelledby="recipe-heading" className="space-y-4">
       <h2 id="recipe-heading" className="text-sm font-semibold">
         Recipe
       </h2>
+      {imported ? <MadeWith recipe={imported} /> : null}
+      {from || node.pending_parent_sha256 ? <ImportedFromNote from={from} pendingParent={node.pending_parent_sha256} action={node.action_type} /> : null}
       <div className="space-y-3">
         <div>
           <h3 className="text-xs font-medium text-zinc-500 dark:text-zinc-400">Prompt</h3>
           <p className="mt-1 whitespace-pre-wrap break-words text-sm leading-relaxed" data-testid="recipe-prompt">
-            {node.prompt || <span className="text-zinc-400">No prompt (uploaded image)</span>}
+            {node.prompt || <span className="text-zinc-400">{imported ? 'The file states no prompt' : 'No prompt (uploaded image)'}</span>}
           </p>
         </div>
         <div>
@@ -48,19 +61,29 @@ export function RecipeDetails({ node }: { node: ImageNode }) {
           </p>
         </div>
       </div>
-      <dl className="grid grid-cols-2 gap-x-4 gap-y-3 rounded-xl bg-zinc-50 p-3.5 ring-1 ring-inset ring-zinc-200/70 dark:bg-zinc-900/60 dark:ring-zinc-800">
-        <Row label="Model">{node.model}</Row>
-        <Row label="Provider">
-          <ProviderBadge provider={node.provider} />
-        </Row>
-        <Row label="Seed">{seed ?? '—'}</Row>
-        <Row label="Size">
-          {node.width} × {node.height}
-        </Row>
-        <Row label="Steps">{spec(node, 'steps') ?? '—'}</Row>
-        <Row label="Guidance">{spec(node, 'guidance') ?? '—'}</Row>
-        <Row label="Sampler">{spec(node, 'sampler') ?? '—'}</Row>
-        {usesStrength ? <Row label="Strength">{spec(node, 'strength') ?? '—'}</Row> : null}
+      {imported ? <ImportedFields node={node} recipe={imported} /> : null}
+      {imported ? <StatedExtras recipe={imported} /> : null}
+      <dl className="grid grid-cols-2 gap-x-4 gap-y-3 rounded-xl bg-zinc-50 p-3.5 ring-1 ring-inset ring-zinc-200/70 dark:bg-zinc-900/60 dark:ring-zinc-800" aria-label={imported ? 'File' : undefined}>
+        {imported || bare ? (
+          <Row label={imported ? 'Pixels' : 'Size'}>
+            {node.width} × {node.height}
+          </Row>
+        ) : (
+          <>
+            <Row label="Model">{modelLabel(node.model)}</Row>
+            <Row label="Provider">
+              <ProviderBadge provider={node.provider} />
+            </Row>
+            <Row label="Seed">{seed ?? '—'}</Row>
+            <Row label="Size">
+              {node.width} × {node.height}
+            </Row>
+            <Row label="Steps">{spec(node, 'steps') ?? '—'}</Row>
+            <Row label="Guidance">{spec(node, 'guidance') ?? '—'}</Row>
+            <Row label="Sampler">{samplerLabel(spec(node, 'sampler')) ?? '—'}</Row>
+            {usesStrength ? <Row label="Strength">{spec(node, 'strength') ?? '—'}</Row> : null}
+          </>
+        )}
         <Row label="Action">
           <ActionBadge action={node.action_type} />
         </Row>
@@ -83,9 +106,10 @@ export function RecipeDetails({ node }: { node: ImageNode }) {
             <span className="text-zinc-500">None (root)</span>
           )}
         </Row>
-        {usesStrength ? null : created}
-        <Row label="File size">{node.deleted_at ? '— (deleted)' : formatBytes(node.bytes)}</Row>
-        <Row label="SHA-256" wide={!usesStrength}>
+        {facts.map((fact, i) => (
+          <Fragment key={i}>{fact}</Fragment>
+        ))}
+        <Row label="SHA-256" wide={facts.length % 2 === 0}>
           <span className="font-mono text-xs" title={node.sha256}>
             {shortSha(node.sha256)}
           </span>

@@ -3,10 +3,11 @@ import '../lineage.css';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { Panel, ReactFlowProvider } from '@xyflow/react';
-import { ArrowDownFromLine, ArrowRightFromLine, ChevronLeft, ChevronsDownUp, ChevronsUpDown, Crosshair, GitCompareArrows, X } from 'lucide-react';
+import { ArrowDownFromLine, ArrowRightFromLine, ChevronLeft, ChevronsDownUp, ChevronsUpDown, Crosshair, GitCompareArrows, PackageOpen, X } from 'lucide-react';
 import { Button } from '@/components/ui/button';
 import { Skeleton } from '@/components/ui/skeleton';
 import { Tooltip } from '@/components/ui/tooltip';
+import { api } from '@/lib/api-client';
 import { ImageNotFound, isNotFound, LoadError } from '@/features/image/components/states';
 import { imageState } from '@/features/trash/state';
 import { LINEAGE_NODE_CAP, useWholeLineage, type WholeLineage } from '../api';
@@ -167,6 +168,15 @@ function LineageScreen({ routeId, lineage }: { routeId: number; lineage: WholeLi
             <ChevronsDownUp className="h-4 w-4" aria-hidden />
             Collapse all
           </Button>
+          <a
+            href={api.bundleUrl(lineage.root_id, 'tree')}
+            download
+            title="The whole tree as a .zip, images and recipes, that another ImageFlow can import"
+            className="inline-flex h-8 items-center gap-1.5 rounded-lg bg-white px-2.5 text-sm font-medium text-zinc-800 ring-1 ring-inset ring-zinc-300 transition-colors hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-500 dark:bg-zinc-900 dark:text-zinc-100 dark:ring-zinc-700 dark:hover:bg-zinc-800"
+          >
+            <PackageOpen className="h-4 w-4" aria-hidden />
+            Export lineage (.zip)
+          </a>
           <Tooltip label={direction === 'TB' ? 'Left to right' : 'Top to bottom'} side="bottom" align="end">
             <Button
               size="icon"

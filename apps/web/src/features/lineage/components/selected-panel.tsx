@@ -1,6 +1,7 @@
 import { Link } from 'react-router';
 import { ArrowUpRight, ChevronRight, GitCompareArrows, Ghost, Star, Trash2 } from 'lucide-react';
 import type { ImageNode } from '@imageflow/shared';
+import { MODEL_LABELS, isModelName } from '@imageflow/shared/constants';
 import { Button } from '@/components/ui/button';
 import { ProviderBadge } from '@/components/ui/provider-badge';
 import { cn } from '@/lib/cn';
@@ -58,7 +59,7 @@ export function SelectedPanel({
         </div>
         <p className="line-clamp-4 text-sm leading-relaxed text-zinc-700 dark:text-zinc-300">{node.prompt || <span className="text-zinc-400">No prompt</span>}</p>
         <p className="text-xs text-zinc-500 dark:text-zinc-400">
-          {node.model} · seed {seed ?? '—'} · {node.width}×{node.height} · {formatRelative(node.created_at)}
+          {isModelName(node.model) ? MODEL_LABELS[node.model] : node.model} · seed {seed ?? '—'} · {node.width}×{node.height} · {formatRelative(node.created_at)}
         </p>
         <p className="text-xs text-zinc-500 dark:text-zinc-400">
           {childCount} {childCount === 1 ? 'branch' : 'branches'} · generation {path.length}

@@ -3,3 +3,4 @@ export * from './api.ts';
 export * from './auth.ts';
 export * from './shares.ts';
 export * from './bundle.ts';
+export * from './provenance.ts';

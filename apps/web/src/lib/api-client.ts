@@ -19,7 +19,9 @@ import type {
   SharedView,
   ShareSummary,
   SignedIn,
+  StorageUsage,
   TrashPage,
+  Usage,
   User,
 } from '@imageflow/shared';
 
@@ -42,15 +44,8 @@ export interface ShareList {
   items: ShareSummary[];
 }
 /** Images (the trash included) and the bytes their files take. */
-export interface Usage {
-  images: number;
-  bytes: number;
-}
 /** GET /api/usage: the signed-in person's (everything, in single-user mode); for an admin with accounts on, every owner's too. */
-export interface StorageUsage extends Usage {
-  /** user_id null: images made before accounts were turned on. */
-  users?: Array<Usage & { user_id: string | null; username: string | null }>;
-}
+export type { StorageUsage, Usage };
 
 /** POST /api/images/upload: the node, and whether it is new (201) or this very file was already here (200). */
 export interface ImportedImage {

@@ -1,53 +1,15 @@
-import type { ImageNode } from '@imageflow/shared';
+import { RECIPE_TOOLS, type ImageNode, type ReadRecipe, type RecipeHires, type RecipeTool } from '@imageflow/shared';
+
+export { RECIPE_TOOLS, type RecipeTool };
 import { MODEL_LABELS, SAMPLER_LABELS, isModelName, isSampler, type Sampler } from '@imageflow/shared/constants';
 
 /**
  * The recipe another tool wrote into an uploaded file, as the server read it (`spec_json.imported`):
  * every field is what the file states, null when it says nothing.
  */
-export interface ImportedRecipe {
-  tool: RecipeTool;
-  tool_version: string | null;
-  /** Where it was read: PNG text keyword(s), "exif:UserComment", "alpha:<signature>". */
-  found_in: string | null;
-  prompt: string | null;
-  negative_prompt: string | null;
-  seed: number | null;
-  steps: number | null;
-  cfg: number | null;
-  flux_guidance: number | null;
-  /** As the tool names it ("DPM++ 2M", "euler_ancestral"). */
-  sampler: string | null;
-  /** Our equivalent, or null when we have none. */
-  sampler_id: Sampler | null;
-  scheduler: string | null;
-  model: string | null;
-  model_hash: string | null;
-  /** The size the tool states it generated, not the file's pixels. */
-  width: number | null;
-  height: number | null;
-  denoising_strength: number | null;
-  hires: ImportedHires | null;
-  loras: Array<{ name: string; weight: number | null }>;
-  clip_skip: number | null;
-  source_image: string | null;
-  extra: Record<string, string>;
-}
+export type ImportedRecipe = ReadRecipe;
+export type ImportedHires = RecipeHires;
 
-export interface ImportedHires {
-  upscale: number | null;
-  upscaler: string | null;
-  steps: number | null;
-  width: number | null;
-  height: number | null;
-  sampler: string | null;
-  scheduler: string | null;
-  cfg: number | null;
-  denoising_strength: number | null;
-}
-
-export const RECIPE_TOOLS = ['automatic1111', 'forge', 'sdnext', 'comfyui', 'invokeai', 'fooocus', 'ruinedfooocus', 'novelai', 'swarmui', 'imageflow', 'unknown'] as const;
-export type RecipeTool = (typeof RECIPE_TOOLS)[number];
 
 /** How each tool calls itself. */
 export const TOOL_LABELS: Record<RecipeTool, string> = {
@@ -98,7 +60,7 @@ export function importedRecipeOf(node: Pick<ImageNode, 'spec_json'>): ImportedRe
   return {
     tool: raw.tool,
     tool_version: str(raw.tool_version),
-    found_in: str(raw.found_in),
+    found_in: str(raw.found_in) ?? '',
     prompt: text(raw.prompt),
     negative_prompt: text(raw.negative_prompt),
     seed: num(raw.seed),

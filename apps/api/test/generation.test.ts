@@ -121,7 +121,7 @@ describe('POST /api/generations (queued jobs)', () => {
 
     const chunks = readPngTextChunks(await png(a!));
     const params = chunks.find((ch) => ch.keyword === 'parameters')!.text;
-    expect(params).toContain('misty forest\nNegative prompt: red\nSteps: 4, Sampler: DPM++ 2M Karras, CFG scale: 7, Seed: 1234, Size: 128x96, Model: sdxl');
+    expect(params).toContain('misty forest\nNegative prompt: red\nSteps: 4, Sampler: DPM++ 2M Karras, CFG scale: 7, Seed: 1234, Size: 128x96, Model: builtin-procedural-v1');
     const recipe = JSON.parse(chunks.find((ch) => ch.keyword === 'imageflow')!.text);
     expect(recipe).toMatchObject({ node_id: a!.id, parent_id: null, parent_sha256: null, provider: 'builtin', prompt: 'misty forest', spec: { seed: 1234 } });
   });

@@ -125,8 +125,8 @@ export function Layout() {
           <nav aria-label="Main" className="flex items-center gap-1">
             <NavItem to="/" icon={<Sparkles className="h-4 w-4" aria-hidden />} label="Create" />
             <NavItem to="/gallery" icon={<Images className="h-4 w-4" aria-hidden />} label="Gallery" />
-            {/* In single-user mode on phones, Import is in the More menu: the header keeps to one line. */}
-            <NavItem to="/import" icon={<Upload className="h-4 w-4" aria-hidden />} label="Import" labelClass="hidden md:inline" display={singleUser ? 'hidden sm:inline-flex' : 'inline-flex'} />
+            {/* On phones Import is in the More menu (single-user) or the account menu: the header keeps to one line. */}
+            <NavItem to="/import" icon={<Upload className="h-4 w-4" aria-hidden />} label="Import" labelClass="hidden md:inline" display="hidden sm:inline-flex" />
             {singleUser ? (
               <>
                 <NavItem to="/shares" icon={<Link2 className="h-4 w-4" aria-hidden />} label="Shared links" labelClass="hidden lg:inline" display="hidden sm:inline-flex" />

@@ -1,6 +1,6 @@
 import { useCallback, useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
-import { ChevronDown, CircleUserRound, HardDrive, KeyRound, Link2, LoaderCircle, LockOpen, LogOut, Trash2, UserRound, Users } from 'lucide-react';
+import { ChevronDown, CircleUserRound, HardDrive, KeyRound, Link2, LoaderCircle, LockOpen, LogOut, Trash2, Upload, UserRound, Users } from 'lucide-react';
 import { popoverPanelClass, useDismiss } from '@/components/ui/popover';
 import type { Role, User } from '@/lib/api-client';
 import { cn } from '@/lib/cn';
@@ -77,6 +77,11 @@ export function AccountMenu({ user }: { user: User }) {
                 Users
               </Link>
             ) : null}
+            {/* On phones the header has no room for Import: it is here. */}
+            <Link to="/import" className={cn(itemClass, 'sm:hidden')} onClick={close}>
+              <Upload className="h-4 w-4 text-zinc-500" aria-hidden />
+              Import
+            </Link>
             <Link to="/shares" className={itemClass} onClick={close}>
               <Link2 className="h-4 w-4 text-zinc-500" aria-hidden />
               Shared links

@@ -20,7 +20,12 @@ async function encode(pipeline: Sharp): Promise<DecodedImage> {
 
 export const sharpImageOps: ImageOps = {
   thumbnail(image, longSide) {
-    return sharp(image, { sequentialRead: true })
+    const input = Buffer.isBuffer(image)
+      ? sharp(image, { sequentialRead: true })
+      : sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
+          raw: { width: image.width, height: image.height, channels: image.channels },
+        });
+    return input
       .resize(longSide, longSide, { fit: 'inside', withoutEnlargement: true })
       .webp({ quality: 80 })
       .toBuffer();

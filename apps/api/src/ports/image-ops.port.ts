@@ -6,6 +6,14 @@ export interface DecodedImage {
   height: number;
 }
 
+/** Decoded pixels, row-major, `channels` bytes a pixel (3: RGB, 4: RGBA), sRGB. */
+export interface RawPixels {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: 3 | 4;
+}
+
 /** What an image file declares about itself, read from its header without decoding the pixels. */
 export interface ImageHeader {
   format: string;
@@ -17,8 +25,11 @@ export interface ImageHeader {
 export interface ImageOps {
   /** The header of an uploaded image (PNG, JPEG, WebP, GIF, AVIF, TIFF); throws UnsupportedMediaError for anything else. */
   probe(data: Buffer): Promise<ImageHeader>;
-  /** WebP thumbnail whose long side is at most `longSide` pixels. */
-  thumbnail(image: Buffer, longSide: number): Promise<Buffer>;
+  /**
+   * WebP thumbnail whose long side is at most `longSide` pixels, of an image file or of pixels
+   * already decoded (the same thumbnail either way, without a decode for the pixels).
+   */
+  thumbnail(image: Buffer | RawPixels, longSide: number): Promise<Buffer>;
   upscale(png: Buffer, factor: number): Promise<DecodedImage>;
   edit(png: Buffer, ops: EditOps): Promise<DecodedImage>;
   /**

@@ -1,4 +1,5 @@
 import type { ModelName, Spec } from '@imageflow/shared';
+import type { RawPixels } from './image-ops.port.ts';
 
 export interface ProviderRequest {
   model: ModelName;
@@ -29,6 +30,12 @@ export interface ProviderRunOptions {
   onProgress?: (progress: ProviderProgress) => void;
   /** A live preview of the image being made (JPEG or PNG bytes). */
   onPreview?: (preview: { mime: string; data: Buffer }) => void;
+  /**
+   * Whether a preview sent now would be shown to anyone (someone follows the job, and the last
+   * preview is not too recent); a provider that makes its previews itself asks before making one.
+   * Absent: every preview is wanted.
+   */
+  wantsPreview?: () => boolean;
   /** Called once the backend has accepted the job, with what `resume` needs to follow it again. */
   onSubmitted?: (handle: RemoteHandle) => void;
   /** Aborting cancels the run and reaches the backend (ComfyUI /interrupt, A1111 /sdapi/v1/interrupt, hosted cancel). */
@@ -44,6 +51,8 @@ export interface ProviderImage {
   height: number;
   /** The backend's own name for the model that ran. */
   backendModel: string;
+  /** The pixels of `png`, when the backend has them decoded anyway: the thumbnail is made from them without a decode. */
+  pixels?: RawPixels;
 }
 
 export interface ProviderHealth {

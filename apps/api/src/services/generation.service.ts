@@ -1,7 +1,7 @@
 import { GenerationRequest, TERMINAL_STATUSES, type Job, type JobEvent } from '@imageflow/shared';
 import { BusyError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { eventFor } from '../lib/job-events.ts';
-import type { JobEventBus } from '../ports/job-events.port.ts';
+import type { JobEventBus, SubscribeOptions } from '../ports/job-events.port.ts';
 import type { JobQueue } from '../ports/job-queue.port.ts';
 import type { JobRepository, JobRecord } from '../ports/job.repository.port.ts';
 import type { NodeRepository } from '../ports/node.repository.port.ts';
@@ -104,15 +104,17 @@ export class GenerationService {
     return job;
   }
 
-  subscribe(id: string, listener: (event: JobEvent) => void): () => void {
-    return this.deps.events.subscribe(id, listener);
+  /** The job's events; live previews only with `previews` (they are made only while someone follows them). */
+  subscribe(id: string, listener: (event: JobEvent) => void, options?: SubscribeOptions): () => void {
+    return this.deps.events.subscribe(id, listener, options);
   }
 
   /**
    * Follows a job for an event stream: subscribes first, then reads the job, so no event sent in
    * between is lost. `current` is the state to send first; `start` delivers every later event
    * (those that came in meanwhile first) until a final one, and re-reads the row every few seconds
-   * so that a final event lost on the way (another process, Redis) still ends the stream.
+   * so that a final event lost on the way (another process, Redis) still ends the stream. A follower
+   * receives live previews: while one follows, the job's previews are made and sent.
    */
   async follow(id: string, actor: Actor): Promise<{ current: Job; start(listener: (event: JobEvent) => void): void; stop(): void }> {
     let listener: ((event: JobEvent) => void) | null = null;
@@ -125,7 +127,7 @@ export class GenerationService {
       if (event.type !== 'progress' && event.type !== 'preview') stop();
       listener(event);
     };
-    const unsubscribe = this.subscribe(id, deliver);
+    const unsubscribe = this.subscribe(id, deliver, { previews: true });
     const stop = () => {
       done = true;
       unsubscribe();

@@ -31,6 +31,11 @@ export interface JobRunnerDeps {
 
 /** The shortest time between two live previews sent for one job. */
 const PREVIEW_INTERVAL_MS = 250;
+/**
+ * The shortest time between two progress updates of one job (its row and its event): a fast engine
+ * reports a step every few milliseconds. The latest step is always recorded, at most this late.
+ */
+const PROGRESS_INTERVAL_MS = 100;
 
 /** The worker side of generations: runs one claimed job to its end state and stores its images. */
 export class JobRunner {
@@ -121,6 +126,7 @@ export class JobRunner {
     return images.map((image) => ({
       ...base,
       png: image.png,
+      pixels: image.pixels,
       width: image.width,
       height: image.height,
       seed: image.seed,
@@ -154,6 +160,19 @@ export class JobRunner {
     const record = (write: () => Promise<void>) => {
       progressWrites = progressWrites.then(write).catch((err) => this.deps.log.warn({ err, jobId: row.id }, 'could not record progress'));
     };
+    // Progress is recorded at most every PROGRESS_INTERVAL_MS: the first step at once, the latest one
+    // when the interval is over, and whatever is left when the run ends.
+    let unrecorded: { step: number; total: number } | null = null;
+    let recordedAt = -Infinity;
+    let progressTimer: NodeJS.Timeout | undefined;
+    const recordProgress = () => {
+      progressTimer = undefined;
+      if (!unrecorded) return;
+      const { step, total } = unrecorded;
+      unrecorded = null;
+      recordedAt = this.deps.clock.now().getTime();
+      record(() => this.reportProgress(row, step, total));
+    };
     let resumable = resuming;
     const providerAbort = new AbortController();
     const forwardAbort = () => {
@@ -164,8 +183,15 @@ export class JobRunner {
 
     const options: ProviderRunOptions = {
       signal: providerAbort.signal,
-      onProgress: ({ step, total }) => record(() => this.reportProgress(row, step, total)),
+      onProgress: ({ step, total }) => {
+        unrecorded = { step, total };
+        if (progressTimer) return;
+        const wait = recordedAt + PROGRESS_INTERVAL_MS - this.deps.clock.now().getTime();
+        if (wait <= 0) recordProgress();
+        else progressTimer = setTimeout(recordProgress, wait);
+      },
       onPreview: (preview) => this.publishPreview(row, preview),
+      wantsPreview: () => this.wantsPreview(row.id),
       onSubmitted: (handle) => {
         resumable = Boolean(provider.resume);
         record(() => this.deps.jobs.setRemoteHandle(row.id, this.deps.workerId, handle));
@@ -176,18 +202,26 @@ export class JobRunner {
       : provider.generate(request, options);
     try {
       const images = await untilShutdown(run, signal);
+      clearTimeout(progressTimer);
+      recordProgress();
       await progressWrites;
       return { provider, images };
     } finally {
+      clearTimeout(progressTimer);
       signal.removeEventListener('abort', forwardAbort);
     }
   }
 
-  /** Live previews go to subscribers only (at most a few a second); they are never stored. */
-  private publishPreview(row: JobRecord, preview: { mime: string; data: Buffer }): void {
+  /** Whether a preview of the job would be sent now: someone follows it, and the last one is not too recent. */
+  private wantsPreview(jobId: string): boolean {
     const now = this.deps.clock.now().getTime();
-    if (now - (this.lastPreviewAt.get(row.id) ?? 0) < PREVIEW_INTERVAL_MS) return;
-    this.lastPreviewAt.set(row.id, now);
+    return now - (this.lastPreviewAt.get(jobId) ?? 0) >= PREVIEW_INTERVAL_MS && this.deps.events.wantsPreviews(jobId);
+  }
+
+  /** Live previews go to their followers only (at most a few a second); they are never stored. */
+  private publishPreview(row: JobRecord, preview: { mime: string; data: Buffer }): void {
+    if (!this.wantsPreview(row.id)) return;
+    this.lastPreviewAt.set(row.id, this.deps.clock.now().getTime());
     this.deps.events.publish({
       type: 'preview',
       job: toJob({ ...row, status: 'running' }, []),

@@ -1,5 +1,5 @@
 import type { ActionType } from '@imageflow/shared';
-import type { ImageOps } from '../ports/image-ops.port.ts';
+import type { ImageOps, RawPixels } from '../ports/image-ops.port.ts';
 import type { ImageStore } from '../ports/image-store.port.ts';
 import type { NewNode, NodeFiles, NodeRepository } from '../ports/node.repository.port.ts';
 import type { Clock, Random } from '../ports/system.port.ts';
@@ -11,6 +11,8 @@ export const THUMBNAIL_LONG_SIDE = 256;
 
 export interface NodeDraft {
   png: Buffer;
+  /** The pixels of `png`, when its maker has them: the thumbnail is made from them, without decoding `png`. */
+  pixels?: RawPixels;
   width: number;
   height: number;
   seed: number | null;
@@ -36,7 +38,7 @@ export interface NodeDraft {
 }
 
 /** A node whose files are gone, known only by its recipe (a tombstone from a lineage bundle). */
-export type TombstoneDraft = Omit<NodeDraft, 'png' | 'original' | 'verbatim' | 'jobId'> & { sha256: string; bytes: number };
+export type TombstoneDraft = Omit<NodeDraft, 'png' | 'pixels' | 'original' | 'verbatim' | 'jobId'> & { sha256: string; bytes: number };
 
 /**
  * Stores images and their nodes so that neither exists without the other: files are logged
@@ -54,12 +56,29 @@ export class NodeWriter {
     private readonly instanceId: string,
   ) {}
 
-  /** Stores the images and their nodes; with `job`, also marks it succeeded, while `job.workerId` still runs it. */
+  /**
+   * Stores the images and their nodes; with `job`, also marks it succeeded, while `job.workerId` still
+   * runs it. The thumbnails are made while the rest is prepared, the files are written side by side,
+   * and each image's sha256 is taken from its bytes in memory while they are being written.
+   */
   async write(drafts: NodeDraft[], job?: { id: string; workerId: string }): Promise<number[]> {
-    const ids = await this.nodes.reserveIds(drafts.length);
+    // Begun first: libvips makes them on its own threads while the recipes are embedded and the files
+    // logged. From the pixels when the maker handed them over, else from the PNG: the same pixels as
+    // the stored file, which differs only by its text chunks.
+    const thumbnails = drafts.map((draft) => this.ops.thumbnail(draft.pixels ?? draft.png, THUMBNAIL_LONG_SIDE));
+    // Awaited below; until then a failure must not surface as an unhandled rejection.
+    for (const thumbnail of thumbnails) thumbnail.catch(() => undefined);
+    let ids: number[];
+    try {
+      ids = await this.nodes.reserveIds(drafts.length);
+    } catch (err) {
+      await Promise.allSettled(thumbnails);
+      throw err;
+    }
     const createdAt = this.clock.now().toISOString();
-    const files: Array<{ bucket: Bucket; name: string; data: Buffer | Buffer[] }> = [];
-    const rows: NewNode[] = [];
+    const images: Array<{ name: string; data: Buffer[] }> = [];
+    const files: Array<{ bucket: Bucket; name: string }> = [];
+    const originals: Array<{ name: string; data: Buffer } | null> = [];
 
     for (const [i, draft] of drafts.entries()) {
       const id = ids[i]!;
@@ -75,51 +94,78 @@ export class NodeWriter {
         negativePrompt: draft.negativePrompt,
         spec: draft.spec,
       });
-      files.push({ bucket: 'images', name: filename, data: png });
-      // The same pixels as the stored file, which differs only by its text chunks.
-      files.push({ bucket: 'thumbs', name: thumbnailFilename(filename), data: await this.ops.thumbnail(draft.png, THUMBNAIL_LONG_SIDE) });
-      const original = draft.original ? { filename: originalFilename(filename, draft.original.format), sha256: draft.original.sha256, bytes: draft.original.data.length } : null;
-      if (original) files.push({ bucket: 'originals', name: original.filename, data: draft.original!.data });
-      rows.push({
-        id,
-        is_root: !draft.parent,
-        parent_id: draft.parent?.id ?? null,
-        root_id: draft.parent?.rootId ?? id,
-        depth: draft.parent ? draft.parent.depth + 1 : 0,
-        prompt: draft.prompt,
-        negative_prompt: draft.negativePrompt,
-        spec: draft.spec,
-        request_params: draft.requestParams,
-        image_path: `images/${filename}`,
-        filename,
-        action_type: draft.actionType,
-        model: draft.model,
-        provider: draft.provider,
-        seed: draft.seed,
-        width: draft.width,
-        height: draft.height,
-        bytes: png.reduce((total, part) => total + part.length, 0),
-        sha256: sha256Hex(png),
-        deleted_at: null,
-        created_at: draft.createdAt ?? createdAt,
-        job_id: job?.id ?? null,
-        owner_id: draft.ownerId,
-        original,
-        pending_parent_sha256: draft.pendingParentSha256 ?? null,
-      });
+      images.push({ name: filename, data: png });
+      files.push({ bucket: 'images', name: filename });
+      files.push({ bucket: 'thumbs', name: thumbnailFilename(filename) });
+      const original = draft.original ? { name: originalFilename(filename, draft.original.format), data: draft.original.data } : null;
+      originals.push(original);
+      if (original) files.push({ bucket: 'originals', name: original.name });
     }
 
     const names = files.map((f) => f.name);
-    await this.nodes.addPendingFiles(names, createdAt, this.instanceId);
     try {
-      for (const file of files) await this.store.put(file.bucket, file.name, file.data);
+      await this.nodes.addPendingFiles(names, createdAt, this.instanceId);
+    } catch (err) {
+      await Promise.allSettled(thumbnails);
+      throw err;
+    }
+    const writes: Array<Promise<void>> = [];
+    try {
+      for (const [i, image] of images.entries()) {
+        writes.push(this.store.put('images', image.name, image.data));
+        writes.push(thumbnails[i]!.then((data) => this.store.put('thumbs', thumbnailFilename(image.name), data)));
+        const original = originals[i];
+        if (original) writes.push(this.store.put('originals', original.name, original.data));
+      }
+      // Hashed here, on this thread, while the store's writes proceed on others: the same buffers, in the same order.
+      const rows = drafts.map((draft, i) => this.row(draft, ids[i]!, images[i]!, originals[i]!, createdAt, job));
+      await settled(writes);
       await this.nodes.commitNodes(rows, names, job ? { ...job, finishedAt: this.clock.now().toISOString() } : undefined);
     } catch (err) {
+      // Every write has ended, one way or the other, before its file is removed.
+      await Promise.allSettled([...writes, ...thumbnails]);
       await this.discard(files);
       await this.nodes.removePendingFiles(names);
       throw err;
     }
     return ids;
+  }
+
+  private row(
+    draft: NodeDraft,
+    id: number,
+    image: { name: string; data: Buffer[] },
+    original: { name: string } | null,
+    createdAt: string,
+    job: { id: string } | undefined,
+  ): NewNode {
+    return {
+      id,
+      is_root: !draft.parent,
+      parent_id: draft.parent?.id ?? null,
+      root_id: draft.parent?.rootId ?? id,
+      depth: draft.parent ? draft.parent.depth + 1 : 0,
+      prompt: draft.prompt,
+      negative_prompt: draft.negativePrompt,
+      spec: draft.spec,
+      request_params: draft.requestParams,
+      image_path: `images/${image.name}`,
+      filename: image.name,
+      action_type: draft.actionType,
+      model: draft.model,
+      provider: draft.provider,
+      seed: draft.seed,
+      width: draft.width,
+      height: draft.height,
+      bytes: image.data.reduce((total, part) => total + part.length, 0),
+      sha256: sha256Hex(image.data),
+      deleted_at: null,
+      created_at: draft.createdAt ?? createdAt,
+      job_id: job?.id ?? null,
+      owner_id: draft.ownerId,
+      original: original ? { filename: original.name, sha256: draft.original!.sha256, bytes: draft.original!.data.length } : null,
+      pending_parent_sha256: draft.pendingParentSha256 ?? null,
+    };
   }
 
   /** Inserts a tombstone: a node with its recipe and lineage, and no files. */
@@ -194,4 +240,11 @@ export class NodeWriter {
     await this.nodes.removePendingFiles(pending);
     return orphans.length;
   }
+}
+
+/** Waits for every one of `writes` to end, then fails with the first failure, if any. */
+async function settled(writes: Array<Promise<void>>): Promise<void> {
+  const results = await Promise.allSettled(writes);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

@@ -113,6 +113,28 @@ describe('BuiltinProvider', () => {
     }
   });
 
+  it('makes a preview only when one is wanted at that moment', async () => {
+    const none: Buffer[] = [];
+    await provider.generate(request({ steps: 12 }), { onPreview: (p) => none.push(p.data), wantsPreview: () => false });
+    expect(none).toEqual([]);
+
+    // Wanted from the second chance on: the first is skipped, later ones are made.
+    let asked = 0;
+    const some: Buffer[] = [];
+    await provider.generate(request({ steps: 12 }), { onPreview: (p) => some.push(p.data), wantsPreview: () => ++asked > 1 });
+    expect(asked).toBe(3);
+    expect(some).toHaveLength(2);
+  });
+
+  it('hands over the rendered pixels with each PNG: the same pixels the PNG decodes to', async () => {
+    const images = await provider.generate(request({ batch_size: 2 }));
+    for (const img of images) {
+      const decoded = await rawPixels(img.png);
+      expect(img.pixels).toMatchObject({ width: img.width, height: img.height, channels: 3 });
+      expect(Buffer.from(img.pixels!.data).equals(decoded.data)).toBe(true);
+    }
+  });
+
   it('stops when aborted mid-run: rejects with an AbortError and makes no more progress', async () => {
     const ac = new AbortController();
     const seen: number[] = [];

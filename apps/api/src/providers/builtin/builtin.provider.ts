@@ -78,7 +78,7 @@ export class BuiltinProvider implements Provider {
 
   async generate(request: ProviderRequest, options: ProviderRunOptions = {}): Promise<ProviderImage[]> {
     const { spec } = request;
-    const { signal, onProgress, onPreview } = options;
+    const { signal, onProgress, onPreview, wantsPreview } = options;
     const total = spec.steps * spec.batch_size;
     checkAbort(signal);
     const init =
@@ -101,14 +101,15 @@ export class BuiltinProvider implements Provider {
         init,
         strength: init ? spec.strength : 1,
       });
-      // A few previews per image (the picture so far, rows appear top to bottom).
+      // A few previews per image (the picture so far, rows appear top to bottom), each made only
+      // when it would be shown: encoding one costs about a quarter of the image's own PNG.
       const previewEvery = Math.max(1, Math.ceil(spec.steps / 4));
       for (let s = 0; s < spec.steps; s++) {
         checkAbort(signal);
         job.renderStep(s);
         done++;
         onProgress?.({ step: done, total });
-        if (onPreview && (s + 1) % previewEvery === 0 && s + 1 < spec.steps) {
+        if (onPreview && (s + 1) % previewEvery === 0 && s + 1 < spec.steps && (wantsPreview?.() ?? true)) {
           const jpeg = await sharp(Buffer.from(job.data.buffer, job.data.byteOffset, job.data.byteLength), {
             raw: { width: job.width, height: job.height, channels: 3 },
           })
@@ -122,7 +123,9 @@ export class BuiltinProvider implements Provider {
       }
       checkAbort(signal);
       const png = await encodePng(job.data, job.width, job.height);
-      images.push({ png, seed, width: job.width, height: job.height, backendModel: BUILTIN_BACKEND_MODEL });
+      // The rendered pixels go along with their PNG: the thumbnail is made from them, not from a decode.
+      const pixels = { data: job.data, width: job.width, height: job.height, channels: 3 as const };
+      images.push({ png, seed, width: job.width, height: job.height, backendModel: BUILTIN_BACKEND_MODEL, pixels });
     }
     return images;
   }

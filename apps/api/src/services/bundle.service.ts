@@ -140,18 +140,17 @@ export class BundleService {
 
   /** The nodes of the bundle, parents first, as the manifest lists them. */
   private async *exported(focus: NodeWithCounts, scope: BundleScope, actor: Actor): AsyncGenerator<BundleNode> {
+    /** The nodes in the bundle so far, with their image hash (their children name it). */
     const sha = new Map<number, string>();
-    const included = new Set<number>();
     let firstDone = false;
     for await (const row of this.rows(focus, scope)) {
       const isFirst = !firstDone;
       // Only what the exporter may see, and only under a node that is in the bundle.
-      if (!mayAccess(actor, row.owner_id) || (!isFirst && (row.parent_id === null || !included.has(row.parent_id)))) continue;
+      if (!mayAccess(actor, row.owner_id) || (!isFirst && (row.parent_id === null || !sha.has(row.parent_id)))) continue;
       firstDone = true;
       let parentSha: string | null = null;
       if (row.parent_id !== null) parentSha = sha.get(row.parent_id) ?? (await this.deps.nodes.findById(row.parent_id))?.sha256 ?? null;
       if (isFirst && scope !== 'branch') parentSha = null;
-      included.add(row.id);
       sha.set(row.id, row.sha256);
       yield this.toBundleNode(row, isFirst ? null : row.parent_id, parentSha);
     }

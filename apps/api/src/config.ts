@@ -79,6 +79,8 @@ const ConfigSchema = z.object({
     .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
     .refine((list) => list.length > 0 && list.every(isProxyAddress), 'must be a comma-separated list of the proxies\' addresses or networks, like 10.0.0.5,192.168.1.0/24 (or loopback)')
     .optional(),
+  IMAGEFLOW_FILE_CACHE_MB: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be between 0 and 65536').max(65536, 'must be between 0 and 65536').default(64),
+  IMAGEFLOW_FILE_CACHE_RECHECK_MS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be between 0 and 3600000').max(3_600_000, 'must be between 0 and 3600000').default(1000),
   IMAGEFLOW_INSTANCE_TTL_S: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(2, 'must be between 2 and 600').max(600, 'must be between 2 and 600').default(20),
 });
 
@@ -128,6 +130,14 @@ export interface Config {
   maxActivePerUser: number;
   /** Reverse proxies whose X-Forwarded-For is believed, so each client is told apart by its own address; empty: none. */
   trustProxy: string[];
+  /** Memory for hot image files (thumbnails first): answered without touching the store; 0: none kept. */
+  fileCacheBytes: number;
+  /**
+   * How long a kept file is answered before the store is asked again whether it is still there. A remove made by
+   * this process drops it at once; one made by another process sharing the folder or bucket is seen within this.
+   * 0: asked on every request (the bytes still come from memory).
+   */
+  fileCacheRecheckMs: number;
 }
 
 const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -177,6 +187,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionDays: c.IMAGEFLOW_RETENTION_DAYS ?? null,
     trashDays: c.IMAGEFLOW_TRASH_DAYS,
     publicImages: c.IMAGEFLOW_PUBLIC_IMAGES === 'true',
+    fileCacheBytes: c.IMAGEFLOW_FILE_CACHE_MB * 1024 * 1024,
+    fileCacheRecheckMs: c.IMAGEFLOW_FILE_CACHE_RECHECK_MS,
     rateLimits: rateLimitsOf(c.IMAGEFLOW_RATE_LIMIT, { generationsPerMinute: c.IMAGEFLOW_GENERATION_RATE_LIMIT, signInAttempts: c.IMAGEFLOW_SIGN_IN_ATTEMPTS }, c.IMAGEFLOW_AUTH === undefined ? !isLoopbackHost(c.HOST) : c.IMAGEFLOW_AUTH === 'on'),
     publicBaseUrl: c.IMAGEFLOW_PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? null,
   };

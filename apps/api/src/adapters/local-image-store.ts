@@ -7,10 +7,29 @@ import type { Bucket, ByteRange, ImageStore, StoredFile } from '../ports/image-s
 import { bucketOf, BUCKETS } from '../lib/filenames.ts';
 
 const TEMP_PREFIX = '.tmp-';
+/** Read-ahead of a file's body: a thumbnail in one read, a full-size PNG in a few, small enough to hold for many readers at once. */
+const MAX_READ_CHUNK = 512 * 1024;
+
+type ChangeListener = (bucket: Bucket, filename: string) => void;
 
 /** Images in `{root}/images`, thumbnails in `{root}/thumbs`; each write goes to a temp file, is synced, then renamed. */
 export class LocalImageStore implements ImageStore {
+  private readonly listeners = new Set<ChangeListener>();
+
   private constructor(private readonly root: string) {}
+
+  /**
+   * Calls `listener` when a remove or a write of a file begins and again when it has ended (whether it worked
+   * or not), so that a copy of the file kept elsewhere can be dropped. Returns a function that stops the calls.
+   */
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(bucket: Bucket, filename: string): void {
+    for (const listener of this.listeners) listener(bucket, filename);
+  }
 
   static async open(root: string): Promise<LocalImageStore> {
     for (const bucket of BUCKETS) await fs.mkdir(path.join(root, bucket), { recursive: true });
@@ -25,6 +44,15 @@ export class LocalImageStore implements ImageStore {
 
   async put(bucket: Bucket, filename: string, data: Buffer | readonly Buffer[]): Promise<void> {
     const target = this.pathOf(bucket, filename);
+    this.changed(bucket, filename);
+    try {
+      await this.write(bucket, target, data);
+    } finally {
+      this.changed(bucket, filename);
+    }
+  }
+
+  private async write(bucket: Bucket, target: string, data: Buffer | readonly Buffer[]): Promise<void> {
     const temp = path.join(this.root, bucket, `${TEMP_PREFIX}${crypto.randomUUID()}`);
     const handle = await fs.open(temp, 'wx');
     try {
@@ -75,7 +103,13 @@ export class LocalImageStore implements ImageStore {
   }
 
   async remove(bucket: Bucket, filename: string): Promise<void> {
-    await fs.rm(this.pathOf(bucket, filename), { force: true });
+    const file = this.pathOf(bucket, filename);
+    this.changed(bucket, filename);
+    try {
+      await fs.rm(file, { force: true });
+    } finally {
+      this.changed(bucket, filename);
+    }
   }
 
   async sweepIncomplete(olderThan?: Date): Promise<number> {
@@ -116,8 +150,16 @@ class OpenLocalFile implements StoredFile {
 
   body(range?: ByteRange): Readable {
     if (this.stream || this.closed) throw new Error('the body of a stored file can be taken once, and only before it is closed');
-    // autoClose: the stream closes the descriptor when it ends, fails or is destroyed.
-    this.stream = this.handle.createReadStream({ start: range?.start ?? 0, end: range?.end, autoClose: true });
+    const start = range?.start ?? 0;
+    const end = range?.end ?? this.size - 1;
+    // autoClose: the stream closes the descriptor when it ends, fails or is destroyed. The file never changes,
+    // so reading stops at its known end without a read that finds it.
+    this.stream = this.handle.createReadStream({
+      start,
+      end: this.size === 0 ? undefined : end,
+      autoClose: true,
+      highWaterMark: Math.min(MAX_READ_CHUNK, Math.max(1, end - start + 1)),
+    });
     return this.stream;
   }
 

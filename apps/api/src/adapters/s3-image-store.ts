@@ -29,6 +29,11 @@ export interface S3Config {
   prefix: string;
   /** Explicit keys; otherwise the SDK's default chain (`AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`, profiles, ...). */
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /**
+   * How a GET of a file is answered (IMAGEFLOW_S3_SERVE): unset, the API streams it from the bucket; `presigned`,
+   * a redirect to a presigned URL of the bucket; a CDN's URL, a redirect to `{url}/images/…` or `{url}/thumbs/…`.
+   */
+  redirect?: { to: 'presigned' } | { to: 'cdn'; baseUrl: string };
 }
 
 export interface S3StoreOptions {
@@ -45,6 +50,16 @@ export class S3StoreError extends Error {
 }
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
+/**
+ * Presigned URLs are signed for a window that begins on the hour and lasts two, so that every redirect within
+ * the hour names the same URL (browsers and CDNs keep it) and each stays good for at least an hour.
+ */
+const PRESIGN_WINDOW_MS = 3_600_000;
+const PRESIGN_EXPIRES_S = 7_200;
+/** Signed URLs kept for reuse within a window (about 400 bytes each). */
+const MAX_SIGNED_URLS = 10_000;
+
+type ChangeListener = (bucket: Bucket, filename: string) => void;
 const CREDENTIAL_VARIABLES = 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
 const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
 
@@ -53,11 +68,40 @@ const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_
  * no temp objects; `If-None-Match: *` makes sure an existing object is never replaced by a different one.
  */
 export class S3ImageStore implements ImageStore {
+  private readonly listeners = new Set<ChangeListener>();
+  private signer: Presigner | null = null;
+
   private constructor(
     private readonly client: S3Client,
     private readonly config: S3Config,
     private readonly ownedAgents: readonly (http.Agent | https.Agent)[],
   ) {}
+
+  /**
+   * Calls `listener` when a remove or a write of a file begins and again when it has ended (whether it worked
+   * or not), so that a copy of the file kept elsewhere can be dropped. Returns a function that stops the calls.
+   */
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(bucket: Bucket, filename: string): void {
+    for (const listener of this.listeners) listener(bucket, filename);
+  }
+
+  /**
+   * Where a client may GET the file itself, when the store is set to redirect (see S3Config.redirect): a URL
+   * presigned for the bucket, or the file's URL on the CDN; null when files are streamed through the API.
+   * Says nothing about whether the file exists.
+   */
+  directUrl(bucket: Bucket, filename: string): string | null {
+    const redirect = this.config.redirect;
+    if (!redirect) return null;
+    const key = this.keyOf(bucket, filename);
+    if (redirect.to === 'cdn') return `${redirect.baseUrl}/${bucket}/${filename}`;
+    return this.signer?.url(key) ?? null;
+  }
 
   /** Checks that the bucket can be reached with these credentials; throws S3StoreError saying what is wrong. */
   static async open(config: S3Config, options: S3StoreOptions = {}): Promise<S3ImageStore> {
@@ -71,6 +115,7 @@ export class S3ImageStore implements ImageStore {
     const store = new S3ImageStore(client, config, ownedAgents);
     try {
       await checkBucket(config, options.checkConnectTimeoutMs ?? 3_000);
+      if (config.redirect?.to === 'presigned') store.signer = await Presigner.start(client, config);
     } catch (err) {
       store.close();
       throw err;
@@ -80,6 +125,7 @@ export class S3ImageStore implements ImageStore {
 
   /** Closes the client's idle sockets; the store is not used after this. */
   close(): void {
+    this.signer?.stop();
     this.client.destroy();
     for (const agent of this.ownedAgents) agent.destroy();
   }
@@ -93,6 +139,15 @@ export class S3ImageStore implements ImageStore {
 
   async put(bucket: Bucket, filename: string, data: Buffer | readonly Buffer[]): Promise<void> {
     const key = this.keyOf(bucket, filename);
+    this.changed(bucket, filename);
+    try {
+      await this.write(bucket, filename, key, data);
+    } finally {
+      this.changed(bucket, filename);
+    }
+  }
+
+  private async write(bucket: Bucket, filename: string, key: string, data: Buffer | readonly Buffer[]): Promise<void> {
     // One buffer: a PUT needs its length up front, and the SDK can only retry a body it can send again.
     const body = Buffer.isBuffer(data) ? data : Buffer.concat(data);
     try {
@@ -173,10 +228,13 @@ export class S3ImageStore implements ImageStore {
 
   async remove(bucket: Bucket, filename: string): Promise<void> {
     const key = this.keyOf(bucket, filename);
+    this.changed(bucket, filename);
     try {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key: key }));
     } catch (err) {
       if (!isMissing(err)) throw err;
+    } finally {
+      this.changed(bucket, filename);
     }
   }
 
@@ -284,6 +342,119 @@ class S3BodyStream extends Readable {
     this.source?.destroy();
     callback(err);
   }
+}
+
+/**
+ * Query-string signed GET URLs (AWS Signature Version 4, as S3 documents it for presigned URLs), made without a
+ * round trip: the credentials come from the client's provider chain and are fetched again every few minutes,
+ * so that temporary ones are renewed.
+ */
+class Presigner {
+  private credentials: S3Credentials;
+  /** The URLs signed for the current window, by key (a bounded number). */
+  private signed = new Map<string, string>();
+  private signedWindow = -1;
+  private readonly timer: NodeJS.Timeout;
+
+  private constructor(
+    private readonly client: S3Client,
+    private readonly config: S3Config,
+    credentials: S3Credentials,
+  ) {
+    this.credentials = credentials;
+    this.timer = setInterval(() => void this.refresh(), 300_000).unref();
+  }
+
+  static async start(client: S3Client, config: S3Config): Promise<Presigner> {
+    return new Presigner(client, config, await client.config.credentials());
+  }
+
+  private async refresh(): Promise<void> {
+    try {
+      const next = await this.client.config.credentials();
+      const was = this.credentials;
+      if (next.accessKeyId !== was.accessKeyId || next.secretAccessKey !== was.secretAccessKey || next.sessionToken !== was.sessionToken) this.signed.clear();
+      this.credentials = next;
+    } catch {
+      // The ones in hand serve until a refresh works.
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  url(key: string, now = Date.now()): string {
+    const window = Math.floor(now / PRESIGN_WINDOW_MS);
+    if (window !== this.signedWindow || this.signed.size >= MAX_SIGNED_URLS) {
+      this.signed.clear();
+      this.signedWindow = window;
+    }
+    let url = this.signed.get(key);
+    if (url === undefined) {
+      url = presignGet(this.config, this.credentials, key, new Date(window * PRESIGN_WINDOW_MS), PRESIGN_EXPIRES_S);
+      this.signed.set(key, url);
+    }
+    return url;
+  }
+}
+
+export interface S3Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/**
+ * A GET URL of `key` signed in its query string (AWS Signature Version 4, as S3 documents it for presigned
+ * URLs), good from `at` for `expiresS` seconds.
+ */
+export function presignGet(config: Pick<S3Config, 'bucket' | 'endpoint' | 'region' | 'forcePathStyle'>, credentials: S3Credentials, key: string, at: Date, expiresS: number): string {
+  const origin = bucketOrigin(config);
+  const amzDate = at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const day = amzDate.slice(0, 8);
+  const scope = `${day}/${config.region}/s3/aws4_request`;
+  const path = pathStyle(config) ? `/${encodePath(config.bucket)}/${encodePath(key)}` : `/${encodePath(key)}`;
+  const pathname = `${origin.pathname.replace(/\/$/, '')}${path}`;
+  const params: [string, string][] = [
+    ['X-Amz-Algorithm', 'AWS4-HMAC-SHA256'],
+    ['X-Amz-Credential', `${credentials.accessKeyId}/${scope}`],
+    ['X-Amz-Date', amzDate],
+    ['X-Amz-Expires', String(expiresS)],
+    ...(credentials.sessionToken ? [['X-Amz-Security-Token', credentials.sessionToken] as [string, string]] : []),
+    ['X-Amz-SignedHeaders', 'host'],
+  ];
+  const query = params.map(([k, v]) => `${encodeRfc3986(k)}=${encodeRfc3986(v)}`).join('&');
+  const canonical = ['GET', pathname, query, `host:${origin.host}`, '', 'host', 'UNSIGNED-PAYLOAD'].join('\n');
+  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, crypto.createHash('sha256').update(canonical).digest('hex')].join('\n');
+  const hmac = (k: string | Buffer, data: string) => crypto.createHmac('sha256', k).update(data).digest();
+  const signingKey = hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, day), config.region), 's3'), 'aws4_request');
+  const signature = crypto.createHmac('sha256', signingKey).update(toSign).digest('hex');
+  return `${origin.protocol}//${origin.host}${pathname}?${query}&X-Amz-Signature=${signature}`;
+}
+
+/** Path-style URLs when asked for, and for bucket names with dots (a subdomain of them would not match the TLS certificate). */
+function pathStyle(config: Pick<S3Config, 'bucket' | 'forcePathStyle'>): boolean {
+  return config.forcePathStyle || config.bucket.includes('.');
+}
+
+/** Where the bucket's objects are: the endpoint (path style, or the bucket as its subdomain), or AWS's host for the region. */
+function bucketOrigin(config: Pick<S3Config, 'bucket' | 'endpoint' | 'region' | 'forcePathStyle'>): URL {
+  if (config.endpoint) {
+    const url = new URL(config.endpoint);
+    if (!pathStyle(config)) url.hostname = `${config.bucket}.${url.hostname}`;
+    return url;
+  }
+  return new URL(pathStyle(config) ? `https://s3.${config.region}.amazonaws.com` : `https://${config.bucket}.s3.${config.region}.amazonaws.com`);
+}
+
+/** RFC 3986 percent-encoding of everything but the unreserved characters, as Signature Version 4 wants it. */
+function encodeRfc3986(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function encodePath(key: string): string {
+  return key.split('/').map(encodeRfc3986).join('/');
 }
 
 function clientConfig(config: S3Config, requestHandler: NonNullable<S3ClientConfig['requestHandler']>, maxAttempts?: number): S3ClientConfig {
@@ -433,7 +604,23 @@ const S3EnvSchema = z.object({
     .regex(PREFIX, 'must be a key prefix like imageflow/ or team/imageflow/: letters, digits, ., _, - and / between them, with no empty, . or .. part')
     .refine((p) => !p.split('/').some((part) => part === '.' || part === '..'), 'must not have a . or .. part')
     .optional(),
+  IMAGEFLOW_S3_SERVE: z
+    .string()
+    .refine(
+      (v) => v === 'stream' || v === 'presigned' || isCdnUrl(v),
+      'must be stream (the API sends the bytes), presigned (a redirect to a presigned URL of the bucket) or the http(s) URL of a CDN in front of the bucket, without a query',
+    )
+    .optional(),
 });
+
+function isCdnUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && !value.includes('?') && !value.includes('#') && url.username === '';
+  } catch {
+    return false;
+  }
+}
 
 /** The S3 store's settings from the environment; null when IMAGEFLOW_S3_BUCKET is unset. Throws ConfigError naming the variable. */
 export function s3ConfigFromEnv(env: NodeJS.ProcessEnv = process.env): S3Config | null {
@@ -458,5 +645,7 @@ export function s3ConfigFromEnv(env: NodeJS.ProcessEnv = process.env): S3Config 
     region: c.IMAGEFLOW_S3_REGION,
     forcePathStyle: c.IMAGEFLOW_S3_FORCE_PATH_STYLE === 'true',
     prefix: c.IMAGEFLOW_S3_PREFIX ? c.IMAGEFLOW_S3_PREFIX.replace(/\/?$/, '/') : '',
+    ...(c.IMAGEFLOW_S3_SERVE === 'presigned' ? { redirect: { to: 'presigned' as const } } : {}),
+    ...(c.IMAGEFLOW_S3_SERVE && isCdnUrl(c.IMAGEFLOW_S3_SERVE) ? { redirect: { to: 'cdn' as const, baseUrl: c.IMAGEFLOW_S3_SERVE.replace(/\/+$/, '') } } : {}),
   };
 }

@@ -4,7 +4,7 @@ import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import type { Db } from './db/database.ts';
 import { KyselyJobRepository } from './adapters/kysely-job.repository.ts';
@@ -15,6 +15,7 @@ import { KyselyInstanceRepository } from './adapters/kysely-instance.repository.
 import { isSqlite } from './db/dialect.ts';
 import { CanceledError, ShutdownError } from './errors.ts';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './http/error-handler.ts';
+import { validatorCompiler } from './http/validation.ts';
 import { installJsonBodyParser, JSON_BODY_LIMIT } from './http/json-body.ts';
 import { uploadGate } from './http/uploads.ts';
 import type { ImageOps } from './ports/image-ops.port.ts';

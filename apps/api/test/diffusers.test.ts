@@ -53,8 +53,8 @@ describe('diffusers-style routes', () => {
   it('names the diffusers field in errors and stores nothing on bad input', async () => {
     const before = (await t.app.inject({ url: '/api/images?limit=200' })).json().items.length;
     const cases: Array<[string, object, RegExp]> = [
-      ['/api/sdxl/txt2img', { prompt: 'x', num_inference_steps: 0 }, /num_inference_steps: /],
-      ['/api/sdxl/txt2img', { prompt: 'x', width: 1004 }, /width: width must be a multiple of 8/],
+      ['/api/sdxl/txt2img', { prompt: 'x', num_inference_steps: 0 }, /^num_inference_steps must be a whole number between 1 and 150 \(got 0\)$/],
+      ['/api/sdxl/txt2img', { prompt: 'x', width: 1004 }, /^width must be a multiple of 8 between 64 and 2048, like 1008 \(got 1004\)$/],
       ['/api/sdxl/txt2img', { prompt: 'x', model: 'flux-dev' }, /use \/api\/flux/],
       ['/api/flux/img2img', { prompt: 'x' }, /needs an init image/],
       ['/api/flux/img2img', { prompt: 'x', image: '!!!' }, /image must be base64/],

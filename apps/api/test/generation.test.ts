@@ -61,11 +61,11 @@ describe('POST /api/generations (queued jobs)', () => {
   it('refuses bad input with a message naming the field', async () => {
     const cases: Array<[unknown, RegExp]> = [
       [{}, /prompt is required/],
-      [{ prompt: '   ' }, /prompt: prompt must not be empty/],
-      [{ prompt: 'x', spec: { width: 100 } }, /spec\.width: width must be a multiple of 8/],
-      [{ prompt: 'x', spec: { width: 4096 } }, /spec\.width: width must be at most 2048/],
-      [{ prompt: 'x', model: 'dalle' }, /model: Invalid option: expected one of "sdxl"\|"flux-dev"\|"flux-schnell"/],
-      [{ prompt: 'x', spec: { cfg: 3 } }, /spec: Unrecognized key: "cfg"/],
+      [{ prompt: '   ' }, /^prompt must not be empty$/],
+      [{ prompt: 'x', spec: { width: 100 } }, /^spec\.width must be a multiple of 8 between 64 and 2048, like 104 \(got 100\)$/],
+      [{ prompt: 'x', spec: { width: 4096 } }, /^spec\.width must be a multiple of 8 between 64 and 2048, like 2048 \(got 4096\)$/],
+      [{ prompt: 'x', model: 'dalle' }, /^model must be one of "sdxl", "flux-dev" or "flux-schnell" \(got "dalle"\)$/],
+      [{ prompt: 'x', spec: { cfg: 3 } }, /^spec: unknown field "cfg" \(spec takes width, height, steps, guidance, seed, sampler, strength, batch_size\)$/],
       [{ prompt: 'x', action_type: 'variation' }, /needs parent_id/],
       [{ prompt: 'x', parent_id: 999 }, /parent_id 999 does not exist/],
       [{ prompt: 'x', action_type: 'upload' }, /POST \/api\/images\/upload/],

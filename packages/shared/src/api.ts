@@ -15,16 +15,12 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
  * another name for image 1.
  */
 export function urlInteger(name: string, range: { min: number; max: number }) {
+  const between = { error: (issue: { input: unknown }) => `${name} must be between ${range.min} and ${range.max} (got ${String(issue.input)})` };
   return z
     .string()
     .regex(/^(0|[1-9][0-9]{0,15})$/, `${name} must be a whole number written in plain digits, like ${range.min}`)
     .transform(Number)
-    .pipe(
-      z
-        .number()
-        .min(range.min, `${name} must be between ${range.min} and ${range.max}`)
-        .max(range.max, `${name} must be between ${range.min} and ${range.max}`),
-    );
+    .pipe(z.number().min(range.min, between).max(range.max, between));
 }
 
 export const NodeId = urlInteger('id', { min: 1, max: Number.MAX_SAFE_INTEGER });

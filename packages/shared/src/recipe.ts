@@ -47,13 +47,17 @@ export type ActionType = ActionTypeName;
 export const Sampler = z.enum(SAMPLERS);
 export type Sampler = SamplerName;
 
-const side = (name: string) =>
-  z
-    .number()
-    .int(`${name} must be a whole number of pixels`)
-    .min(MIN_SIDE, `${name} must be at least ${MIN_SIDE}`)
-    .max(MAX_SIDE, `${name} must be at most ${MAX_SIDE}`)
-    .refine((v) => v % 8 === 0, `${name} must be a multiple of 8 (for example 1024 or 768)`);
+/** A side in pixels; every failure says the whole rule, with the nearest sizes that follow it. */
+const side = (name: string) => {
+  const rule = `${name} must be a multiple of 8 between ${MIN_SIDE} and ${MAX_SIDE}`;
+  const error = (issue: { input: unknown }) => {
+    const got = issue.input;
+    if (typeof got !== 'number' || !Number.isFinite(got)) return undefined;
+    const near = Math.min(MAX_SIDE, Math.max(MIN_SIDE, Math.round(got / 8) * 8));
+    return `${rule}, like ${near} (got ${got})`;
+  };
+  return z.number().int({ error }).min(MIN_SIDE, { error, abort: true }).max(MAX_SIDE, { error, abort: true }).multipleOf(8, { error });
+};
 
 /** The normalised recipe, every field present. Stored as `spec_json`. */
 export const Spec = z.object({

@@ -11,9 +11,9 @@ export const CreateShare = z.object({
   scope: ShareScope.default('image'),
   expires_in_days: z
     .number()
-    .int('expires_in_days must be a whole number of days')
-    .min(1, 'expires_in_days must be at least 1')
-    .max(MAX_SHARE_DAYS, `expires_in_days must be at most ${MAX_SHARE_DAYS}`)
+    .int()
+    .min(1)
+    .max(MAX_SHARE_DAYS)
     .nullable()
     .default(30)
     .describe('Days until the link stops working; null: never.'),

@@ -1,7 +1,6 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ZodError, type ZodIssue } from 'zod';
 import { AppError, BusyError } from '../errors.ts';
 
@@ -68,17 +67,31 @@ export function errorJson(code: string, message: string): string {
   return JSON.stringify({ error: { code, message } });
 }
 
+/** "spec.steps", "query limit", "params id"; empty for the body as a whole. */
 function describePath(where: string | undefined, path: string): string {
   const field = path.replace(/^\//, '').replaceAll('/', '.');
   const prefix = where === 'body' || !where ? '' : `${where === 'querystring' ? 'query' : where} `;
-  return field ? `${prefix}${field}` : prefix.trim() || 'request';
+  return field ? `${prefix}${field}` : prefix.trim();
+}
+
+/** Up to five problems, each once, each after the place it was found: "spec.steps: steps must be …; model: …". */
+function describeProblems(problems: ReadonlyArray<{ path: string; message: string }>, where?: string): string {
+  const lines = problems.map(({ path, message }) => {
+    const place = describePath(where, path);
+    if (!place) return message;
+    // "spec.steps" + "steps must be …" → "spec.steps must be …"
+    const key = place.split('.').at(-1)!;
+    if ((where === 'body' || !where) && message.startsWith(`${key} `)) return `${place}${message.slice(key.length)}`;
+    return `${place}: ${message}`;
+  });
+  return [...new Set(lines)].slice(0, 5).join('; ');
 }
 
 export function describeZodIssues(issues: readonly ZodIssue[], where?: string): string {
-  return issues
-    .slice(0, 5)
-    .map((i) => `${describePath(where, `/${i.path.join('/')}`)}: ${i.message}`)
-    .join('; ');
+  return describeProblems(
+    issues.map((i) => ({ path: `/${i.path.join('/')}`, message: i.message })),
+    where,
+  );
 }
 
 /**
@@ -107,11 +120,11 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     for (const header of FILE_HEADERS) reply.removeHeader(header);
     reply.type('application/json; charset=utf-8');
-    if (hasZodFastifySchemaValidationErrors(err)) {
-      const message = err.validation
-        .slice(0, 5)
-        .map((v) => `${describePath(err.validationContext, v.instancePath)}: ${v.message}`)
-        .join('; ');
+    if (err.validation?.length) {
+      const message = describeProblems(
+        err.validation.map((v) => ({ path: v.instancePath, message: v.message ?? 'is not valid' })),
+        err.validationContext,
+      );
       return reply.status(400).send({ error: { code: 'validation_error', message } });
     }
     if (err instanceof ZodError) {

@@ -6,6 +6,7 @@ import type { Services } from '../services/container.ts';
 import { clientKey } from '../http/client.ts';
 import { ValidationError } from '../errors.ts';
 import { describeZodIssues } from '../http/error-handler.ts';
+import { describeIssue } from '../http/validation.ts';
 import { BASE64_IMAGE_BODY_LIMIT, clientGoneSignal } from '../http/uploads.ts';
 import { jobFailure } from './job-failure.ts';
 
@@ -35,12 +36,10 @@ function toGenerationRequest(body: Txt2Img & Partial<Img2Img>, model: ModelName)
       strength: body.strength,
     }).filter(([, v]) => v !== undefined),
   );
-  const parsed = GenerationRequest.safeParse({
-    prompt: body.prompt,
-    negative_prompt: body.negative_prompt,
-    model,
-    spec,
-  });
+  const parsed = GenerationRequest.safeParse(
+    { prompt: body.prompt, negative_prompt: body.negative_prompt, model, spec },
+    { error: (issue) => describeIssue(issue, FIELD_NAMES[(issue.path ?? []).join('.')]) },
+  );
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => {
       const name = FIELD_NAMES[i.path.join('.')];

@@ -68,9 +68,9 @@ describe('JSON bodies', () => {
       ['   ', /body is empty/],
       ['{"prompt": "a",}', /not valid JSON/],
       ['{"prompt": "a"', /not valid JSON/],
-      ['null', /expected object/i],
-      ['[]', /expected object/i],
-      ['"a prompt"', /expected object/i],
+      ['null', /the body must be a JSON object \(got null\)/],
+      ['[]', /the body must be a JSON object \(got a list\)/],
+      ['"a prompt"', /the body must be a JSON object \(got "a prompt"\)/],
       ['{"prompt": {"$gt": ""}}', /prompt/],
     ] as const) {
       const res = await post('/api/generations', body);

@@ -17,11 +17,13 @@ export interface Headland {
 export function planHeadland(c: Ctx, withLighthouse: boolean): Headland {
   const { W, H, noise } = c;
   const rng = c.rng('cliff');
-  const side: -1 | 1 = rng() < 0.5 ? -1 : 1;
+  // The cliff stands on the side of the framing's focus, as large as the framing is near.
+  const { focus, zoom } = c.frame;
+  const side: -1 | 1 = focus < 0.5 ? -1 : 1;
   const hz = c.horizon;
-  const top = hz - H * between(rng, 0.04, 0.1);
-  const reach = W * between(rng, 0.14, 0.26);
-  const faceW = W * between(rng, 0.12, 0.2);
+  const top = Math.max(H * 0.12, hz - H * between(rng, 0.04, 0.1) * zoom);
+  const reach = W * Math.min(0.5, (Math.abs(focus - 0.5) + 0.08) * between(rng, 0.8, 1.15) * zoom);
+  const faceW = W * between(rng, 0.12, 0.2) * Math.sqrt(zoom);
   const iu = 1 / c.unit;
   const oct = profileOctaves(c, 7, 2 + Math.round(c.detail * 4));
   const prof = new Float32Array(W);
@@ -46,7 +48,7 @@ export function planHeadland(c: Ctx, withLighthouse: boolean): Headland {
     const d = reach * between(rng, 0.45, 0.8);
     const x = side < 0 ? d : W - 1 - d;
     const base = prof[Math.round(x)]! + 2;
-    const height = H * between(rng, 0.17, 0.24);
+    const height = Math.min(top * 0.9, H * between(rng, 0.17, 0.24) * zoom);
     lamp = { x, y: base - height * 0.93, base, height };
   }
   return { prof, face, side, top, lamp };

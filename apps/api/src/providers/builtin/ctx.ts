@@ -1,4 +1,5 @@
 /** What every layer of the procedural renderer shares, plus small compositing helpers. */
+import type { Framing } from './framing.ts';
 import type { ValueNoise } from './noise.ts';
 import type { Palette, PromptInfo } from './palette.ts';
 import type { Rng } from './rng.ts';
@@ -27,6 +28,8 @@ export interface Ctx {
   aa: number;
   /** Horizon row; H when the picture has no ground. */
   horizon: number;
+  /** The seed's framing: the horizon's tilt, where the subject stands, how near it is. */
+  frame: Framing;
   hasGround: boolean;
   noise: ValueNoise;
   P: Palette;

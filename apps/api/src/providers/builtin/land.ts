@@ -1,6 +1,7 @@
 /** Land layers: mountain ranges, rolling hills / dunes / snow fields, city skylines. */
 import { type RGB, WHITE, clamp01, mix, scale, smoothstep } from './color.ts';
 import { type Ctx, type RowFn, blend } from './ctx.ts';
+import { massAt } from './framing.ts';
 import { between, hash3 } from './rng.ts';
 
 interface Ridge {
@@ -41,7 +42,7 @@ export function mountains(c: Ctx, onWater: boolean): RowFn {
   const layers: Ridge[] = [];
   for (let i = 0; i < n; i++) {
     const z = i / (n - 1);
-    const amp = H * between(rng, 0.14, 0.24) * (1.1 - 0.5 * z) * (onWater ? 0.8 + 0.3 * z : 1);
+    const amp = Math.min(hz * 0.8, H * between(rng, 0.14, 0.24) * (1.1 - 0.5 * z) * (onWater ? 0.8 + 0.3 * z : 1) * c.frame.zoom);
     const floor = onWater ? hz + 2 : hz + (H - hz) * (0.04 + 0.5 * z * z * z);
     const f = between(rng, 1.4, 2.4) * (1.25 - 0.45 * z);
     const oct = profileOctaves(c, f, 2 + Math.round(c.detail * 6));
@@ -50,7 +51,8 @@ export function mountains(c: Ctx, onWater: boolean): RowFn {
     const smooth = new Float32Array(W);
     for (let x = 0; x < W; x++) {
       const xf = x * iu * f + o;
-      const broad = 0.55 + 0.9 * noise.fbm1(x * iu * f * 0.35 + o, i * 5.1 + 50, 2);
+      // The highest peaks rise around the framing's focus; the range falls away from it.
+      const broad = (0.4 + 0.75 * noise.fbm1(x * iu * f * 0.35 + o, i * 5.1 + 50, 2)) * massAt(c.frame, (x + 0.5) / W, 0.3 + 0.25 * z, 0.45) * 1.35;
       const v = clamp01((noise.ridge1(xf, i * 17.7 + 3.3, oct) - 0.18) / 0.72);
       const vs = clamp01((noise.ridge1(xf, i * 17.7 + 3.3, Math.min(oct, 3)) - 0.18) / 0.72);
       prof[x] = floor - amp * (0.25 + 0.75 * v) * broad;
@@ -265,11 +267,12 @@ export function city(c: Ctx, onWater: boolean): RowFn {
     const hmax = (onWater ? 0.3 : 0.36) * (1.05 - 0.35 * z);
     while (x < W) {
       let w = c.unit * between(rng, 0.028, 0.075) * (0.7 + 0.5 * z);
-      let h = H * between(rng, 0.06, hmax);
+      let h = H * between(rng, 0.06, hmax) * Math.min(1.4, c.frame.zoom) * massAt(c.frame, (x + w / 2) / W, 0.28, 0.45) * 1.3;
       if (rng() < 0.14) {
         h *= 1.55;
         w *= 0.8;
       }
+      h = Math.min(h, base * 0.9);
       const x0 = x;
       const x1 = x + w;
       const t = base - h;

@@ -1,6 +1,7 @@
 /** Plants: conifer forests, round trees, flowers (hero rosettes and a scatter of small ones). */
 import { type RGB, WHITE, mix, scale, smoothstep } from './color.ts';
 import { type Ctx, type RowFn, RowIndex, blend } from './ctx.ts';
+import { massAt } from './framing.ts';
 import { airColor } from './land.ts';
 import { between, hash3 } from './rng.ts';
 
@@ -43,12 +44,14 @@ export function forest(c: Ctx, onWater: boolean): RowFn {
     const o = rng() * 400;
     const gAmp = onWater ? H * 0.004 : H * 0.03 * (0.5 + z);
     for (let x = 0; x < W; x++) ground[x] = floor - gAmp * (noise.fbm1(x * iu * 2.5 + o, 40 + i, 3) - 0.35) * 2;
-    const th = onWater ? H * between(rng, 0.045, 0.075) * (0.6 + 0.5 * z) : H * (0.07 + 0.34 * Math.pow(z, 1.6));
+    const th = (onWater ? H * between(rng, 0.045, 0.075) * (0.6 + 0.5 * z) : H * (0.07 + 0.34 * Math.pow(z, 1.6))) * c.frame.zoom;
     const list: Conifer[] = [];
     let x = -rng() * th * 0.3;
     while (x < W + th * 0.3) {
       const clearing = noise.fbm1(x * iu * 1.7 + o, 60 + i, 2);
-      const h = th * between(rng, 0.65, 1.3) * (clearing < 0.38 ? 0.55 : 1);
+      // The tallest stand rises around the framing's focus.
+      const stand = massAt(c.frame, (x + 0.5) / W, 0.35, 0.5) * 1.25;
+      const h = Math.min(floor - H * 0.05, th * between(rng, 0.65, 1.3) * (clearing < 0.38 ? 0.55 : 1) * stand);
       const w = h * between(rng, 0.2, 0.27);
       const gx = ground[Math.max(0, Math.min(W - 1, Math.round(x)))]!;
       list.push({
@@ -140,8 +143,9 @@ export function trees(c: Ctx, onWater: boolean): RowFn {
   for (let i = 0; i < count; i++) {
     const pz = onWater ? 0.02 : Math.pow(rng(), 1.4) * 0.85 + 0.06;
     const base = onWater ? hz + 1 : hz + (H - hz) * pz;
-    const r = onWater ? H * between(rng, 0.015, 0.03) : H * (0.035 + 0.17 * pz) * between(rng, 0.75, 1.2);
-    const x = rng() * W;
+    const r = (onWater ? H * between(rng, 0.015, 0.03) : H * (0.035 + 0.17 * pz) * between(rng, 0.75, 1.2)) * c.frame.zoom;
+    // Most trees gather around the framing's focus; a few stand anywhere.
+    const x = rng() < 0.7 ? W * (c.frame.focus + (rng() - 0.5) * 0.5) : rng() * W;
     const blobs: RoundTree['blobs'] = [];
     const cy = base - r * 1.75;
     const nb = 5;
@@ -229,14 +233,18 @@ export function flowers(c: Ctx, scatter: boolean): RowFn {
     let x: number;
     let y: number;
     let R: number;
+    // The flowers stand around the framing's focus, as large as the framing is near.
+    const { focus, zoom } = c.frame;
     if (count <= 2) {
-      x = W * (count === 1 ? between(rng, 0.35, 0.65) : i === 0 ? between(rng, 0.2, 0.42) : between(rng, 0.58, 0.8));
+      const beside = focus < 0.5 ? 1 : -1;
+      x = W * (focus + (i === 0 ? between(rng, -0.05, 0.05) : beside * between(rng, 0.18, 0.28)));
       y = H * between(rng, 0.42, 0.62);
-      R = c.unit * between(rng, 0.1, 0.14) * (i === 1 ? 0.75 : 1);
+      R = c.unit * between(rng, 0.1, 0.14) * (i === 1 ? 0.75 : 1) * zoom;
     } else {
-      x = W * (0.08 + 0.84 * ((i + rng() * 0.8) / count));
+      const spread = Math.min(0.95, Math.max(0.45, 0.84 / zoom));
+      x = W * Math.min(0.96, Math.max(0.04, focus + ((i + rng() * 0.8) / count - 0.5) * spread));
       y = hz + (H - hz) * between(rng, 0.1, 0.75);
-      R = c.unit * (0.025 + 0.09 * ((y - hz) / (H - hz)));
+      R = c.unit * (0.025 + 0.09 * ((y - hz) / (H - hz))) * zoom;
     }
     const squash = between(rng, 0.7, 0.95);
     heads.push({

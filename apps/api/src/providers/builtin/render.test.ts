@@ -123,6 +123,53 @@ describe('renderRaster', () => {
     }
   });
 
+  it('frames the scene by the seed: the horizon, the subject and its size move, not only the details', () => {
+    // The layout as 12×12 blocks of mean luminance: fine detail (windows, grass, waves) averages out.
+    const W = 128;
+    const H = 96;
+    const N = 12;
+    const layout = (data: Uint8Array): Float64Array => {
+      const l = luminance(data);
+      const sum = new Float64Array(N * N);
+      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) sum[Math.floor((y * N) / H) * N + Math.floor((x * N) / W)]! += l[y * W + x]!;
+      return sum.map((v) => v / ((W / N) * (H / N)));
+    };
+    const scenes = [
+      'a lighthouse on a cliff at sunset over the ocean',
+      'sunset over the ocean',
+      'city skyline at sunset with trees',
+      'misty pine forest mountains at dawn',
+      'a field of flowers under a blue sky',
+    ];
+    let total = 0;
+    for (const prompt of scenes) {
+      const maps = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) => layout(render({ prompt, seed, width: W, height: H }).data));
+      let sum = 0;
+      let pairs = 0;
+      for (let i = 0; i < maps.length; i++)
+        for (let j = i + 1; j < maps.length; j++) {
+          let d = 0;
+          for (let k = 0; k < N * N; k++) d += Math.abs(maps[i]![k]! - maps[j]![k]!);
+          sum += d / (N * N);
+          pairs++;
+        }
+      const moved = sum / pairs;
+      expect(moved, prompt).toBeGreaterThan(12);
+      total += moved;
+    }
+    // With a fixed framing (only positions jittered within one composition) this was about 18.
+    expect(total / scenes.length).toBeGreaterThan(21);
+  });
+
+  it('keeps a variation the same scene: other seeds change the framing, not what is in the picture', () => {
+    for (const prompt of PROMPTS) {
+      const a = createRenderJob({ ...base, prompt, seed: 1 }).info;
+      const b = createRenderJob({ ...base, prompt, seed: 77 }).info;
+      expect([...b.motifs].sort(), prompt).toEqual([...a.motifs].sort());
+      expect(b.mood, prompt).toBe(a.mood);
+    }
+  });
+
   it('gives different prompts different pictures, even with unknown words', () => {
     const a = render({ prompt: 'zebra' });
     const b = render({ prompt: 'giraffe' });

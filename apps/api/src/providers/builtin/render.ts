@@ -4,7 +4,8 @@
  * RGB raster. Pure: no I/O, no clocks, no Math.random.
  *
  * - words choose motifs, mood and palette (palette.ts); negative words take them away;
- * - the seed chooses the layout (horizon, positions, sizes, noise);
+ * - the seed chooses the layout: the framing (horizon high or low, the subject on a third or in the
+ *   middle, near or far; framing.ts), then positions, sizes and noise;
  * - steps add detail (noise octaves, texture, crisper edges), saturating around 30;
  * - guidance sets contrast and saturation;
  * - the picture is rendered in `steps` bands of rows, so a caller can yield between steps.
@@ -15,6 +16,7 @@ import { beam, headland, lampGlow, planHeadland } from './coast.ts';
 import type { Ctx, Disc, RowFn } from './ctx.ts';
 import { mist, rain } from './fx.ts';
 import { city, hills, mountains } from './land.ts';
+import { chooseFraming, framedHorizon } from './framing.ts';
 import { ValueNoise } from './noise.ts';
 import { type PromptInfo, buildPalette, interpretPrompt } from './palette.ts';
 import { flowers, forest, trees } from './plants.ts';
@@ -126,6 +128,7 @@ export function createRenderJob(input: RenderInput): RenderJob {
   const unit = Math.sqrt(W * H);
   const detail = detailFor(steps);
   const lay = mulberry32(mixSeed(seed, 'layout'));
+  const frame = chooseFraming(seed);
 
   const space = info.mood === 'space';
   const groundy = GROUND_MOTIFS.some((g) => m.has(g));
@@ -141,7 +144,7 @@ export function createRenderJob(input: RenderInput): RenderJob {
     else if (m.has('city')) [lo, hi] = street ? [0.7, 0.8] : [0.6, 0.74];
     else if (m.has('mountains')) [lo, hi] = [0.58, 0.72];
     else if (m.has('flowers')) [lo, hi] = [0.5, 0.62];
-    horizon = Math.round(H * between(lay, lo, hi));
+    horizon = Math.round(H * framedHorizon(frame, lo, hi, lay()));
   } else lay();
 
   let fog = FOG_BY_MOOD[info.mood];
@@ -153,9 +156,11 @@ export function createRenderJob(input: RenderInput): RenderJob {
   const discList: Disc[] = [];
   const low = info.mood === 'sunset' || info.mood === 'dawn';
   let sunDisc: Disc | null = null;
+  // The sun stands at the focus, or across from a cliff that takes it.
+  const sunAt = m.has('cliff') ? 1 - frame.focus : frame.focus;
   if (m.has('sun') && !info.abstract) {
-    const r = unit * (low ? between(lay, 0.05, 0.08) : between(lay, 0.035, 0.06));
-    const x = W * between(lay, 0.2, 0.8);
+    const r = unit * (low ? between(lay, 0.05, 0.08) : between(lay, 0.035, 0.06)) * Math.sqrt(frame.zoom);
+    const x = W * Math.min(0.88, Math.max(0.12, sunAt + between(lay, -0.08, 0.08)));
     let y: number;
     if (!hasGround) y = H * between(lay, 0.15, 0.85);
     else if (low) y = horizon - r * between(lay, -0.3, 2.6);
@@ -167,7 +172,7 @@ export function createRenderJob(input: RenderInput): RenderJob {
   let moonDisc: Disc | null = null;
   if (m.has('moon') && !info.abstract) {
     const r = unit * between(lay, 0.035, 0.06);
-    let x = W * between(lay, 0.15, 0.85);
+    let x = W * Math.min(0.88, Math.max(0.12, sunAt + between(lay, -0.1, 0.1)));
     if (sunDisc) x = sunDisc.x < W / 2 ? W * between(lay, 0.6, 0.85) : W * between(lay, 0.15, 0.4);
     const y = Math.min((hasGround ? horizon : H) * 0.7, H * between(lay, 0.1, 0.35));
     moonDisc = { kind: 'moon', x, y, r };
@@ -195,6 +200,7 @@ export function createRenderJob(input: RenderInput): RenderJob {
     octaves: 1 + Math.round(detail * 5),
     aa: Math.max(0.5, (0.75 + 3.2 * (1 - detail)) * Math.min(2, Math.max(0.35, unit / 1024)) * look.soft * mlook.soft),
     horizon,
+    frame,
     hasGround,
     noise: new ValueNoise(mixSeed(seed, 'noise')),
     P,

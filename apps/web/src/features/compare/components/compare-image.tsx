@@ -1,5 +1,7 @@
+import { forwardRef, type CSSProperties, type HTMLAttributes, type ReactNode } from 'react';
 import { Ghost } from 'lucide-react';
 import type { ImageNode } from '@imageflow/shared';
+import { CHECKER } from '@/features/image/styles';
 import { cn } from '@/lib/cn';
 
 /** One side's pixels, fitted without cropping; a deleted side shows its tombstone. */
@@ -31,3 +33,29 @@ export function SideLabel({ side, id, className }: { side: 'A' | 'B'; id: number
     </span>
   );
 }
+
+/**
+ * The checkered stage of the one-frame views (slider, difference, onion skin): a box of the given
+ * size's aspect, as large as the stage allows. The box takes the remaining props.
+ */
+export const CompareStage = forwardRef<HTMLDivElement, { width: number; height: number; children: ReactNode } & HTMLAttributes<HTMLDivElement>>(function CompareStage(
+  { width, height, children, className, style, ...props },
+  ref,
+) {
+  return (
+    <div
+      className={`${CHECKER} flex h-[min(70vh,calc(100vw-1.5rem))] items-center justify-center rounded-2xl bg-zinc-100 p-3 ring-1 ring-inset ring-zinc-200 max-sm:aspect-[var(--ratio)] max-sm:h-auto max-sm:max-h-[75vh] sm:p-5 lg:h-[calc(100dvh-13rem)] dark:bg-zinc-900 dark:ring-zinc-800`}
+      // On a phone the stage takes the picture's shape; on larger screens, the height it is given.
+      style={{ containerType: 'size', '--ratio': `${width} / ${height}` } as CSSProperties}
+    >
+      <div
+        ref={ref}
+        className={cn('relative overflow-hidden rounded-md shadow-lg', className)}
+        style={{ width: `min(100cqw, calc(100cqh * ${width / height}))`, aspectRatio: `${width} / ${height}`, ...style }}
+        {...props}
+      >
+        {children}
+      </div>
+    </div>
+  );
+});

@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
-import { ArrowLeftRight, ArrowUpRight, Columns2, GitFork, SplitSquareHorizontal } from 'lucide-react';
+import { useEffect, type CSSProperties } from 'react';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import { ArrowLeftRight, ArrowUpRight, Columns2, Diff, GitFork, Layers, SplitSquareHorizontal } from 'lucide-react';
 import type { ImageNode } from '@imageflow/shared';
 import { Button } from '@/components/ui/button';
 import { Skeleton } from '@/components/ui/skeleton';
@@ -11,13 +11,18 @@ import { ImageNotFound, isNotFound, LoadError } from '@/features/image/component
 import { CHECKER } from '@/features/image/styles';
 import { CompareImage, SideLabel } from './compare-image';
 import { CompareSlider } from './compare-slider';
+import { DifferenceView } from './difference-view';
+import { OnionSkin } from './onion-skin';
 import { RecipeDiffView } from './recipe-diff-view';
 
-type Mode = 'side' | 'slider';
 const MODES = [
   { value: 'side', label: 'Side by side', icon: <Columns2 className="h-4 w-4" aria-hidden /> },
   { value: 'slider', label: 'Slider', icon: <SplitSquareHorizontal className="h-4 w-4" aria-hidden /> },
+  { value: 'difference', label: 'Difference', icon: <Diff className="h-4 w-4" aria-hidden /> },
+  { value: 'onion', label: 'Onion skin', icon: <Layers className="h-4 w-4" aria-hidden /> },
 ] as const;
+type Mode = (typeof MODES)[number]['value'];
+const isMode = (value: string | null): value is Mode => MODES.some((m) => m.value === value);
 
 const isId = (raw: string | undefined) => raw !== undefined && /^\d+$/.test(raw) && Number(raw) > 0;
 
@@ -63,7 +68,20 @@ function relation(a: ImageNode, b: ImageNode): { text: string; sameTree: boolean
 
 function Comparison({ a, b }: { a: ImageNode; b: ImageNode }) {
   const navigate = useNavigate();
-  const [mode, setMode] = useState<Mode>('side');
+  // The view is in the address (?view=difference), so a link or a reload keeps it.
+  const [params, setParams] = useSearchParams();
+  const asked = params.get('view');
+  const mode: Mode = isMode(asked) ? asked : 'side';
+  const setMode = (next: Mode) =>
+    setParams(
+      (current) => {
+        const out = new URLSearchParams(current);
+        if (next === 'side') out.delete('view');
+        else out.set('view', next);
+        return out;
+      },
+      { replace: true },
+    );
   const tabsId = useTabsId();
   const related = relation(a, b);
 
@@ -92,8 +110,15 @@ function Comparison({ a, b }: { a: ImageNode; b: ImageNode }) {
           </p>
         </div>
         <div className="flex flex-wrap items-center gap-2">
-          <Tabs items={MODES} value={mode} onChange={setMode} label="Comparison view" idBase={tabsId} />
-          <Button size="sm" onClick={() => navigate(`/compare/${b.id}/${a.id}`)} aria-label="Swap A and B" title="Swap A and B">
+          <Tabs
+            items={MODES}
+            value={mode}
+            onChange={setMode}
+            label="Comparison view"
+            idBase={tabsId}
+            className="max-sm:grid max-sm:w-full max-sm:grid-cols-2 max-sm:[&>button]:justify-center"
+          />
+          <Button size="sm" onClick={() => navigate({ pathname: `/compare/${b.id}/${a.id}`, search: params.toString() })} aria-label="Swap A and B" title="Swap A and B">
             <ArrowLeftRight className="h-4 w-4" aria-hidden />
             Swap
           </Button>
@@ -101,7 +126,15 @@ function Comparison({ a, b }: { a: ImageNode; b: ImageNode }) {
       </header>
 
       <div {...tabPanelProps(tabsId, mode)} className="rounded-2xl focus-visible:outline-2 focus-visible:outline-offset-4 focus-visible:outline-indigo-500">
-        {mode === 'side' ? <SideBySide a={a} b={b} /> : <CompareSlider key={`${a.id}-${b.id}`} a={a} b={b} />}
+        {mode === 'side' ? (
+          <SideBySide a={a} b={b} />
+        ) : mode === 'slider' ? (
+          <CompareSlider key={`${a.id}-${b.id}`} a={a} b={b} />
+        ) : mode === 'difference' ? (
+          <DifferenceView key={`${a.id}-${b.id}`} a={a} b={b} />
+        ) : (
+          <OnionSkin key={`${a.id}-${b.id}`} a={a} b={b} />
+        )}
       </div>
 
       <RecipeDiffView a={a} b={b} />
@@ -118,8 +151,8 @@ function SideBySide({ a, b }: { a: ImageNode; b: ImageNode }) {
       ] as const).map(([side, node]) => (
         <figure key={side} className="min-w-0 space-y-2">
           <div
-            className={`${CHECKER} relative flex h-[min(60vh,calc(100vw-1.5rem))] items-center justify-center rounded-2xl bg-zinc-100 p-3 ring-1 ring-inset ring-zinc-200 sm:p-4 md:h-[calc(100dvh-16rem)] md:min-h-80 dark:bg-zinc-900 dark:ring-zinc-800`}
-            style={{ containerType: 'size' }}
+            className={`${CHECKER} relative flex h-[min(60vh,calc(100vw-1.5rem))] items-center justify-center rounded-2xl bg-zinc-100 p-3 ring-1 ring-inset ring-zinc-200 max-sm:aspect-[var(--ratio)] max-sm:h-auto max-sm:max-h-[70vh] sm:p-4 md:h-[calc(100dvh-16rem)] md:min-h-80 dark:bg-zinc-900 dark:ring-zinc-800`}
+            style={{ containerType: 'size', '--ratio': `${node.width} / ${node.height}` } as CSSProperties}
           >
             <div className="relative overflow-hidden rounded-md shadow-lg" style={{ width: `min(100cqw, calc(100cqh * ${node.width / node.height}))`, aspectRatio: `${node.width} / ${node.height}` }}>
               <CompareImage node={node} className="absolute inset-0" />

@@ -1,8 +1,7 @@
 import { useCallback, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import { ChevronsLeftRight } from 'lucide-react';
 import type { ImageNode } from '@imageflow/shared';
-import { CHECKER } from '@/features/image/styles';
-import { CompareImage, SideLabel } from './compare-image';
+import { CompareImage, CompareStage, SideLabel } from './compare-image';
 
 const clamp = (v: number) => Math.min(100, Math.max(0, v));
 
@@ -63,43 +62,41 @@ export function CompareSlider({ a, b, initial = 50 }: { a: ImageNode; b: ImageNo
     setPosition(next);
   };
 
-  const ratio = b.width / b.height;
   return (
-    <div className={`${CHECKER} flex h-[min(70vh,calc(100vw-1.5rem))] items-center justify-center rounded-2xl bg-zinc-100 p-3 ring-1 ring-inset ring-zinc-200 sm:p-5 lg:h-[calc(100dvh-13rem)] dark:bg-zinc-900 dark:ring-zinc-800`} style={{ containerType: 'size' }}>
-      <div
-        ref={frame}
-        className="relative cursor-ew-resize touch-none select-none overflow-hidden rounded-md shadow-lg"
-        style={{ width: `min(100cqw, calc(100cqh * ${ratio}))`, aspectRatio: `${b.width} / ${b.height}` }}
-        onPointerDown={onPointerDown}
-        onPointerMove={onPointerMove}
-        onPointerUp={stop}
-        onPointerCancel={stop}
-        data-testid="compare-slider"
-      >
-        <CompareImage node={b} className="absolute inset-0" />
-        <div className="absolute inset-0" style={{ clipPath: `inset(0 ${100 - position}% 0 0)` }} data-testid="compare-slider-a">
-          <CompareImage node={a} className="absolute inset-0" />
-        </div>
-        <SideLabel side="A" id={a.id} className="left-2 top-2" />
-        <SideLabel side="B" id={b.id} className="right-2 top-2" />
-
-        <div className="pointer-events-none absolute inset-y-0 w-0.5 -translate-x-1/2 bg-white shadow-[0_0_0_1px_rgb(0_0_0/0.25)]" style={{ left: `${position}%` }} aria-hidden />
-        <div
-          role="slider"
-          tabIndex={0}
-          aria-label="Divider between A and B"
-          aria-valuemin={0}
-          aria-valuemax={100}
-          aria-valuenow={position}
-          aria-valuetext={`${Math.round(position)}% of A shown`}
-          aria-orientation="horizontal"
-          onKeyDown={onKeyDown}
-          className="absolute top-1/2 flex h-10 w-10 -translate-x-1/2 -translate-y-1/2 items-center justify-center rounded-full bg-white text-zinc-700 shadow-lg ring-1 ring-black/10 focus-visible:outline-3 focus-visible:outline-offset-2 focus-visible:outline-indigo-500"
-          style={{ left: `${position}%` }}
-        >
-          <ChevronsLeftRight className="h-5 w-5" aria-hidden />
-        </div>
+    <CompareStage
+      ref={frame}
+      width={b.width}
+      height={b.height}
+      className="cursor-ew-resize touch-none select-none"
+      onPointerDown={onPointerDown}
+      onPointerMove={onPointerMove}
+      onPointerUp={stop}
+      onPointerCancel={stop}
+      data-testid="compare-slider"
+    >
+      <CompareImage node={b} className="absolute inset-0" />
+      <div className="absolute inset-0" style={{ clipPath: `inset(0 ${100 - position}% 0 0)` }} data-testid="compare-slider-a">
+        <CompareImage node={a} className="absolute inset-0" />
       </div>
-    </div>
+      <SideLabel side="A" id={a.id} className="left-2 top-2" />
+      <SideLabel side="B" id={b.id} className="right-2 top-2" />
+
+      <div className="pointer-events-none absolute inset-y-0 w-0.5 -translate-x-1/2 bg-white shadow-[0_0_0_1px_rgb(0_0_0/0.25)]" style={{ left: `${position}%` }} aria-hidden />
+      <div
+        role="slider"
+        tabIndex={0}
+        aria-label="Divider between A and B"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={position}
+        aria-valuetext={`${Math.round(position)}% of A shown`}
+        aria-orientation="horizontal"
+        onKeyDown={onKeyDown}
+        className="absolute top-1/2 flex h-10 w-10 -translate-x-1/2 -translate-y-1/2 items-center justify-center rounded-full bg-white text-zinc-700 shadow-lg ring-1 ring-black/10 focus-visible:outline-3 focus-visible:outline-offset-2 focus-visible:outline-indigo-500"
+        style={{ left: `${position}%` }}
+      >
+        <ChevronsLeftRight className="h-5 w-5" aria-hidden />
+      </div>
+    </CompareStage>
   );
 }

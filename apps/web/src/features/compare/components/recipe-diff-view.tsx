@@ -1,5 +1,7 @@
 import { useMemo } from 'react';
 import type { ImageNode } from '@imageflow/shared';
+import { ACTION_LABELS } from '@/features/image/format';
+import { modelLabel, samplerLabel } from '@/features/image/imported';
 import { cn } from '@/lib/cn';
 import { diffParams, diffWords, spaceBefore, type DiffParamKey, type ParamValue } from '../recipe-diff';
 
@@ -16,7 +18,34 @@ const PARAM_LABELS: Record<DiffParamKey, string> = {
   action_type: 'Action',
 };
 
-const show = (v: ParamValue) => (v === null ? '—' : String(v));
+/** A setting as people name it: "SDXL", "DPM++ 2M Karras", "Image to image", "Builtin (not AI)". */
+export function showParam(key: DiffParamKey, value: ParamValue): string {
+  if (value === null) return '—';
+  if (typeof value === 'number') return String(value);
+  switch (key) {
+    case 'model':
+      return modelLabel(value);
+    case 'sampler':
+      return samplerLabel(value) ?? value;
+    case 'action_type':
+      return ACTION_LABELS[value] ?? value;
+    case 'provider':
+      return value === 'builtin' ? 'Builtin (not AI)' : value;
+    default:
+      return value;
+  }
+}
+
+/** A cell of the settings table: the name people use, the code as a tooltip where they differ. */
+function ParamCell({ name, value, className }: { name: DiffParamKey; value: ParamValue; className?: string }) {
+  const shown = showParam(name, value);
+  const code = value === null ? shown : String(value);
+  return (
+    <td className={cn('break-words px-3 py-1.5 tabular-nums', className)} title={code !== shown ? code : undefined}>
+      {shown}
+    </td>
+  );
+}
 
 /** A word diff of one prompt: removed words struck through in red, added words in green. */
 export function PromptDiff({ label, a, b }: { label: string; a: string; b: string }) {
@@ -101,8 +130,8 @@ export function ParamsDiff({ a, b }: { a: ImageNode; b: ImageNode }) {
                     {row.changed ? <span className="sr-only"> (changed)</span> : null}
                   </span>
                 </th>
-                <td className={cn('break-words px-3 py-1.5 tabular-nums', row.changed ? 'text-zinc-500 dark:text-zinc-400' : '')}>{show(row.a)}</td>
-                <td className={cn('break-words px-3 py-1.5 tabular-nums', row.changed ? 'font-semibold text-zinc-950 dark:text-white' : '')}>{show(row.b)}</td>
+                <ParamCell name={row.key} value={row.a} className={row.changed ? 'text-zinc-500 dark:text-zinc-400' : undefined} />
+                <ParamCell name={row.key} value={row.b} className={row.changed ? 'font-semibold text-zinc-950 dark:text-white' : undefined} />
               </tr>
             ))}
           </tbody>

@@ -10,8 +10,8 @@ const apiTest = {
 
 /** The tests that go through the database, run once on SQLite (project api) and once on PostgreSQL. */
 const DATABASE_TESTS = ['apps/api/test/**/*.test.ts', 'apps/api/src/{adapters,db}/**/*.test.ts'];
-/** Test files there that never open the app's database (the image store contract) or choose PostgreSQL themselves (scale-out). */
-const NOT_DATABASE_TESTS = ['apps/api/test/store-contract.test.ts', 'apps/api/test/scale-out.test.ts'];
+/** Test files there that never open the app's database (the image store contract), choose PostgreSQL themselves (scale-out) or run the built bundle on SQLite (bundle-smoke). */
+const NOT_DATABASE_TESTS = ['apps/api/test/store-contract.test.ts', 'apps/api/test/scale-out.test.ts', 'apps/api/test/bundle-smoke.test.ts'];
 
 // Without PostgreSQL the api-postgres project cannot run: CI fails (every test says why); elsewhere
 // it runs only postgres.test.ts, whose tests are skipped with the reason, after a loud warning.

@@ -44,7 +44,14 @@ function buildWeb() {
  * bundled in, every other package imported from node_modules at run time as before (native ones
  * like better-sqlite3 and sharp among them). dist/ sits beside src/, so paths the code takes from
  * import.meta.url (the web app's folder) point where they did.
+ *
+ * Code split: what the entry points share, and each module main.ts imports with `await import()` only
+ * when configured (the S3 store, Redis and BullMQ, the providers but builtin), are chunks of their own,
+ * loaded when imported. Chunks sit in dist/ itself, beside main.js, so that import.meta.url means the
+ * same folder in every file.
  */
+const ENTRY_POINTS = { main: 'src/main.ts', user: 'src/cli/user.ts' };
+
 async function buildApi() {
   const esbuild = createRequire(at('apps/api/package.json'))('esbuild');
   const started = Date.now();
@@ -52,8 +59,10 @@ async function buildApi() {
   try {
     result = await esbuild.build({
       absWorkingDir: at('apps/api'),
-      entryPoints: { main: 'src/main.ts', user: 'src/cli/user.ts' },
+      entryPoints: ENTRY_POINTS,
       outdir: 'dist',
+      splitting: true,
+      chunkNames: '[name]-[hash]',
       bundle: true,
       platform: 'node',
       format: 'esm',
@@ -81,16 +90,27 @@ async function buildApi() {
     // esbuild's helper process would otherwise live as long as this one (under npm start, the API).
     esbuild.stop();
   }
-  // Each file replaced in one step: a process starting meanwhile reads the old build or the new one.
-  for (const file of result.outputFiles) {
+  // Each file replaced in one step, the chunks (named by their contents) before the entry points that
+  // import them: a process starting meanwhile reads the old build or the new one.
+  const outDir = at('apps/api/dist');
+  const entries = new Set(Object.keys(ENTRY_POINTS).map((name) => path.join(outDir, `${name}.js`)));
+  const isEntry = (file) => entries.has(file.path.replace(/\.map$/, ''));
+  for (const file of [...result.outputFiles.filter((f) => !isEntry(f)), ...result.outputFiles.filter(isEntry)]) {
     fs.mkdirSync(path.dirname(file.path), { recursive: true });
     const tmp = `${file.path}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, file.contents);
     fs.renameSync(tmp, file.path);
   }
-  const bytes = result.outputFiles.filter((f) => f.path.endsWith('.js')).reduce((a, f) => a + f.contents.length, 0);
+  // Chunks of earlier builds go: dist/ holds this build alone (and a missing chunk fails the smoke test, not a stale one passing it).
+  const written = new Set(result.outputFiles.map((f) => f.path));
+  for (const name of fs.readdirSync(outDir)) {
+    const file = path.join(outDir, name);
+    if (!written.has(file) && /\.js(\.map)?$/.test(name)) fs.rmSync(file, { force: true });
+  }
+  const js = result.outputFiles.filter((f) => f.path.endsWith('.js'));
+  const bytes = js.reduce((a, f) => a + f.contents.length, 0);
   const modules = Object.keys(result.metafile.inputs).length;
-  console.log(`api: ${modules} modules → apps/api/dist (main.js, user.js; ${(bytes / 1024).toFixed(0)} KB) in ${Date.now() - started} ms`);
+  console.log(`api: ${modules} modules → apps/api/dist (main.js, user.js and ${js.length - entries.size} chunks; ${(bytes / 1024).toFixed(0)} KB) in ${Date.now() - started} ms`);
 }
 
 /** Path, size and modification time of every file under `entries`, skipping node_modules and build output. */

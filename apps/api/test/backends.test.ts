@@ -24,7 +24,7 @@ const spec = { width: 256, height: 256, steps: 6, seed: 1234 };
 describe('a ComfyUI backend through the whole app', () => {
   it('routes sdxl to ComfyUI and stores its image with the backend, its model file and the seed', async () => {
     comfy = await startFakeComfyUi();
-    const providers = registryFor({ backends: { 'gpu-box': { type: 'comfyui', url: comfy.url } } });
+    const providers = await registryFor({ backends: { 'gpu-box': { type: 'comfyui', url: comfy.url } } });
     t = await startTestApp({ providers });
 
     const models = (await t.app.inject({ url: '/api/models' })).json().models;
@@ -58,7 +58,7 @@ describe('a ComfyUI backend through the whole app', () => {
     comfy = await startFakeComfyUi();
     const url = comfy.url;
     await comfy.close();
-    t = await startTestApp({ providers: registryFor({ backends: { 'gpu-box': { type: 'comfyui', url } } }) });
+    t = await startTestApp({ providers: await registryFor({ backends: { 'gpu-box': { type: 'comfyui', url } } }) });
     const sdxl = (await t.app.inject({ url: '/api/models' })).json().models.find((m: any) => m.name === 'sdxl');
     expect(sdxl).toMatchObject({ provider: 'gpu-box', reachable: false });
     const res = await t.app.inject({ method: 'POST', url: '/api/images/generate', payload: { prompt: 'x', spec } });
@@ -69,7 +69,7 @@ describe('a ComfyUI backend through the whole app', () => {
 
   it('cancel reaches ComfyUI as /interrupt for the running prompt', async () => {
     comfy = await startFakeComfyUi({ faults: { holdAtStep: 3 } });
-    t = await startTestApp({ providers: registryFor({ backends: { 'gpu-box': { type: 'comfyui', url: comfy.url } } }) });
+    t = await startTestApp({ providers: await registryFor({ backends: { 'gpu-box': { type: 'comfyui', url: comfy.url } } }) });
     const job = (await t.app.inject({ method: 'POST', url: '/api/generations', payload: { prompt: 'slow', spec } })).json();
     // The fake holds before it reports step 3: step 2 is the last one seen.
     await until(async () => (await t!.app.inject({ url: `/api/generations/${job.id}` })).json().step === 2, 'step 2');
@@ -84,12 +84,12 @@ describe('a ComfyUI backend through the whole app', () => {
     const dataDir = await makeDataDir();
     comfy = await startFakeComfyUi({ faults: { holdAtStep: 2 } });
     const file = { backends: { 'gpu-box': { type: 'comfyui', url: comfy.url } } };
-    t = await startTestApp({ dataDir, providers: registryFor(file) });
+    t = await startTestApp({ dataDir, providers: await registryFor(file) });
     const job = (await t.app.inject({ method: 'POST', url: '/api/generations', payload: { prompt: 'long run', spec } })).json();
     await until(async () => (await t!.app.inject({ url: `/api/generations/${job.id}` })).json().step === 1, 'step 1');
     await t.close();
 
-    t = await startTestApp({ dataDir, providers: registryFor(file) });
+    t = await startTestApp({ dataDir, providers: await registryFor(file) });
     await until(() => comfy!.socketConnects >= 2, 'the resumed run to reconnect');
     comfy.faults.holdAtStep = undefined;
     comfy.release();

@@ -5,12 +5,6 @@ import { ProviderRegistry } from '../services/provider-registry.ts';
 import { servedModels, type BackendConfig, type ResolvedBackends } from './backends-config.ts';
 import { BuiltinProvider } from './builtin/builtin.provider.ts';
 import { GuardedProvider } from './guarded-provider.ts';
-import { ComfyUiProvider } from './comfyui/comfyui.provider.ts';
-import { A1111Provider } from './a1111/a1111.provider.ts';
-import { FalProvider } from './hosted/fal.provider.ts';
-import { ReplicateProvider } from './hosted/replicate.provider.ts';
-import { BflProvider } from './hosted/bfl.provider.ts';
-import { OpenAiProvider } from './hosted/openai.provider.ts';
 
 /** Only the models a backend was configured for (or all it serves by default). */
 function pickModels<T>(models: Partial<Record<ModelName, T>> | undefined, backend: BackendConfig): Partial<Record<ModelName, T>> {
@@ -18,7 +12,11 @@ function pickModels<T>(models: Partial<Record<ModelName, T>> | undefined, backen
   return Object.fromEntries(servedModels(backend).map((m) => [m, {} as T])) as Partial<Record<ModelName, T>>;
 }
 
-function makeProvider(name: string, backend: BackendConfig, configDir: string | null): Provider {
+/**
+ * Each backend's module (and the SDK or client it uses: the AI SDK for OpenAI, ws for ComfyUI) is loaded
+ * only when a backend of its type is configured; the builtin engine alone is always there.
+ */
+async function makeProvider(name: string, backend: BackendConfig, configDir: string | null): Promise<Provider> {
   switch (backend.type) {
     case 'builtin':
       return new BuiltinProvider();
@@ -27,6 +25,7 @@ function makeProvider(name: string, backend: BackendConfig, configDir: string | 
       for (const model of Object.values(models)) {
         if (model?.workflow && configDir) model.workflow = path.resolve(configDir, model.workflow);
       }
+      const { ComfyUiProvider } = await import('./comfyui/comfyui.provider.ts');
       return new ComfyUiProvider({
         name,
         url: backend.url,
@@ -35,24 +34,34 @@ function makeProvider(name: string, backend: BackendConfig, configDir: string | 
         ),
       });
     }
-    case 'a1111':
+    case 'a1111': {
+      const { A1111Provider } = await import('./a1111/a1111.provider.ts');
       return new A1111Provider({ name, url: backend.url, username: backend.username, password: backend.password, models: pickModels(backend.models, backend) });
-    case 'fal':
+    }
+    case 'fal': {
+      const { FalProvider } = await import('./hosted/fal.provider.ts');
       return new FalProvider({ name, apiKey: backend.api_key, baseUrl: backend.base_url, models: backend.models });
-    case 'replicate':
+    }
+    case 'replicate': {
+      const { ReplicateProvider } = await import('./hosted/replicate.provider.ts');
       return new ReplicateProvider({ name, apiKey: backend.api_key, baseUrl: backend.base_url, models: backend.models });
-    case 'bfl':
+    }
+    case 'bfl': {
+      const { BflProvider } = await import('./hosted/bfl.provider.ts');
       return new BflProvider({ name, apiKey: backend.api_key, baseUrl: backend.base_url, models: backend.models });
-    case 'openai':
+    }
+    case 'openai': {
+      const { OpenAiProvider } = await import('./hosted/openai.provider.ts');
       return new OpenAiProvider({ name, apiKey: backend.api_key, baseUrl: backend.base_url, models: backend.models });
+    }
   }
 }
 
 /** One provider per configured backend, each behind its concurrency limit and timeout, routed by model. */
-export function createProviderRegistry(resolved: ResolvedBackends, configDir: string | null): ProviderRegistry {
+export async function createProviderRegistry(resolved: ResolvedBackends, configDir: string | null): Promise<ProviderRegistry> {
   const byName = new Map<string, Provider>();
   for (const [name, backend] of Object.entries(resolved.backends)) {
-    const provider = makeProvider(name, backend, configDir);
+    const provider = await makeProvider(name, backend, configDir);
     byName.set(name, backend.type === 'builtin' ? provider : new GuardedProvider(provider, { concurrency: backend.concurrency, timeoutMs: backend.timeout_s * 1000 }));
   }
   return new ProviderRegistry(Object.fromEntries(MODEL_NAMES.map((m) => [m, byName.get(resolved.routes[m])!])) as Record<ModelName, Provider>);

@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { KyselyNodeRepository } from '../src/adapters/kysely-node.repository.ts';
+import type { Db } from '../src/db/database.ts';
 import { isDependencyDown } from '../src/http/error-handler.ts';
 import type { ImageStore } from '../src/ports/image-store.port.ts';
 import { generate, startTestApp, type TestApp } from './harness.ts';
@@ -37,9 +38,13 @@ describe('a dependency that is down', () => {
   });
 
   it('the database unreachable: API requests get 503', async () => {
+    const dropped = async (): Promise<never> => {
+      throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    };
     class DroppedConnection extends KyselyNodeRepository {
-      override async gallery(): Promise<never> {
-        throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+      constructor(db: Db) {
+        super(db);
+        this.stored.gallery = dropped;
       }
     }
     t = await startTestApp({ nodes: (db) => new DroppedConnection(db) });

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { ActionType, EditOps, ModelName, Spec, SpecInput, UpscaleFactor, MAX_SEED, MAX_PROMPT_LENGTH } from './recipe.ts';
+import { GALLERY_ORDERS, MAX_DOWNLOAD_IMAGES } from './constants.ts';
+
+export { GALLERY_ORDERS, MAX_DOWNLOAD_IMAGES, type GalleryOrder } from './constants.ts';
 
 export const ErrorBody = z.object({
   error: z.object({
@@ -183,10 +186,28 @@ export const GalleryQuery = z.object({
     .enum(['true', 'false'])
     .optional()
     .transform((v) => (v === undefined ? undefined : v === 'true')),
+  order: z
+    .enum(GALLERY_ORDERS, { error: 'order must be "desc" (newest first) or "asc" (oldest first)' })
+    .default('desc')
+    .describe('desc: newest first (the default); asc: oldest first. A cursor continues in the order it was read in.'),
 });
 export type GalleryQuery = z.infer<typeof GalleryQuery>;
 export const GalleryPage = z.object({ items: z.array(ImageNode), next_cursor: z.string().nullable() });
 export type GalleryPage = z.infer<typeof GalleryPage>;
+
+const IDS_TEXT = 'ids must be image ids: whole numbers from 1, like [12, 15]';
+/** POST /api/images/download: the images to put in one .zip, in this order. */
+export const DownloadImages = z
+  .object({
+    ids: z
+      .array(z.number({ error: IDS_TEXT }).int(IDS_TEXT).min(1, IDS_TEXT).max(Number.MAX_SAFE_INTEGER, IDS_TEXT), {
+        error: IDS_TEXT,
+      })
+      .min(1, 'ids must name at least one image')
+      .max(MAX_DOWNLOAD_IMAGES, `ids may name at most ${MAX_DOWNLOAD_IMAGES} images at once; download them in parts`),
+  })
+  .strict();
+export type DownloadImages = z.infer<typeof DownloadImages>;
 
 /** Request body of the diffusers-style routes `/api/{sdxl,flux}/{txt2img,img2img}`. */
 export const DiffusersTxt2Img = z

@@ -38,6 +38,12 @@ export const GUIDANCE_RANGE = { min: 0, max: 30 } as const;
 /** The largest side an upscale may produce. */
 export const MAX_UPSCALED_SIDE = 8192;
 
+/** The gallery's orders: newest first, oldest first. */
+export const GALLERY_ORDERS = ['desc', 'asc'] as const;
+export type GalleryOrder = (typeof GALLERY_ORDERS)[number];
+/** The most images one .zip download (POST /api/images/download) may hold. */
+export const MAX_DOWNLOAD_IMAGES = 500;
+
 export interface ModelDefaults {
   width: number;
   height: number;

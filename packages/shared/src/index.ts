@@ -4,3 +4,4 @@ export * from './auth.ts';
 export * from './shares.ts';
 export * from './bundle.ts';
 export * from './provenance.ts';
+export * from './queue.ts';

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { isSqlite } from '../db/dialect.ts';
 import type { JobsTable } from '../db/schema.ts';
-import type { BackendLimits, GenerationPlan, JobRecord, JobRepository } from '../ports/job.repository.port.ts';
+import type { BackendLimits, GenerationPlan, JobListFilter, JobRecord, JobRepository } from '../ports/job.repository.port.ts';
 import type { RemoteHandle } from '../ports/provider.port.ts';
 
 /** The PostgreSQL advisory lock that makes claims take turns (an arbitrary constant: "ImgF"). */
@@ -124,6 +124,41 @@ export class KyselyJobRepository implements JobRepository {
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
+
+  async list(filter: JobListFilter) {
+    let query = this.db.selectFrom('jobs').selectAll();
+    if (filter.ownerId !== undefined) query = query.where('owner_id', '=', filter.ownerId);
+    if (filter.statuses !== undefined) query = query.where('status', 'in', [...filter.statuses]);
+    const after = filter.after;
+    if (after) {
+      query = query.where((eb) => eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]));
+    }
+    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+    return rows.map(toRecord);
+  }
+
+  async queuedOrder(ownerId: string | undefined) {
+    let query = this.db.selectFrom('jobs').select('id').where('status', '=', 'queued');
+    if (ownerId !== undefined) query = query.where('owner_id', '=', ownerId);
+    const rows = await query.orderBy(sql`COALESCE(front_at, '')`, 'desc').orderBy('created_at').orderBy('id').execute();
+    return rows.map((r) => r.id);
+  }
+
+  async countActiveByStatus(ownerId: string | undefined) {
+    let query = this.db
+      .selectFrom('jobs')
+      .select(['status', (eb) => eb.fn.countAll<string | number>().as('n')])
+      .where('status', 'in', ['queued', 'running']);
+    if (ownerId !== undefined) query = query.where('owner_id', '=', ownerId);
+    const rows = await query.groupBy('status').execute();
+    const count = (status: string) => Number(rows.find((r) => r.status === status)?.n ?? 0);
+    return { queued: count('queued'), running: count('running') };
+  }
+
+  async moveToFront(id: string, at: string) {
+    const result = await this.db.updateTable('jobs').set({ front_at: at }).where('id', '=', id).where('status', '=', 'queued').executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
 }
 
 function toRecord(row: JobsTable): JobRecord {
@@ -149,6 +184,7 @@ function toRecord(row: JobsTable): JobRecord {
     worker_id: row.worker_id,
     client_key: row.client_key,
     owner_id: row.owner_id,
+    front_at: row.front_at,
   };
 }
 
@@ -175,13 +211,15 @@ function toRow(job: JobRecord): JobsTable {
     worker_id: job.worker_id,
     client_key: job.client_key,
     owner_id: job.owner_id,
+    front_at: job.front_at,
   };
 }
 
 /**
- * The id of the queued job to start next: clients take turns (round-robin), so the pick is the oldest
+ * The id of the queued job to start next: clients take turns (round-robin), so the pick is the next
  * job of the client whose last job started longest ago (one never served first; then the one waiting
- * longest). Jobs of a backend that already runs its limit are passed over.
+ * longest). A client's next job is the one it moved to the front last, else its oldest. Jobs of a
+ * backend that already runs its limit are passed over.
  */
 function fairestQueued(limits: BackendLimits) {
   const limited = Object.entries(limits);
@@ -201,6 +239,6 @@ function fairestQueued(limits: BackendLimits) {
           (SELECT min(w.created_at) FROM jobs w WHERE w.status = 'queued' AND w.client_key = c.client_key),
           c.client_key
         LIMIT 1)
-    ORDER BY created_at, id
+    ORDER BY COALESCE(front_at, '') DESC, created_at, id
     LIMIT 1`;
 }

@@ -3,7 +3,7 @@ import type { Db } from '../db/database.ts';
 import { isSqlite } from '../db/dialect.ts';
 import type { Database, ImageNodesTable } from '../db/schema.ts';
 import { JobNoLongerRunningError } from '../errors.ts';
-import type { GalleryFilter, NewNode, NodeRecord, NodeRepository, NodeWithCounts, TreePage } from '../ports/node.repository.port.ts';
+import type { GalleryFilter, NewNode, NodeReads, NodeRecord, NodeRepository, NodeWithCounts, StoredNode, TreePage } from '../ports/node.repository.port.ts';
 
 /** A node row as read, with its child count. */
 type NodeRow = Selectable<ImageNodesTable> & { children_count: number };
@@ -47,9 +47,17 @@ export function toTsQuery(text: string): string | null {
 
 export class KyselyNodeRepository implements NodeRepository {
   private readonly sqlite: boolean;
+  /** The reads of many nodes with spec and request_params left as their stored JSON text. */
+  readonly stored: NodeReads<StoredNode>;
 
   constructor(private readonly db: Db) {
     this.sqlite = isSqlite(db);
+    this.stored = {
+      gallery: async (filter) => (await this.galleryRows(filter)).map(toStoredNode),
+      ancestors: async (id) => (await this.ancestorRows(id)).map(toStoredNode),
+      treePage: async (rootId, limit, after) => pageOf(await this.treeRows(rootId, limit, after), limit, toStoredNode),
+      descendantsPage: async (id, limit, after) => pageOf(await this.descendantRows(id, limit, after), limit, toStoredNode),
+    };
   }
 
   private nodes() {
@@ -130,10 +138,14 @@ export class KyselyNodeRepository implements NodeRepository {
   }
 
   async gallery(filter: GalleryFilter): Promise<NodeWithCounts[]> {
-    if (filter.q !== undefined) return (await this.searchGallery(filter, filter.q)).map(toNode);
+    return (await this.galleryRows(filter)).map(toNode);
+  }
+
+  private async galleryRows(filter: GalleryFilter): Promise<NodeRow[]> {
+    if (filter.q !== undefined) return this.searchGallery(filter, filter.q);
     let query = this.nodes().where('n.deleted_at', 'is', null).where('n.trashed_at', 'is', null);
-    if (filter.beforeId !== undefined) query = query.where('n.id', '<', filter.beforeId);
-    return (await this.filtered(query, filter).orderBy('n.id', 'desc').limit(filter.limit).execute()).map(toNode);
+    if (filter.pastId !== undefined) query = query.where('n.id', pastOp(filter), filter.pastId);
+    return this.filtered(query, filter).orderBy('n.id', filter.order ?? 'desc').limit(filter.limit).execute();
   }
 
   private filtered<Q extends SelectQueryBuilder<Database & { n: Database['image_nodes'] }, 'n' | 'image_nodes_fts', NodeRow>>(
@@ -157,12 +169,12 @@ export class KyselyNodeRepository implements NodeRepository {
         .where('n.deleted_at', 'is', null)
         .where('n.trashed_at', 'is', null)
         .where(sql<boolean>`n.prompt_tsv @@ to_tsquery('simple', ${tsquery})`);
-      if (filter.beforeId !== undefined) query = query.where('n.id', '<', filter.beforeId);
-      return this.filtered(query, filter).orderBy('n.id', 'desc').limit(filter.limit).execute();
+      if (filter.pastId !== undefined) query = query.where('n.id', pastOp(filter), filter.pastId);
+      return this.filtered(query, filter).orderBy('n.id', filter.order ?? 'desc').limit(filter.limit).execute();
     }
     const ftsQuery = toFtsQuery(text);
     if (ftsQuery === null) return [];
-    // Walk the FTS index newest first and stop after one page: order and cursor are on its rowid
+    // Walk the FTS index in the gallery's order and stop after one page: order and cursor are on its rowid
     // (the node id), so SQLite never collects every match before sorting.
     let query = this.db
       .selectFrom('image_nodes_fts')
@@ -172,8 +184,8 @@ export class KyselyNodeRepository implements NodeRepository {
       .where(sql<boolean>`image_nodes_fts MATCH ${ftsQuery}`)
       .where('n.deleted_at', 'is', null)
       .where('n.trashed_at', 'is', null);
-    if (filter.beforeId !== undefined) query = query.where('image_nodes_fts.rowid', '<', filter.beforeId);
-    return this.filtered(query, filter).orderBy('image_nodes_fts.rowid', 'desc').limit(filter.limit).execute();
+    if (filter.pastId !== undefined) query = query.where('image_nodes_fts.rowid', pastOp(filter), filter.pastId);
+    return this.filtered(query, filter).orderBy('image_nodes_fts.rowid', filter.order ?? 'desc').limit(filter.limit).execute();
   }
 
   async ancestorIds(id: number): Promise<number[]> {
@@ -198,7 +210,11 @@ export class KyselyNodeRepository implements NodeRepository {
   }
 
   async ancestors(id: number) {
-    const rows = await this.db
+    return (await this.ancestorRows(id)).map(toNode);
+  }
+
+  private ancestorRows(id: number): Promise<NodeRow[]> {
+    return this.db
       .withRecursive('anc(id, parent_id)', (db) =>
         db
           .selectFrom('image_nodes')
@@ -214,21 +230,29 @@ export class KyselyNodeRepository implements NodeRepository {
       .select(childrenCount)
       .orderBy('n.depth')
       .execute();
-    return rows.map(toNode);
   }
 
   async treePage(rootId: number, limit: number, after?: { depth: number; id: number }): Promise<TreePage> {
+    return pageOf(await this.treeRows(rootId, limit, after), limit, toNode);
+  }
+
+  /** Up to `limit` + 1 rows: the one past the page says there is more. */
+  private treeRows(rootId: number, limit: number, after?: { depth: number; id: number }): Promise<NodeRow[]> {
     let query = this.nodes().where('n.root_id', '=', rootId);
     if (after) {
       query = query.where((eb) =>
         eb.or([eb('n.depth', '>', after.depth), eb.and([eb('n.depth', '=', after.depth), eb('n.id', '>', after.id)])]),
       );
     }
-    const rows = await query.orderBy('n.depth').orderBy('n.id').limit(limit + 1).execute();
-    return { rows: rows.slice(0, limit).map(toNode), hasMore: rows.length > limit };
+    return query.orderBy('n.depth').orderBy('n.id').limit(limit + 1).execute();
   }
 
   async descendantsPage(id: number, limit: number, after?: { depth: number; id: number }): Promise<TreePage> {
+    return pageOf(await this.descendantRows(id, limit, after), limit, toNode);
+  }
+
+  /** Up to `limit` + 1 rows: the one past the page says there is more. */
+  private descendantRows(id: number, limit: number, after?: { depth: number; id: number }): Promise<NodeRow[]> {
     let query = this.db
       .withRecursive('des(id)', (db) =>
         db
@@ -246,8 +270,7 @@ export class KyselyNodeRepository implements NodeRepository {
         eb.or([eb('n.depth', '>', after.depth), eb.and([eb('n.depth', '=', after.depth), eb('n.id', '>', after.id)])]),
       );
     }
-    const rows = await query.orderBy('n.depth').orderBy('n.id').limit(limit + 1).execute();
-    return { rows: rows.slice(0, limit).map(toNode), hasMore: rows.length > limit };
+    return query.orderBy('n.depth').orderBy('n.id').limit(limit + 1).execute();
   }
 
   async retentionCandidates(before: string, now: string, limit: number) {
@@ -392,6 +415,18 @@ export class KyselyNodeRepository implements NodeRepository {
   }
 }
 
+/** The comparison that keeps the ids past the gallery's cursor, in its order. */
+function pastOp(filter: GalleryFilter): '<' | '>' {
+  return filter.order === 'asc' ? '>' : '<';
+}
+
+/** A page of `limit` rows out of `limit` + 1 read, in the form `map` gives. */
+function pageOf<N>(rows: NodeRow[], limit: number, map: (row: NodeRow) => N): TreePage<N> {
+  const hasMore = rows.length > limit;
+  if (hasMore) rows.length = limit;
+  return { rows: rows.map(map), hasMore };
+}
+
 function toNode(row: NodeRow): NodeWithCounts {
   return {
     // PostgreSQL's driver hands bigints (and counts) back as strings.
@@ -404,6 +439,46 @@ function toNode(row: NodeRow): NodeWithCounts {
     negative_prompt: row.negative_prompt,
     spec: JSON.parse(row.spec_json) as Record<string, unknown>,
     request_params: JSON.parse(row.request_params) as Record<string, unknown>,
+    image_path: row.image_path,
+    filename: row.filename,
+    action_type: row.action_type as NodeRecord['action_type'],
+    model: row.model,
+    provider: row.provider,
+    seed: row.seed === null ? null : Number(row.seed),
+    width: row.width,
+    height: row.height,
+    bytes: Number(row.bytes),
+    sha256: row.sha256,
+    starred: row.starred === 1,
+    deleted_at: row.deleted_at,
+    created_at: row.created_at,
+    job_id: row.job_id,
+    owner_id: row.owner_id,
+    trashed_at: row.trashed_at,
+    original:
+      row.original_filename === null || row.original_sha256 === null
+        ? null
+        : { filename: row.original_filename, sha256: row.original_sha256, bytes: Number(row.original_bytes) },
+    pending_parent_sha256: row.pending_parent_sha256,
+    children_count: Number(row.children_count),
+  };
+}
+
+/**
+ * toNode with the JSON columns as stored. They are trusted as JSON because only toRow writes them,
+ * with JSON.stringify: JSON.stringify(JSON.parse(text)) is the text itself.
+ */
+function toStoredNode(row: NodeRow): StoredNode {
+  return {
+    id: Number(row.id),
+    is_root: row.is_root === 1,
+    parent_id: row.parent_id === null ? null : Number(row.parent_id),
+    root_id: Number(row.root_id),
+    depth: row.depth,
+    prompt: row.prompt,
+    negative_prompt: row.negative_prompt,
+    spec_json: row.spec_json,
+    request_params_json: row.request_params,
     image_path: row.image_path,
     filename: row.filename,
     action_type: row.action_type as NodeRecord['action_type'],

@@ -17,6 +17,7 @@ import * as m008 from './migrations/008-maintenance.ts';
 import * as m009 from './migrations/009-trash.ts';
 import * as m010 from './migrations/010-disabled-users.ts';
 import * as m011 from './migrations/011-provenance.ts';
+import * as m012 from './migrations/012-job-queue.ts';
 
 /** Forward-only, numbered migrations, applied in order at start-up, the same on SQLite and PostgreSQL. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '009-trash': m009,
   '010-disabled-users': m010,
   '011-provenance': m011,
+  '012-job-queue': m012,
 };
 
 export type Db = Kysely<Database>;

@@ -62,6 +62,8 @@ export interface JobsTable {
   worker_id: string | null;
   client_key: string;
   owner_id: string | null;
+  /** When the job was moved to the front of its owner's queue; null: never. */
+  front_at: string | null;
 }
 
 export interface UsersTable {

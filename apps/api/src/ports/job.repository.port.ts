@@ -42,6 +42,17 @@ export interface JobRecord {
   client_key: string;
   /** The user it belongs to; null in single-user mode. */
   owner_id: string | null;
+  /** When it was moved to the front of its client's queued jobs (the latest move goes first); null: never. */
+  front_at: string | null;
+}
+
+/** Which jobs a listing holds: one owner's (undefined: everyone's), in some states, newest first. */
+export interface JobListFilter {
+  ownerId: string | undefined;
+  statuses: readonly JobStatus[] | undefined;
+  limit: number;
+  /** The last job of the previous page: the page starts after it. */
+  after?: { createdAt: string; id: string };
 }
 
 /** Backend name → how many of its jobs may run at once across every worker; a backend not named has no limit. */
@@ -79,4 +90,15 @@ export interface JobRepository {
   /** Puts a running job back in the queue if `workerId` (null: nobody) still holds it; returns whether it did. */
   requeue(id: string, workerId: string | null): Promise<boolean>;
   setRemoteHandle(id: string, workerId: string, handle: RemoteHandle): Promise<void>;
+  /** Jobs newest first (created_at, then id, descending). */
+  list(filter: JobListFilter): Promise<JobRecord[]>;
+  /**
+   * The ids of one owner's (undefined: everyone's) queued jobs in the order each client's jobs start:
+   * moved to the front latest first, then oldest first. (Clients take turns between those lists.)
+   */
+  queuedOrder(ownerId: string | undefined): Promise<string[]>;
+  /** How many of one owner's (undefined: everyone's) jobs are queued and running. */
+  countActiveByStatus(ownerId: string | undefined): Promise<{ queued: number; running: number }>;
+  /** Moves a queued job to the front of its client's queue; returns whether it was still queued. */
+  moveToFront(id: string, at: string): Promise<boolean>;
 }

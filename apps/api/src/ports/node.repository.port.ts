@@ -55,7 +55,10 @@ export type NewNode = Omit<NodeRecord, 'starred' | 'trashed_at'>;
 
 export interface GalleryFilter {
   limit: number;
-  beforeId?: number;
+  /** desc (the default): newest (highest id) first; asc: oldest first. */
+  order?: 'asc' | 'desc';
+  /** The cursor: only ids past this one in `order` (smaller newest first, larger oldest first). */
+  pastId?: number;
   q?: string;
   model?: string;
   actionType?: string;
@@ -64,12 +67,37 @@ export interface GalleryFilter {
   ownerId?: string;
 }
 
-export interface TreePage {
-  rows: NodeWithCounts[];
+export interface TreePage<N = NodeWithCounts> {
+  rows: N[];
   hasMore: boolean;
 }
 
-export interface NodeRepository {
+/**
+ * A node as read for an answer that only presents it: the recipe and the request's parameters stay
+ * the JSON text the repository stored (written with JSON.stringify when the node was committed), so
+ * they go into the response as they are, without a parse and a re-serialisation.
+ */
+export type StoredNode = Omit<NodeWithCounts, 'spec' | 'request_params'> & {
+  /** `spec` as stored: JSON text of an object. */
+  spec_json: string;
+  /** `request_params` as stored: JSON text of an object. */
+  request_params_json: string;
+};
+
+/** The reads of many nodes, for one form of node. */
+export interface NodeReads<N> {
+  gallery(filter: GalleryFilter): Promise<N[]>;
+  /** Root first, ending at `id`. */
+  ancestors(id: number): Promise<N[]>;
+  /** Nodes of a tree breadth-first: ordered by (depth, id), after the keyset `after`. */
+  treePage(rootId: number, limit: number, after?: { depth: number; id: number }): Promise<TreePage<N>>;
+  /** Descendants of `id` (not itself), ordered by (depth, id), after the keyset `after`. */
+  descendantsPage(id: number, limit: number, after?: { depth: number; id: number }): Promise<TreePage<N>>;
+}
+
+export interface NodeRepository extends NodeReads<NodeWithCounts> {
+  /** The same reads with the JSON columns as stored text: for the gallery and lineage answers, which only present them. */
+  readonly stored: NodeReads<StoredNode>;
   /** Reserves ids for nodes not yet written, so files can carry their node id. */
   reserveIds(count: number): Promise<number[]>;
   findById(id: number): Promise<NodeWithCounts | undefined>;
@@ -86,14 +114,7 @@ export interface NodeRepository {
   adoptOrphans(parent: { id: number; rootId: number; depth: number }, sha256s: readonly string[], ownerId: string | null): Promise<number[]>;
   /** The node whose image file has this name. */
   findByFilename(filename: string): Promise<NodeWithCounts | undefined>;
-  gallery(filter: GalleryFilter): Promise<NodeWithCounts[]>;
-  /** Root first, ending at `id`. */
-  ancestors(id: number): Promise<NodeWithCounts[]>;
   ancestorIds(id: number): Promise<number[]>;
-  /** Nodes of a tree breadth-first: ordered by (depth, id), after the keyset `after`. */
-  treePage(rootId: number, limit: number, after?: { depth: number; id: number }): Promise<TreePage>;
-  /** Descendants of `id` (not itself), ordered by (depth, id), after the keyset `after`. */
-  descendantsPage(id: number, limit: number, after?: { depth: number; id: number }): Promise<TreePage>;
   /**
    * Live nodes a retention rule may remove: made before `before`, not starred, not an ancestor of a
    * starred node, and not inside a share link live at `now` (nor above one). Oldest first.

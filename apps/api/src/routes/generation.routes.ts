@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ErrorBody, GenerationRequest, ImagesResponse, IncludeBase64Query, Job, TERMINAL_STATUSES } from '@imageflow/shared';
+import { ErrorBody, GenerationRequest, ImagesResponse, IncludeBase64Query, Job, JobListQuery, JobPage, QueueJob, TERMINAL_STATUSES } from '@imageflow/shared';
 import type { Services } from '../services/container.ts';
 import { eventFor } from '../lib/job-events.ts';
 import { jobFailure } from './job-failure.ts';
@@ -29,6 +29,18 @@ export function generationRoutes(app: FastifyInstance, { generations, images }: 
     handler: async (req, reply) => reply.status(202).send(await generations.submit(req.body, clientKey(req), req.actor)),
   });
 
+  r.get('/api/generations', {
+    schema: {
+      tags: ['generations'],
+      summary: 'My jobs, newest first: the queue (status=queued,running), the failed ones, the recent results',
+      description:
+        'Each queued job carries its position among my queued jobs (1 starts next); counts says how many of my jobs are queued and running now. Keyset-paged with limit and cursor.',
+      querystring: JobListQuery,
+      response: { 200: JobPage, 400: ErrorBody },
+    },
+    handler: (req) => generations.list(req.query, req.actor),
+  });
+
   r.get('/api/generations/:id', {
     schema: { tags: ['generations'], summary: 'A job with its progress and, once done, its images', params: JobParams, response: { 200: Job, ...errors } },
     handler: (req) => generations.get(req.params.id, req.actor),
@@ -37,6 +49,28 @@ export function generationRoutes(app: FastifyInstance, { generations, images }: 
   r.delete('/api/generations/:id', {
     schema: { tags: ['generations'], summary: 'Cancel a queued or running job', params: JobParams, response: { 200: Job, ...errors } },
     handler: (req) => generations.cancel(req.params.id, req.actor),
+  });
+
+  r.post('/api/generations/:id/retry', {
+    config: generationLimit,
+    schema: {
+      tags: ['generations'],
+      summary: 'Run a failed or canceled job again: a new job with the same recipe (its request, with the seed it was given)',
+      params: JobParams,
+      response: { 202: Job, ...errors, 429: ErrorBody },
+    },
+    handler: async (req, reply) => reply.status(202).send(await generations.retry(req.params.id, clientKey(req), req.actor)),
+  });
+
+  r.post('/api/generations/:id/front', {
+    schema: {
+      tags: ['generations'],
+      summary: 'Move a queued job to the front: it is the next of my jobs to start',
+      description: 'Jobs take turns between people, so another person\'s job may still start before it; among mine it is next. 409 once the job has started or ended.',
+      params: JobParams,
+      response: { 200: QueueJob, ...errors },
+    },
+    handler: (req) => generations.moveToFront(req.params.id, req.actor),
   });
 
   r.get('/api/generations/:id/events', {

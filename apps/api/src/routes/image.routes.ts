@@ -1,19 +1,49 @@
 import { z } from 'zod';
-import type { FastifyInstance, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, onRequestHookHandler } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { DeleteImageQuery, ErrorBody, GalleryPage, GalleryQuery, ImageNode, IncludeBase64Query, Lineage, LineageQuery, NodeId, PatchImage, TrashPage, TrashQuery } from '@imageflow/shared';
+import { DeleteImageQuery, DownloadImages, ErrorBody, GalleryPage, GalleryQuery, ImageNode, IncludeBase64Query, Lineage, LineageQuery, NodeId, PatchImage, TrashPage, TrashQuery, MAX_DOWNLOAD_IMAGES } from '@imageflow/shared';
 import type { Services } from '../services/container.ts';
 import { clientGoneSignal, readUploadedFile } from '../http/uploads.ts';
+import type { JsonText } from '../lib/json-text.ts';
 
 const IdParams = z.object({ id: NodeId });
 const errors = { 400: ErrorBody, 404: ErrorBody };
+
+/**
+ * Sends JSON text a service assembled (gallery and lineage pages) as it is: with the content type
+ * set, Fastify skips the serializer for a string; compression still applies (security.ts).
+ */
+function sendJson<T>(reply: FastifyReply, body: JsonText<T>): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(body);
+}
 
 export function imageRoutes(app: FastifyInstance, { images, lineage, config }: Services, uploadGate: onRequestHookHandler): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/api/images', {
-    schema: { tags: ['images'], summary: 'Gallery: newest first, keyset-paged, searchable', querystring: GalleryQuery, response: { 200: GalleryPage, ...errors } },
-    handler: (req) => images.gallery(req.query, req.actor),
+    schema: { tags: ['images'], summary: 'Gallery: newest first (or oldest, order=asc), keyset-paged, searchable', querystring: GalleryQuery, response: { 200: GalleryPage, ...errors } },
+    handler: async (req, reply) => sendJson(reply, await images.gallery(req.query, req.actor)),
+  });
+
+  r.post('/api/images/download', {
+    schema: {
+      tags: ['images'],
+      summary: `Download images as one .zip of their PNGs, named <id>-<prompt words>.png, streamed (at most ${MAX_DOWNLOAD_IMAGES} at once)`,
+      body: DownloadImages,
+      produces: ['application/zip'],
+      response: { 200: z.unknown().describe('The .zip, application/zip, streamed.'), ...errors, 409: ErrorBody },
+    },
+    handler: async (req, reply) => {
+      const zip = await images.download(req.body.ids, req.actor);
+      // A file that fails once the bytes flow cuts the download short (with Content-Length, visibly so).
+      zip.body.once('error', (err) => req.log.warn({ err }, 'an images .zip download stopped'));
+      if (zip.size !== null) reply.header('content-length', zip.size);
+      return reply
+        .header('content-type', 'application/zip')
+        .header('content-disposition', `attachment; filename="${zip.filename}"`)
+        .header('cache-control', 'no-store')
+        .send(zip.body);
+    },
   });
 
   r.get('/api/images/:id', {
@@ -58,7 +88,7 @@ export function imageRoutes(app: FastifyInstance, { images, lineage, config }: S
       querystring: LineageQuery,
       response: { 200: Lineage, ...errors },
     },
-    handler: (req) => lineage.lineage(req.params.id, req.query.scope, req.query.limit, req.actor, req.query.cursor),
+    handler: async (req, reply) => sendJson(reply, await lineage.lineage(req.params.id, req.query.scope, req.query.limit, req.actor, req.query.cursor)),
   });
 
   r.post('/api/images/upload', {

@@ -1,4 +1,4 @@
-import { GenerationRequest, TERMINAL_STATUSES, type Job, type JobEvent } from '@imageflow/shared';
+import { GenerationRequest, TERMINAL_STATUSES, type Job, type JobEvent, type JobListQuery, type JobPage, type QueueJob } from '@imageflow/shared';
 import { BusyError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { eventFor } from '../lib/job-events.ts';
 import type { JobEventBus, SubscribeOptions } from '../ports/job-events.port.ts';
@@ -65,6 +65,7 @@ export class GenerationService {
       worker_id: null,
       client_key: client,
       owner_id: actor.id,
+      front_at: null,
     };
     await jobs.insert(row);
     await queue.enqueue(row.id);
@@ -102,6 +103,61 @@ export class GenerationService {
     const job = await this.load(id);
     if (changed) this.deps.events.publish(eventFor(job));
     return job;
+  }
+
+  /**
+   * The actor's own jobs, newest first (an admin's too: the queue is where one cancels and reorders,
+   * never someone else's by accident); each queued one with its place among its owner's queued jobs.
+   */
+  async list(query: JobListQuery, actor: Actor): Promise<JobPage> {
+    const { jobs } = this.deps;
+    const ownerId = actor.id ?? undefined;
+    const after = query.cursor === undefined ? undefined : decodeJobCursor(query.cursor);
+    const rows = await jobs.list({ ownerId, statuses: query.status, limit: query.limit + 1, after });
+    const page = rows.slice(0, query.limit);
+    const [order, counts] = await Promise.all([page.some((r) => r.status === 'queued') ? jobs.queuedOrder(ownerId) : [], jobs.countActiveByStatus(ownerId)]);
+    const positions = new Map(order.map((id, i) => [id, i + 1]));
+    const items = await Promise.all(page.map(async (row): Promise<QueueJob> => ({ ...(await this.present(row)), position: positions.get(row.id) ?? null })));
+    const last = page.at(-1);
+    return { items, next_cursor: rows.length > query.limit && last ? encodeJobCursor(last.created_at, last.id) : null, counts };
+  }
+
+  /**
+   * A failed or canceled job again, as a new job with the same recipe: its request, with the seed it
+   * was resolved to (so it makes the images the first one was to make). Checked and queued like a submit.
+   */
+  async retry(id: string, client: string, actor: Actor): Promise<Job> {
+    const row = await this.own(id, actor);
+    if (row.status !== 'failed' && row.status !== 'canceled') {
+      throw new ConflictError(
+        row.status === 'succeeded'
+          ? `Job ${id} succeeded; only a failed or canceled job is retried. To make more like it, submit its request again (POST /api/generations).`
+          : `Job ${id} is still ${row.status}; only a failed or canceled job is retried. Cancel it first (DELETE /api/generations/${id}) to run it again.`,
+      );
+    }
+    const spec = typeof row.request.spec === 'object' && row.request.spec !== null ? row.request.spec : {};
+    const request = GenerationRequest.safeParse({ ...row.request, spec: { ...spec, seed: row.plan.spec.seed } });
+    if (!request.success) {
+      throw new ValidationError(`Job ${id} was asked for in a form this version of ImageFlow no longer takes, so it cannot be retried as it was; submit a new request instead.`);
+    }
+    return this.submit(request.data, client, actor);
+  }
+
+  /** Moves a queued job to the front: it is the next of its owner's jobs to start. */
+  async moveToFront(id: string, actor: Actor): Promise<QueueJob> {
+    const { jobs, clock } = this.deps;
+    const row = await this.own(id, actor);
+    const notQueued = (status: string) =>
+      new ConflictError(
+        status === 'running'
+          ? `Job ${id} has already started; only a queued job can be moved to the front.`
+          : `Job ${id} has ended (${status}); only a queued job can be moved to the front.`,
+      );
+    if (row.status !== 'queued') throw notQueued(row.status);
+    if (!(await jobs.moveToFront(id, clock.now().toISOString()))) throw notQueued((await jobs.findById(id))?.status ?? 'canceled');
+    const [job, order] = await Promise.all([this.load(id), jobs.queuedOrder(row.owner_id ?? undefined)]);
+    const index = order.indexOf(id);
+    return { ...job, position: index === -1 ? null : index + 1 };
   }
 
   /** The job's events; live previews only with `previews` (they are made only while someone follows them). */
@@ -199,4 +255,14 @@ export class GenerationService {
     if (row.trashed_at !== null) throw new ValidationError(`Image ${id} is in the trash; restore it (POST /api/images/${id}/restore) before making new versions from it.`);
     return parentRecipeOf(row);
   }
+}
+
+function encodeJobCursor(createdAt: string, id: string): string {
+  return Buffer.from(`j:${createdAt}:${id}`).toString('base64url');
+}
+
+function decodeJobCursor(cursor: string): { createdAt: string; id: string } {
+  const match = /^j:(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z):([\w-]{1,64})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!match) throw new ValidationError('cursor is not valid: pass the next_cursor of the previous page unchanged.');
+  return { createdAt: match[1]!, id: match[2]! };
 }

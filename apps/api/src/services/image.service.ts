@@ -7,12 +7,14 @@ import type { Clock } from '../ports/system.port.ts';
 import { Slots } from '../lib/slots.ts';
 import { describeUnsupported, sniffImageFormat, UPLOAD_FORMATS_TEXT, type UploadFormat } from '../lib/image-format.ts';
 import { sha256Hex } from '../lib/hash.ts';
+import { zipImages, type ImagesZip, type ZipImage } from '../lib/image-zip.ts';
 import { readEmbeddedRecipe } from '../lib/recipe-chunks.ts';
 import { MAX_ORIGINAL_FILENAME_LENGTH, storableImportedText } from '../lib/imported-recipe.ts';
 import { readRecipe } from '../lib/recipes/index.ts';
 import { specFromRecipe } from '../lib/recipes/spec.ts';
+import type { JsonText } from '../lib/json-text.ts';
 import type { NodeDraft, NodeWriter } from './node-writer.ts';
-import { toImageNode } from './presenter.ts';
+import { presentStored, toImageNode, withStoredJson, type PresentedStored } from './presenter.ts';
 import type { PublicUrls } from './public-urls.ts';
 import { mayAccess, ownerScope, type Actor } from './access.ts';
 
@@ -120,20 +122,50 @@ export class ImageService {
     return this.get(id, actor);
   }
 
-  async gallery(query: GalleryQuery, actor: Actor): Promise<GalleryPage> {
-    const beforeId = query.cursor === undefined ? undefined : decodeGalleryCursor(query.cursor);
-    const rows = await this.nodes.gallery({
+  /** A gallery page as the JSON text of a GalleryPage: the nodes' stored recipes go in as they are (see withStoredJson). */
+  async gallery(query: GalleryQuery, actor: Actor): Promise<JsonText<GalleryPage>> {
+    const pastId = query.cursor === undefined ? undefined : decodeGalleryCursor(query.cursor);
+    const rows = await this.nodes.stored.gallery({
       limit: query.limit + 1,
-      beforeId,
+      order: query.order,
+      pastId,
       q: query.q || undefined,
       model: query.model,
       actionType: query.action_type,
       starred: query.starred,
       ownerId: ownerScope(actor),
     });
-    const items = rows.slice(0, query.limit).map((r) => toImageNode(r, this.urls));
-    const last = items.at(-1);
-    return { items, next_cursor: rows.length > query.limit && last ? encodeGalleryCursor(last.id) : null };
+    const hasMore = rows.length > query.limit;
+    if (hasMore) rows.length = query.limit;
+    const last = rows.at(-1);
+    const page: Omit<GalleryPage, 'items'> & { items: PresentedStored[] } = {
+      items: rows.map((r) => presentStored(r, this.urls)),
+      next_cursor: hasMore && last ? encodeGalleryCursor(last.id) : null,
+    };
+    return withStoredJson(JSON.stringify(page), rows);
+  }
+
+  /**
+   * The PNGs of these images as one .zip, in the order given (each once), streamed. Every id is
+   * checked before the first byte: one that is not mine (or not there) is a 404, as it is
+   * everywhere, and one deleted for good, whose file is gone, a 409. Images in the trash still
+   * have their files, and come along.
+   */
+  async download(ids: readonly number[], actor: Actor): Promise<ImagesZip & { filename: string }> {
+    const images: Array<ZipImage & { filename: string }> = [];
+    for (const id of new Set(ids)) {
+      const row = await this.row(id, actor);
+      if (row.deleted_at !== null) throw new ConflictError(`Image ${id} was deleted for good, and its file with it; leave it out of ids.`);
+      const uploadedAs = row.request_params.original_filename;
+      const title = row.prompt.trim() || (typeof uploadedAs === 'string' ? uploadedAs.replace(/\.[a-z0-9]{1,5}$/i, '') : '');
+      images.push({ id, title, bytes: row.bytes, created_at: row.created_at, filename: row.filename });
+    }
+    const zip = zipImages(images, async (image) => {
+      const file = await this.store.open('images', image.filename);
+      if (!file) throw new NotFoundError(`Image ${image.id} was deleted while the .zip was being written; download again.`);
+      return file.body();
+    });
+    return { ...zip, filename: images.length === 1 ? `imageflow-${images[0]!.id}.zip` : `imageflow-${images.length}-images.zip` };
   }
 
   /**

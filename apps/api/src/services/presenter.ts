@@ -1,12 +1,19 @@
 import type { ActionType, ImageNode, Job, JobStatus } from '@imageflow/shared';
 import { NotFoundError } from '../errors.ts';
 import type { JobRepository, JobRecord } from '../ports/job.repository.port.ts';
-import type { NodeRepository, NodeWithCounts } from '../ports/node.repository.port.ts';
+import type { NodeRepository, NodeWithCounts, StoredNode } from '../ports/node.repository.port.ts';
 import { contentTypeOf } from '../lib/filenames.ts';
+import type { JsonText } from '../lib/json-text.ts';
 import type { PublicUrls } from './public-urls.ts';
 import type { ParentRecipe } from './plan.ts';
 
-export function toImageNode(row: NodeWithCounts, urls: PublicUrls): ImageNode {
+/** A node's own fields, whichever form its two JSON columns are in. */
+type NodeFields = Omit<NodeWithCounts, 'spec' | 'request_params'>;
+/** ImageNode with its two JSON fields of type J. */
+type Presented<J> = Omit<ImageNode, 'spec_json' | 'request_params'> & { spec_json: J; request_params: J };
+
+/** The one place that decides an ImageNode's fields and their order, for both forms below. */
+function presentNode<J>(row: NodeFields, urls: PublicUrls, spec: J, requestParams: J): Presented<J> {
   const live = row.deleted_at === null;
   return {
     id: row.id,
@@ -19,8 +26,8 @@ export function toImageNode(row: NodeWithCounts, urls: PublicUrls): ImageNode {
     model: row.model,
     provider: row.provider,
     seed: row.seed,
-    spec_json: row.spec,
-    request_params: row.request_params,
+    spec_json: spec,
+    request_params: requestParams,
     action_type: row.action_type,
     image_path: row.image_path,
     filename: row.filename,
@@ -43,6 +50,51 @@ export function toImageNode(row: NodeWithCounts, urls: PublicUrls): ImageNode {
     },
     pending_parent_sha256: row.pending_parent_sha256,
   };
+}
+
+export function toImageNode(row: NodeWithCounts, urls: PublicUrls): ImageNode {
+  return presentNode<ImageNode['spec_json']>(row, urls, row.spec, row.request_params);
+}
+
+/**
+ * A node whose recipe and request parameters are still the JSON text stored, presented with 0 in
+ * their place: serialise the answer holding it with JSON.stringify, then hand the text and the
+ * nodes, in the order the answer holds them, to withStoredJson.
+ */
+export type PresentedStored = Presented<0>;
+
+export function presentStored(row: StoredNode, urls: PublicUrls): PresentedStored {
+  return presentNode(row, urls, 0 as const, 0 as const);
+}
+
+/**
+ * The two placeholders as JSON.stringify writes them, between a node's seed and action_type.
+ * Outside a JSON string every `"` is a delimiter, so `,"spec_json":` there is a key named spec_json:
+ * this text is found exactly once per presented node and nowhere else (no other object of an answer
+ * has that key, and string values have every `"` escaped).
+ */
+const PLACEHOLDERS = ',"spec_json":0,"request_params":0,';
+
+/**
+ * JSON text of an answer in which `rows` are presented (presentStored), in this order, with each
+ * node's stored recipe and request parameters put in the placeholders' place: the text
+ * JSON.stringify(answer with the nodes presented by toImageNode) gives, without parsing and
+ * re-serialising those two columns of every row. Stored JSON is trusted as JSON because the
+ * repository writes it with JSON.stringify and nothing else writes it.
+ */
+export function withStoredJson<T>(text: string, rows: readonly StoredNode[]): JsonText<T> {
+  const between = text.split(PLACEHOLDERS);
+  if (between.length !== rows.length + 1) throw new Error(`withStoredJson: ${between.length - 1} placeholders for ${rows.length} nodes`);
+  const parts = new Array<string>(4 * rows.length + 1);
+  parts[0] = between[0]!;
+  for (let i = 0, j = 1; i < rows.length; i++) {
+    const row = rows[i]!;
+    parts[j++] = ',"spec_json":' + row.spec_json;
+    parts[j++] = ',"request_params":';
+    parts[j++] = row.request_params_json;
+    parts[j++] = ',' + between[i + 1]!;
+  }
+  return parts.join('');
 }
 
 export function toJob(row: JobRecord, images: ImageNode[]): Job {

@@ -100,7 +100,16 @@ describe.each(['single-user', 'signed-in', 'signed-out'] as const)('every route,
 
   it('covers the routes of the API', () => {
     const names = routes.map((r) => `${r.method} ${r.path}`);
-    for (const expected of ['POST /api/generations', 'DELETE /api/images/{id}', 'POST /api/images/upload', 'GET /images/{filename}', 'GET /api/generations/{id}/events']) {
+    for (const expected of [
+      'POST /api/generations',
+      'GET /api/generations',
+      'POST /api/generations/{id}/retry',
+      'POST /api/generations/{id}/front',
+      'DELETE /api/images/{id}',
+      'POST /api/images/upload',
+      'GET /images/{filename}',
+      'GET /api/generations/{id}/events',
+    ]) {
       expect(names).toContain(expected);
     }
   });

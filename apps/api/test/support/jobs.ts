@@ -24,5 +24,6 @@ export function queuedJob(fields: { createdAt: string; provider?: string; client
     worker_id: null,
     client_key: fields.client ?? '',
     owner_id: null,
+    front_at: null,
   };
 }

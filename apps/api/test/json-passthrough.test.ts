@@ -1,0 +1,324 @@
+/**
+ * Gallery and lineage answers are assembled from the stored JSON of each node's recipe and request
+ * parameters, without parsing them (presenter.ts withStoredJson). These tests hold that text to what
+ * the object form gave before: JSON.stringify(toImageNode(node)) byte for byte, for nodes whose text
+ * and recipes hold what escaping gets wrong. And large answers go out compressed when the client
+ * accepts it, and only then.
+ */
+import { randomUUID } from 'node:crypto';
+import zlib from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { GalleryPage, ImageNode, Lineage } from '@imageflow/shared';
+import { KyselyNodeRepository } from '../src/adapters/kysely-node.repository.ts';
+import type { GalleryFilter, NewNode, NodeWithCounts, StoredNode } from '../src/ports/node.repository.port.ts';
+import { encodeGalleryCursor } from '../src/services/image.service.ts';
+import { encodeTreeCursor } from '../src/services/lineage.service.ts';
+import { presentStored, toImageNode, withStoredJson } from '../src/services/presenter.ts';
+import { PublicUrls } from '../src/services/public-urls.ts';
+import { startTestApp, type TestApp } from './harness.ts';
+
+let t: TestApp;
+let repo: KyselyNodeRepository;
+const URLS = new PublicUrls(null);
+
+beforeEach(async () => {
+  t = await startTestApp({ start: false });
+  repo = new KyselyNodeRepository(t.db);
+});
+afterEach(async () => t.close());
+
+/** Text that escaping gets wrong: quotes, backslashes, controls, U+2028/U+2029, emoji, other scripts, markup. */
+const HARD_TEXT = 'a "quoted" \\back\\slash\\ \n line\ttab\r \u2028 and \u2029, 🦊🏳️‍🌈 狐 ثعلب </script><!-- \u00e9\u0301 \u{1F600}';
+
+/** A recipe with what JSON.parse then JSON.stringify might reorder or rewrite. */
+function hardSpec(i: number): Record<string, unknown> {
+  const spec: Record<string, unknown> = {
+    model: 'sdxl',
+    seed: Number.MAX_SAFE_INTEGER - i,
+    steps: 4,
+    guidance: 0.1 + 0.2,
+    tiny: 5e-7,
+    huge: 1e21,
+    negative_zero: -0,
+    '10': 'an integer-like key, after a name',
+    '2': 'another',
+    text: HARD_TEXT,
+    controls: '\u0000\u0001\u001f\u007f',
+    lone_surrogates: '\ud800 x \udfff',
+    nested: { list: [1, 'two', null, true, false, { deeper: ['\u2028', { emoji: '🦊' }] }], empty: {}, none: [] },
+    imported: { tool: 'A1111 "webui"', parameters: `${HARD_TEXT}\nSteps: 20, Sampler: DPM++ 2M` },
+  };
+  // An own "__proto__" key, as JSON.parse makes one from an upload's recipe.
+  Object.defineProperty(spec, '__proto__', { value: { polluted: 'no' }, enumerable: true, writable: true, configurable: true });
+  return spec;
+}
+
+let made = 0;
+function node(id: number, parent: NewNode | null, extra: Partial<NewNode> = {}): NewNode {
+  made++;
+  return {
+    id,
+    is_root: parent === null,
+    parent_id: parent?.id ?? null,
+    root_id: parent?.root_id ?? id,
+    depth: parent ? parent.depth + 1 : 0,
+    prompt: `${HARD_TEXT} #${made}`,
+    negative_prompt: made % 2 ? HARD_TEXT : '',
+    spec: hardSpec(made),
+    request_params: { prompt: HARD_TEXT, spec: { seed: made, nested: [[HARD_TEXT]] }, '7': null },
+    image_path: `images/sdxl_${randomUUID()}.png`,
+    filename: `sdxl_${randomUUID()}.png`,
+    action_type: parent ? 'variation' : 'generate',
+    model: made % 3 ? 'sdxl' : 'model "with" quotes 🦊',
+    provider: 'builtin',
+    seed: made % 4 ? Number.MAX_SAFE_INTEGER - made : null,
+    width: 1024,
+    height: 768,
+    bytes: 123_456 + made,
+    sha256: made.toString(16).padStart(64, '0'),
+    deleted_at: null,
+    created_at: new Date(Date.UTC(2026, 10, 28, 0, 0, made)).toISOString(),
+    job_id: made % 2 ? randomUUID() : null,
+    owner_id: null,
+    original: null,
+    pending_parent_sha256: null,
+    ...extra,
+  };
+}
+
+/**
+ * A tree of `size` nodes (4 children per inner node) under one root, with an upload and its
+ * original, a tombstone with an original, a node in the trash, a starred one and one waiting for
+ * its parent; returns the root and the deepest node.
+ */
+async function plantTree(size: number): Promise<{ root: NewNode; deepest: NewNode; all: NewNode[] }> {
+  const ids = await repo.reserveIds(size);
+  const all: NewNode[] = [];
+  for (const [i, id] of ids.entries()) {
+    const parent = i === 0 ? null : all[Math.floor((i - 1) / 4)]!;
+    const uuid = randomUUID();
+    const extra: Partial<NewNode> =
+      i === 1
+        ? { action_type: 'upload', filename: `upload_${uuid}.png`, original: { filename: `upload_${uuid}.original.jpg`, sha256: 'ab'.repeat(32), bytes: 999 } }
+        : i === 2
+          ? { deleted_at: '2026-11-28T00:00:00.000Z', image_path: null, original: { filename: `upload_${uuid}.original.tif`, sha256: 'cd'.repeat(32), bytes: 7 } }
+          : i === 3
+            ? { pending_parent_sha256: 'ef'.repeat(32) }
+            : {};
+    all.push(node(id, parent, extra));
+  }
+  await repo.commitNodes(all, []);
+  await repo.setTrashed(all[4]!.id, '2026-11-28T01:02:03.004Z');
+  await repo.setStarred(all[5]!.id, true);
+  return { root: all[0]!, deepest: all.at(-1)!, all };
+}
+
+const present = (rows: NodeWithCounts[], urls = URLS): ImageNode[] => rows.map((r) => toImageNode(r, urls));
+
+async function getJson(url: string): Promise<{ body: string; parsed: unknown }> {
+  const res = await t.app.inject({ url });
+  expect(res.statusCode, res.body).toBe(200);
+  expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+  return { body: res.body, parsed: res.json() };
+}
+
+/** The answer is byte for byte JSON.stringify of the object form, and parses deep-equal to it. */
+async function expectAnswer(url: string, expected: unknown): Promise<string> {
+  const { body, parsed } = await getJson(url);
+  expect(parsed).toEqual(expected);
+  expect(body).toBe(JSON.stringify(expected));
+  return body;
+}
+
+describe('nodes presented from their stored JSON', () => {
+  it('withStoredJson gives JSON.stringify of the toImageNode form byte for byte, relative and absolute URLs', async () => {
+    const { root } = await plantTree(12);
+    const parsed = (await repo.treePage(root.id, 100)).rows;
+    const stored = (await repo.stored.treePage(root.id, 100)).rows;
+    expect(stored.map((s) => s.id)).toEqual(parsed.map((p) => p.id));
+    expect(parsed.some((p) => p.original !== null && p.deleted_at !== null)).toBe(true);
+    expect(parsed.some((p) => p.trashed_at !== null)).toBe(true);
+    const asJson = (rows: StoredNode[], urls: PublicUrls) => withStoredJson<ImageNode[]>(JSON.stringify(rows.map((r) => presentStored(r, urls))), rows);
+    for (const urls of [URLS, new PublicUrls('https://cdn.example.com/a "b"/')]) {
+      for (const [i, s] of stored.entries()) {
+        const expected = toImageNode(parsed[i]!, urls);
+        expect(withStoredJson(JSON.stringify(presentStored(s, urls)), [s])).toBe(JSON.stringify(expected));
+        expect(JSON.parse(asJson([s], urls))).toEqual([expected]);
+      }
+      expect(asJson(stored, urls)).toBe(JSON.stringify(present(parsed, urls)));
+      // Nested in an answer, among other keys, in any order of nodes.
+      const reversed = [...stored].reverse();
+      const answer = { a: 'spec_json', nodes: reversed.map((r) => presentStored(r, urls)), spec_json: '"spec_json":0', z: null };
+      expect(withStoredJson(JSON.stringify(answer), reversed)).toBe(JSON.stringify({ ...answer, nodes: present([...parsed].reverse(), urls) }));
+      expect(asJson([], urls)).toBe('[]');
+    }
+    // Placeholders and nodes must match one for one.
+    expect(() => withStoredJson(JSON.stringify([presentStored(stored[0]!, URLS)]), stored.slice(0, 2))).toThrow(/1 placeholders for 2 nodes/);
+    // The recipe came back as written, integer-like keys first, __proto__ key and all, polluting nothing.
+    const first = (JSON.parse(asJson(stored.slice(0, 1), URLS)) as ImageNode[])[0]!;
+    expect(first.spec_json).toEqual(parsed[0]!.spec);
+    expect(Object.keys(first.spec_json).slice(0, 2)).toEqual(['2', '10']);
+    expect(Object.hasOwn(first.spec_json, '__proto__')).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('a node read stored equals the node read parsed, but for the two JSON columns', async () => {
+    const { root, all } = await plantTree(6);
+    const parsed = (await repo.treePage(root.id, 10)).rows;
+    const stored = (await repo.stored.treePage(root.id, 10)).rows;
+    for (const [i, s] of stored.entries()) {
+      const { spec_json, request_params_json, ...rest } = s as StoredNode;
+      const { spec, request_params, ...same } = parsed[i]!;
+      expect(rest).toEqual(same);
+      expect(JSON.parse(spec_json)).toEqual(spec);
+      expect(JSON.parse(request_params_json)).toEqual(request_params);
+      expect(spec_json).toBe(JSON.stringify(all.find((n) => n.id === s.id)!.spec));
+    }
+  });
+});
+
+describe('GET /api/images/:id/lineage and /api/images answer what the object form did', () => {
+  it('tree pages, ancestors and descendants', async () => {
+    const { root, deepest, all } = await plantTree(30);
+    const path = await repo.ancestorIds(deepest.id);
+    expect(path.length).toBeGreaterThan(2);
+
+    // The tree in pages of 7, following next_cursor to the end.
+    let cursor: string | null = null;
+    let after: { depth: number; id: number } | undefined;
+    let seen = 0;
+    do {
+      const page = await repo.treePage(root.id, 7, after);
+      const last = page.rows.at(-1)!;
+      const expected: Lineage = {
+        root_id: root.id,
+        focus_id: deepest.id,
+        path,
+        nodes: present(page.rows),
+        truncated: page.hasMore,
+        next_cursor: page.hasMore ? encodeTreeCursor(last.depth, last.id) : null,
+      };
+      await expectAnswer(`/api/images/${deepest.id}/lineage?scope=tree&limit=7${cursor ? `&cursor=${cursor}` : ''}`, expected);
+      seen += page.rows.length;
+      cursor = expected.next_cursor;
+      after = { depth: last.depth, id: last.id };
+    } while (cursor !== null);
+    expect(seen).toBe(all.length);
+
+    // The whole tree in one page (the default limit).
+    const whole = await repo.treePage(root.id, 1000);
+    await expectAnswer(`/api/images/${all[3]!.id}/lineage`, {
+      root_id: root.id,
+      focus_id: all[3]!.id,
+      path: await repo.ancestorIds(all[3]!.id),
+      nodes: present(whole.rows),
+      truncated: false,
+      next_cursor: null,
+    });
+
+    // Ancestors: root first, paged by depth.
+    const ancestors = await repo.ancestors(deepest.id);
+    await expectAnswer(`/api/images/${deepest.id}/lineage?scope=ancestors`, {
+      root_id: root.id,
+      focus_id: deepest.id,
+      path,
+      nodes: present(ancestors),
+      truncated: false,
+      next_cursor: null,
+    });
+    const firstTwo = ancestors.slice(0, 2);
+    const ancestorsCursor = encodeTreeCursor(firstTwo[1]!.depth, firstTwo[1]!.id);
+    await expectAnswer(`/api/images/${deepest.id}/lineage?scope=ancestors&limit=2`, {
+      root_id: root.id,
+      focus_id: deepest.id,
+      path,
+      nodes: present(firstTwo),
+      truncated: true,
+      next_cursor: ancestorsCursor,
+    });
+    await expectAnswer(`/api/images/${deepest.id}/lineage?scope=ancestors&limit=2&cursor=${ancestorsCursor}`, {
+      root_id: root.id,
+      focus_id: deepest.id,
+      path,
+      nodes: present(ancestors.slice(2, 4)),
+      truncated: ancestors.length > 4,
+      next_cursor: ancestors.length > 4 ? encodeTreeCursor(ancestors[3]!.depth, ancestors[3]!.id) : null,
+    });
+
+    // Descendants of the root's first child.
+    const below = await repo.descendantsPage(all[1]!.id, 1000);
+    expect(below.rows.length).toBeGreaterThan(0);
+    await expectAnswer(`/api/images/${all[1]!.id}/lineage?scope=descendants`, {
+      root_id: root.id,
+      focus_id: all[1]!.id,
+      path: [root.id, all[1]!.id],
+      nodes: present(below.rows),
+      truncated: false,
+      next_cursor: null,
+    });
+    // A leaf has none: an empty array, as before.
+    await expectAnswer(`/api/images/${deepest.id}/lineage?scope=descendants`, { root_id: root.id, focus_id: deepest.id, path, nodes: [], truncated: false, next_cursor: null });
+  });
+
+  it('gallery pages: newest, with a cursor, searched, filtered, empty', async () => {
+    await plantTree(20);
+    const page = async (filter: Omit<GalleryFilter, 'limit'>, limit: number): Promise<GalleryPage> => {
+      const rows = await repo.gallery({ ...filter, limit: limit + 1 });
+      const items = present(rows.slice(0, limit));
+      return { items, next_cursor: rows.length > limit && items.length > 0 ? encodeGalleryCursor(items.at(-1)!.id) : null };
+    };
+    const first = await page({}, 5);
+    expect(first.items).toHaveLength(5);
+    await expectAnswer('/api/images?limit=5', first);
+    const beforeId = first.items.at(-1)!.id;
+    await expectAnswer(`/api/images?limit=5&cursor=${first.next_cursor}`, await page({ pastId: beforeId }, 5));
+    await expectAnswer('/api/images', await page({}, 50));
+    const searched = await page({ q: 'quoted' }, 4);
+    expect(searched.items.length).toBe(4);
+    await expectAnswer('/api/images?limit=4&q=quoted', searched);
+    await expectAnswer(`/api/images?q=${encodeURIComponent('狐')}`, await page({ q: '狐' }, 50));
+    await expectAnswer('/api/images?starred=true', await page({ starred: true }, 50));
+    await expectAnswer(`/api/images?model=${encodeURIComponent('model "with" quotes 🦊')}`, await page({ model: 'model "with" quotes 🦊' }, 50));
+    await expectAnswer('/api/images?action_type=upload', await page({ actionType: 'upload' }, 50));
+    expect(await expectAnswer('/api/images?q=nothingmatchesthis', { items: [], next_cursor: null })).toBe('{"items":[],"next_cursor":null}');
+  });
+});
+
+describe('compression of large JSON answers', () => {
+  it('a large tree page goes out gzip- or brotli-compressed when accepted, and plain otherwise', async () => {
+    const { root } = await plantTree(60);
+    const url = `/api/images/${root.id}/lineage?scope=tree`;
+    const plain = await t.app.inject({ url });
+    expect(plain.statusCode).toBe(200);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.rawPayload.length).toBeGreaterThan(20_000);
+    expect((plain.json() as Lineage).nodes).toHaveLength(60);
+    const identity = await t.app.inject({ url, headers: { 'accept-encoding': 'identity' } });
+    expect(identity.headers['content-encoding']).toBeUndefined();
+    expect(identity.body).toBe(plain.body);
+
+    const decoders = { gzip: zlib.gunzipSync, br: zlib.brotliDecompressSync } as const;
+    for (const [accept, encoding] of [['gzip', 'gzip'], ['br', 'br'], ['gzip, deflate, br', 'br'], ['gzip;q=1, br;q=0', 'gzip']] as const) {
+      const res = await t.app.inject({ url, headers: { 'accept-encoding': accept } });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-encoding'], accept).toBe(encoding);
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(String(res.headers.vary)).toMatch(/accept-encoding/i);
+      expect(res.rawPayload.length).toBeLessThan(plain.rawPayload.length / 4);
+      expect(decoders[encoding](res.rawPayload).toString('utf8'), accept).toBe(plain.body);
+    }
+  });
+
+  it('gallery pages are compressed too; a small answer is not', async () => {
+    await plantTree(20);
+    const plain = await t.app.inject({ url: '/api/images' });
+    const gzipped = await t.app.inject({ url: '/api/images', headers: { 'accept-encoding': 'gzip' } });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(gzipped.headers['content-encoding']).toBe('gzip');
+    expect(zlib.gunzipSync(gzipped.rawPayload).toString('utf8')).toBe(plain.body);
+    // Under the 1 KB threshold: not worth compressing.
+    const empty = await t.app.inject({ url: '/api/images?q=nothingmatchesthis', headers: { 'accept-encoding': 'gzip' } });
+    expect(empty.headers['content-encoding']).toBeUndefined();
+    expect(empty.body).toBe('{"items":[],"next_cursor":null}');
+  });
+});

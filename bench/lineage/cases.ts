@@ -1,17 +1,18 @@
-import { GalleryQuery, type ImageNode } from '@imageflow/shared';
+import { GalleryQuery, type GalleryPage, type ImageNode, type Lineage } from '@imageflow/shared';
 import { CompiledQuery } from 'kysely';
 import type { KyselyNodeRepository } from '../../apps/api/src/adapters/kysely-node.repository.ts';
 import type { Db } from '../../apps/api/src/db/database.ts';
-import type { NodeWithCounts } from '../../apps/api/src/ports/node.repository.port.ts';
-import { encodeGalleryCursor, type ImageService } from '../../apps/api/src/services/image.service.ts';
-import type { LineageService } from '../../apps/api/src/services/lineage.service.ts';
+import type { NodeWithCounts, StoredNode } from '../../apps/api/src/ports/node.repository.port.ts';
+import { decodeGalleryCursor, encodeGalleryCursor, type ImageService } from '../../apps/api/src/services/image.service.ts';
+import { encodeTreeCursor, type LineageService } from '../../apps/api/src/services/lineage.service.ts';
 import { LOCAL_ACTOR } from '../../apps/api/src/services/access.ts';
-import { toImageNode } from '../../apps/api/src/services/presenter.ts';
+import { presentStored, toImageNode, withStoredJson } from '../../apps/api/src/services/presenter.ts';
 import { PublicUrls } from '../../apps/api/src/services/public-urls.ts';
 import type { BareDb, Run } from './bare-db.ts';
 import { SEARCH_ALTERNATIVES, searchParameter, type BareSql } from './bare.ts';
 import { CHAIN_DEPTH, type StoreInfo } from './fill.ts';
 import type { BenchCase, Variant } from './measure.ts';
+import { PREVIOUS_BENCH, PREVIOUS_ROUTE } from './report.ts';
 
 const RELATIVE = new PublicUrls(null);
 /** Single-user mode, as the app runs without accounts: an admin, so no owner filter (the question stays "every node"). */
@@ -102,8 +103,84 @@ function otherWays(ctx: BenchContext, sql: string, parameters: readonly unknown[
   return ctx.bare.otherWays.slice(0, count).map((way) => ({ label: `bare, ${way.label}`, role: 'detail', run: bound(way.statement(sql), parameters) }));
 }
 
-function presenter(rows: NodeWithCounts[]): Variant {
-  return { label: `presenter: toImageNode x ${rows.length}`, role: 'detail', run: () => rows.map((r) => toImageNode(r, RELATIVE)) };
+/**
+ * The presenter both ways: the objects the route built until 2026-11-28, serialised by Fastify's
+ * JSON.stringify; and the JSON text it assembles now from the stored JSON columns.
+ */
+function presenters(rows: NodeWithCounts[], stored: StoredNode[]): Variant[] {
+  return [
+    { label: `presenter until 2026-11-28: JSON.stringify(toImageNode x ${rows.length})`, role: 'detail', run: () => JSON.stringify(rows.map((r) => toImageNode(r, RELATIVE))) },
+    {
+      label: `presenter: presentStored x ${stored.length}, JSON.stringify, withStoredJson (stored JSON spliced in)`,
+      role: 'detail',
+      run: () => withStoredJson(JSON.stringify(stored.map((r) => presentStored(r, RELATIVE))), stored),
+    },
+  ];
+}
+
+/**
+ * The lineage answer as the route made it until 2026-11-28: rows with both JSON columns parsed
+ * (repository), the presenter's objects, then Fastify's JSON.stringify (`serialise`). Without
+ * `serialise`, it is what this benchmark timed as "the service" until then.
+ */
+export async function previousLineage(ctx: BenchContext, id: number, scope: 'tree' | 'ancestors', limit: number, serialise: boolean): Promise<Lineage | string> {
+  const focus = (await ctx.repo.findById(id))!;
+  let rows: NodeWithCounts[];
+  let hasMore: boolean;
+  let path: number[];
+  if (scope === 'ancestors') {
+    const all = await ctx.repo.ancestors(id);
+    path = all.map((r) => r.id);
+    rows = all.slice(0, limit);
+    hasMore = all.length > limit;
+  } else {
+    path = await ctx.repo.ancestorIds(id);
+    ({ rows, hasMore } = await ctx.repo.treePage(focus.root_id, limit));
+  }
+  const last = rows.at(-1);
+  const answer: Lineage = {
+    root_id: focus.root_id,
+    focus_id: id,
+    path,
+    nodes: rows.map((r) => toImageNode(r, RELATIVE)),
+    truncated: hasMore,
+    next_cursor: hasMore && last ? encodeTreeCursor(last.depth, last.id) : null,
+  };
+  return serialise ? JSON.stringify(answer) : answer;
+}
+
+/** The gallery answer as the route made it until 2026-11-28 (see previousLineage). */
+async function previousGallery(ctx: BenchContext, query: GalleryQuery, serialise: boolean): Promise<GalleryPage | string> {
+  const rows = await ctx.repo.gallery({
+    limit: query.limit + 1,
+    order: query.order,
+    pastId: query.cursor === undefined ? undefined : decodeGalleryCursor(query.cursor),
+    q: query.q || undefined,
+    model: query.model,
+    actionType: query.action_type,
+    starred: query.starred,
+  });
+  const items = rows.slice(0, query.limit).map((r) => toImageNode(r, RELATIVE));
+  const last = items.at(-1);
+  const answer: GalleryPage = { items, next_cursor: rows.length > query.limit && last ? encodeGalleryCursor(last.id) : null };
+  return serialise ? JSON.stringify(answer) : answer;
+}
+
+/**
+ * Fails unless the service's JSON text is, byte for byte, what the route sent until 2026-11-28;
+ * returns it parsed.
+ */
+function sameAnswer<T>(what: string, text: string, previous: string): T {
+  if (text !== previous) throw new Error(`${what}: the service's JSON text differs from JSON.stringify of the presenter's objects.`);
+  return JSON.parse(text) as T;
+}
+
+/** The two ways the route used to go, as details beside the service. */
+function previousVariants(what: string, run: (serialise: boolean) => Promise<unknown>): Variant[] {
+  return [
+    { label: `${PREVIOUS_ROUTE} ${what}, parsed rows, toImageNode, JSON.stringify`, role: 'detail', run: () => run(true) },
+    { label: `${PREVIOUS_BENCH}: the same without JSON.stringify`, role: 'detail', run: () => run(false) },
+  ];
 }
 
 function servicePlans(name: string, issued: Statement[]): PreparedCase['plans'] {
@@ -115,21 +192,25 @@ const ancestors: CaseDefinition = {
   async prepare(ctx) {
     const id = ctx.info.chain.deepestId;
     const bare = ctx.bare.statement(ctx.sql.ancestors);
-    sameRows('ancestors', (await ctx.lineage.lineage(id, 'ancestors', CHAIN_DEPTH, ACTOR)).nodes, await bare([id]));
+    const answer = sameAnswer<Lineage>('ancestors', await ctx.lineage.lineage(id, 'ancestors', CHAIN_DEPTH, ACTOR), (await previousLineage(ctx, id, 'ancestors', CHAIN_DEPTH, true)) as string);
+    sameRows('ancestors', answer.nodes, await bare([id]));
     const issued = await ctx.statementsOf((s) => s.lineage.lineage(id, 'ancestors', CHAIN_DEPTH, ACTOR));
     const rows = await ctx.repo.ancestors(id);
+    const stored = await ctx.repo.stored.ancestors(id);
     return {
       bench: {
         name: `ancestors of a node ${CHAIN_DEPTH.toLocaleString('en')} deep`,
         warmup: 5,
         iterations: 30,
         variants: [
-          { label: `LineageService.lineage(id, 'ancestors', ${CHAIN_DEPTH})`, role: 'service', run: () => ctx.lineage.lineage(id, 'ancestors', CHAIN_DEPTH, ACTOR) },
+          { label: `LineageService.lineage(id, 'ancestors', ${CHAIN_DEPTH}): the JSON text the route sends`, role: 'service', run: () => ctx.lineage.lineage(id, 'ancestors', CHAIN_DEPTH, ACTOR) },
           { label: 'bare: recursive CTE joined to image_nodes, ORDER BY depth', role: 'bare', run: bound(bare, [id]) },
-          { label: 'repo.ancestors(id)', role: 'detail', run: () => ctx.repo.ancestors(id) },
+          ...previousVariants('ancestors', (serialise) => previousLineage(ctx, id, 'ancestors', CHAIN_DEPTH, serialise)),
+          { label: 'repo.stored.ancestors(id) (JSON columns as stored)', role: 'detail', run: () => ctx.repo.stored.ancestors(id) },
+          { label: 'repo.ancestors(id) (JSON columns parsed)', role: 'detail', run: () => ctx.repo.ancestors(id) },
           { label: 'repo.ancestorIds(id) (the path)', role: 'detail', run: () => ctx.repo.ancestorIds(id) },
           { label: 'repo.findById(id)', role: 'detail', run: () => ctx.repo.findById(id) },
-          presenter(rows),
+          ...presenters(rows, stored),
           { label: `the service's ${issued.length} statements, bare`, role: 'detail', run: bareStatements(ctx.bare, issued) },
         ],
       },
@@ -143,21 +224,24 @@ const tree: CaseDefinition = {
   async prepare(ctx) {
     const { rootId, focusId } = ctx.info.tree;
     const bare = ctx.bare.statement(ctx.sql.treePage);
-    const page = await ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, ACTOR);
+    const page = sameAnswer<Lineage>('tree page', await ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, ACTOR), (await previousLineage(ctx, focusId, 'tree', TREE_PAGE, true)) as string);
     if (!page.truncated) throw new Error('the tree under test should have more than one page');
     sameRows('tree page', page.nodes, (await bare([rootId, TREE_PAGE + 1])).slice(0, TREE_PAGE));
     const issued = await ctx.statementsOf((s) => s.lineage.lineage(focusId, 'tree', TREE_PAGE, ACTOR));
     const rows = (await ctx.repo.treePage(rootId, TREE_PAGE)).rows;
+    const stored = (await ctx.repo.stored.treePage(rootId, TREE_PAGE)).rows;
     return {
       bench: {
         name: `tree page of ${TREE_PAGE.toLocaleString('en')} nodes`,
         warmup: 20,
         iterations: 150,
         variants: [
-          { label: `LineageService.lineage(id, 'tree', ${TREE_PAGE})`, role: 'service', run: () => ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, ACTOR) },
+          { label: `LineageService.lineage(id, 'tree', ${TREE_PAGE}): the JSON text the route sends`, role: 'service', run: () => ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, ACTOR) },
           { label: `bare: WHERE root_id = ? ORDER BY depth, id LIMIT ${TREE_PAGE + 1}`, role: 'bare', run: bound(bare, [rootId, TREE_PAGE + 1]) },
-          { label: `repo.treePage(root, ${TREE_PAGE})`, role: 'detail', run: () => ctx.repo.treePage(rootId, TREE_PAGE) },
-          presenter(rows),
+          ...previousVariants('tree page', (serialise) => previousLineage(ctx, focusId, 'tree', TREE_PAGE, serialise)),
+          { label: `repo.stored.treePage(root, ${TREE_PAGE}) (JSON columns as stored)`, role: 'detail', run: () => ctx.repo.stored.treePage(rootId, TREE_PAGE) },
+          { label: `repo.treePage(root, ${TREE_PAGE}) (JSON columns parsed)`, role: 'detail', run: () => ctx.repo.treePage(rootId, TREE_PAGE) },
+          ...presenters(rows, stored),
           { label: `the service's ${issued.length} statements, bare`, role: 'detail', run: bareStatements(ctx.bare, issued) },
         ],
       },
@@ -172,22 +256,26 @@ const gallery: CaseDefinition = {
     const query = GalleryQuery.parse({ limit: String(GALLERY_PAGE) }); // parsed once from the query string, as the route does before calling the service
     const bare = ctx.bare.statement(ctx.sql.gallery);
     const bareRows = await bare([GALLERY_PAGE + 1]);
-    sameRows('gallery', (await ctx.images.gallery(query, ACTOR)).items, bareRows.slice(0, GALLERY_PAGE));
+    const answer = sameAnswer<GalleryPage>('gallery', await ctx.images.gallery(query, ACTOR), (await previousGallery(ctx, query, true)) as string);
+    sameRows('gallery', answer.items, bareRows.slice(0, GALLERY_PAGE));
     const issued = await ctx.statementsOf((s) => s.images.gallery(query, ACTOR));
     const rows = (await ctx.repo.gallery({ limit: GALLERY_PAGE + 1 })).slice(0, GALLERY_PAGE);
+    const stored = (await ctx.repo.stored.gallery({ limit: GALLERY_PAGE + 1 })).slice(0, GALLERY_PAGE);
     return {
       bench: {
         name: `gallery page (${GALLERY_PAGE}, newest)`,
         warmup: 50,
         iterations: 400,
         variants: [
-          { label: `ImageService.gallery({ limit: ${GALLERY_PAGE} })`, role: 'service', run: () => ctx.images.gallery(query, ACTOR) },
+          { label: `ImageService.gallery({ limit: ${GALLERY_PAGE} }): the JSON text the route sends`, role: 'service', run: () => ctx.images.gallery(query, ACTOR) },
           { label: `bare: WHERE deleted_at IS NULL ORDER BY id DESC LIMIT ${GALLERY_PAGE + 1}`, role: 'bare', run: bound(bare, [GALLERY_PAGE + 1]) },
-          { label: `repo.gallery({ limit: ${GALLERY_PAGE + 1} })`, role: 'detail', run: () => ctx.repo.gallery({ limit: GALLERY_PAGE + 1 }) },
+          ...previousVariants('gallery', (serialise) => previousGallery(ctx, query, serialise)),
+          { label: `repo.stored.gallery({ limit: ${GALLERY_PAGE + 1} }) (JSON columns as stored)`, role: 'detail', run: () => ctx.repo.stored.gallery({ limit: GALLERY_PAGE + 1 }) },
+          { label: `repo.gallery({ limit: ${GALLERY_PAGE + 1} }) (JSON columns parsed)`, role: 'detail', run: () => ctx.repo.gallery({ limit: GALLERY_PAGE + 1 }) },
           ...otherWays(ctx, ctx.sql.gallery, [GALLERY_PAGE + 1]),
           throughKysely(ctx, ctx.sql.gallery, [GALLERY_PAGE + 1]),
           jsonParse(bareRows),
-          presenter(rows),
+          ...presenters(rows, stored),
         ],
       },
       plans: [{ title: 'bare gallery', sql: ctx.sql.gallery, parameters: [GALLERY_PAGE + 1] }, ...servicePlans('gallery', issued)],
@@ -201,7 +289,8 @@ const galleryCursor: CaseDefinition = {
     const beforeId = Math.floor(ctx.nodes / 2);
     const query = GalleryQuery.parse({ limit: String(GALLERY_PAGE), cursor: encodeGalleryCursor(beforeId) });
     const bare = ctx.bare.statement(ctx.sql.galleryBefore);
-    sameRows('gallery cursor', (await ctx.images.gallery(query, ACTOR)).items, (await bare([beforeId, GALLERY_PAGE + 1])).slice(0, GALLERY_PAGE));
+    const answer = sameAnswer<GalleryPage>('gallery cursor', await ctx.images.gallery(query, ACTOR), (await previousGallery(ctx, query, true)) as string);
+    sameRows('gallery cursor', answer.items, (await bare([beforeId, GALLERY_PAGE + 1])).slice(0, GALLERY_PAGE));
     const issued = await ctx.statementsOf((s) => s.images.gallery(query, ACTOR));
     return {
       bench: {
@@ -209,9 +298,10 @@ const galleryCursor: CaseDefinition = {
         warmup: 50,
         iterations: 400,
         variants: [
-          { label: `ImageService.gallery({ limit: ${GALLERY_PAGE}, cursor })`, role: 'service', run: () => ctx.images.gallery(query, ACTOR) },
+          { label: `ImageService.gallery({ limit: ${GALLERY_PAGE}, cursor }): the JSON text the route sends`, role: 'service', run: () => ctx.images.gallery(query, ACTOR) },
           { label: `bare: ... AND id < ? ORDER BY id DESC LIMIT ${GALLERY_PAGE + 1}`, role: 'bare', run: bound(bare, [beforeId, GALLERY_PAGE + 1]) },
-          { label: `repo.gallery({ limit: ${GALLERY_PAGE + 1}, beforeId })`, role: 'detail', run: () => ctx.repo.gallery({ limit: GALLERY_PAGE + 1, beforeId }) },
+          ...previousVariants('gallery', (serialise) => previousGallery(ctx, query, serialise)),
+          { label: `repo.gallery({ limit: ${GALLERY_PAGE + 1}, beforeId })`, role: 'detail', run: () => ctx.repo.gallery({ limit: GALLERY_PAGE + 1, pastId: beforeId }) },
           ...otherWays(ctx, ctx.sql.galleryBefore, [beforeId, GALLERY_PAGE + 1]),
           throughKysely(ctx, ctx.sql.galleryBefore, [beforeId, GALLERY_PAGE + 1]),
         ],
@@ -246,7 +336,7 @@ const gallerySearch: CaseDefinition = {
     const matches = Number(((await ctx.bare.statement(ctx.sql.searchCount)([match]))[0] as { n: number | string }).n);
     const bare = ctx.bare.statement(ctx.sql.gallerySearch);
     const parameters = [match, GALLERY_PAGE + 1];
-    const items = (await ctx.images.gallery(query, ACTOR)).items;
+    const { items } = sameAnswer<GalleryPage>('gallery search', await ctx.images.gallery(query, ACTOR), (await previousGallery(ctx, query, true)) as string);
     sameRows('gallery search', items, (await bare(parameters)).slice(0, GALLERY_PAGE));
     const other = await searchAlternatives(ctx, items, [
       { title: 'other bare search: join, ORDER BY n.id', label: 'other bare: fts JOIN image_nodes ORDER BY n.id DESC', sql: SEARCH_ALTERNATIVES.joinOrderByNodeId, parameters },
@@ -263,8 +353,9 @@ const gallerySearch: CaseDefinition = {
         warmup: 10,
         iterations: 100,
         variants: [
-          { label: `ImageService.gallery({ limit: ${GALLERY_PAGE}, q })`, role: 'service', run: () => ctx.images.gallery(query, ACTOR) },
+          { label: `ImageService.gallery({ limit: ${GALLERY_PAGE}, q }): the JSON text the route sends`, role: 'service', run: () => ctx.images.gallery(query, ACTOR) },
           { label: bareLabel, role: 'bare', run: bound(bare, parameters) },
+          ...previousVariants('gallery search', (serialise) => previousGallery(ctx, query, serialise)),
           { label: `repo.gallery({ limit: ${GALLERY_PAGE + 1}, q })`, role: 'detail', run: () => ctx.repo.gallery({ limit: GALLERY_PAGE + 1, q: SEARCH_TEXT }) },
           ...otherWays(ctx, ctx.sql.gallerySearch, parameters, 1),
           ...other.variants,
@@ -283,7 +374,7 @@ const gallerySearchCursor: CaseDefinition = {
     const match = searchParameter(ctx.bare.dialect, SEARCH_TEXT);
     const bare = ctx.bare.statement(ctx.sql.gallerySearchBefore);
     const parameters = [match, beforeId, GALLERY_PAGE + 1];
-    const items = (await ctx.images.gallery(query, ACTOR)).items;
+    const { items } = sameAnswer<GalleryPage>('gallery search cursor', await ctx.images.gallery(query, ACTOR), (await previousGallery(ctx, query, true)) as string);
     sameRows('gallery search cursor', items, (await bare(parameters)).slice(0, GALLERY_PAGE));
     const other = await searchAlternatives(ctx, items, [
       {
@@ -304,9 +395,10 @@ const gallerySearchCursor: CaseDefinition = {
         warmup: 10,
         iterations: 100,
         variants: [
-          { label: `ImageService.gallery({ limit: ${GALLERY_PAGE}, q, cursor })`, role: 'service', run: () => ctx.images.gallery(query, ACTOR) },
+          { label: `ImageService.gallery({ limit: ${GALLERY_PAGE}, q, cursor }): the JSON text the route sends`, role: 'service', run: () => ctx.images.gallery(query, ACTOR) },
           { label: bareLabel, role: 'bare', run: bound(bare, parameters) },
-          { label: `repo.gallery({ limit: ${GALLERY_PAGE + 1}, q, beforeId })`, role: 'detail', run: () => ctx.repo.gallery({ limit: GALLERY_PAGE + 1, q: SEARCH_TEXT, beforeId }) },
+          ...previousVariants('gallery search', (serialise) => previousGallery(ctx, query, serialise)),
+          { label: `repo.gallery({ limit: ${GALLERY_PAGE + 1}, q, beforeId })`, role: 'detail', run: () => ctx.repo.gallery({ limit: GALLERY_PAGE + 1, q: SEARCH_TEXT, pastId: beforeId }) },
           ...otherWays(ctx, ctx.sql.gallerySearchBefore, parameters, 1),
           ...other.variants,
         ],

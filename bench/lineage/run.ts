@@ -7,7 +7,7 @@
  *   BENCH_DATABASE_URL=url    the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres)
  *   BENCH_NODES=100000        a smaller store for a quick check (at least 60,000)
  *   BENCH_REFILL=1            refill even when a store of that size is already there
- *   BENCH_ONLY=tree,search    run only these cases (ancestors, tree, gallery, cursor, search, search-cursor)
+ *   BENCH_ONLY=tree,search    run only these cases (ancestors, tree, gallery, cursor, search, search-cursor, http)
  *   BENCH_DATA_DIR=dir        where the SQLite store and the results go (default bench/lineage/.bench-data, gitignored)
  */
 import { execFileSync } from 'node:child_process';
@@ -29,7 +29,8 @@ import { NodeWriter } from '../../apps/api/src/services/node-writer.ts';
 import { PublicUrls } from '../../apps/api/src/services/public-urls.ts';
 import { postgresBare, sqliteBare, type BareDb, type Dialect, type PostgresBare } from './bare-db.ts';
 import { BARE_SQL, NODE_COLUMNS_SQL, postgresBareSql, type BareSql } from './bare.ts';
-import { CASES, type BenchContext, type Services, type Statement } from './cases.ts';
+import { CASES, previousLineage, TREE_PAGE, type BenchContext, type Services, type Statement } from './cases.ts';
+import { httpTable, measureHttp, type HttpResult } from './http.ts';
 import { MIN_NODES, type StoreInfo } from './fill.ts';
 import { runCase, type CaseResult } from './measure.ts';
 import { ensurePostgresStore, openAppDatabase, shownUrl } from './pg-store.ts';
@@ -60,8 +61,9 @@ if (dialectName !== 'sqlite' && dialectName !== 'postgres') throw new Error(`BEN
 const dialect: Dialect = dialectName;
 const refill = process.env.BENCH_REFILL === '1' || process.env.BENCH_REFILL === 'true';
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
-const unknown = only?.filter((key) => !CASES.some((c) => c.key === key)) ?? [];
-if (unknown.length > 0) throw new Error(`BENCH_ONLY: no case ${unknown.join(', ')}; the cases are ${CASES.map((c) => c.key).join(', ')}.`);
+const CASE_KEYS = [...CASES.map((c) => c.key), 'http'];
+const unknown = only?.filter((key) => !CASE_KEYS.includes(key)) ?? [];
+if (unknown.length > 0) throw new Error(`BENCH_ONLY: no case ${unknown.join(', ')}; the cases are ${CASE_KEYS.join(', ')}.`);
 const dataDir = path.resolve(process.env.BENCH_DATA_DIR ?? path.join(import.meta.dirname, '.bench-data'));
 fs.mkdirSync(dataDir, { recursive: true });
 
@@ -73,6 +75,8 @@ const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
 interface Opened {
   info: StoreInfo;
+  /** PostgreSQL: the benchmark database's URL (the app's configuration names it); null on SQLite. */
+  url: string | null;
   /** The app's connection, the bare side's, and a logging copy of the app's that captures the SQL it issues. */
   db: Db;
   bare: BareDb;
@@ -95,6 +99,7 @@ async function openSqliteStore(): Promise<Opened> {
   const loggingDb = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqliteBare(files.db).sqlite }), log: logQueries });
   return {
     info,
+    url: null,
     db,
     bare,
     sql: BARE_SQL,
@@ -125,6 +130,7 @@ async function openPostgresStore(): Promise<Opened> {
   const loggingDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: loggingPool }), log: logQueries });
   return {
     info,
+    url,
     db,
     bare,
     sql: postgresBareSql(columns),
@@ -200,6 +206,23 @@ for (const definition of CASES) {
   results.push(await runCase(bench));
   for (const q of statements) plans.push(`-- ${q.title}\n${q.sql}\n${await bare.plan(q.sql, q.parameters)}`);
 }
+let http: HttpResult | null = null;
+if (!only || only.includes('http')) {
+  const { rootId, focusId } = info.tree;
+  const bareTree = bare.statement(opened.sql.treePage);
+  http = await measureHttp(
+    ctx,
+    {
+      db,
+      store,
+      dataDir,
+      databaseUrl: opened.url,
+      bareTreePage: () => bareTree([rootId, TREE_PAGE + 1]),
+      previousTreePage: () => previousLineage(ctx, focusId, 'tree', TREE_PAGE, true),
+    },
+    log,
+  );
+}
 if (bare.dialect === 'postgres') {
   // Whether the named statements (a detail) ran with PostgreSQL's generic plan or a custom one.
   const prepared = await (bare as PostgresBare).preparedPlans();
@@ -228,6 +251,7 @@ const summary = [
   resultsTable(results),
   '',
   detailTable(results),
+  ...(http ? ['', httpTable(http)] : []),
 ].join('\n');
 log('');
 log(summary);
@@ -239,7 +263,7 @@ const stem = only ? `${prefix}-${nodes}-${only.join('-')}` : `${prefix}-${nodes}
 fs.writeFileSync(path.join(dataDir, `${stem}.md`), `${summary}\n\n${bare.planKind} of every statement:\n\n\`\`\`text\n${plans.join('\n\n')}\n\`\`\`\n`);
 fs.writeFileSync(
   path.join(dataDir, `${stem}.json`),
-  `${JSON.stringify({ finishedAt: new Date().toISOString(), machine, code, migrations, store: { ...info, ...described.store }, results }, null, 2)}\n`,
+  `${JSON.stringify({ finishedAt: new Date().toISOString(), machine, code, migrations, store: { ...info, ...described.store }, results, http }, null, 2)}\n`,
 );
 
 const missed = results.filter((r) => ratio(r) > AIM_RATIO).map((r) => r.name);

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
+import { generateOnCreate } from '../created-image';
 
 // Share links, against the API with accounts on (the second API of playwright.config.ts): the owner
 // is signed in, the visitor is a fresh browser with no session at all.
@@ -30,10 +31,7 @@ async function generate(page: Page, prompt: string): Promise<number> {
   await page.getByLabel('Prompt', { exact: true }).fill(prompt);
   await page.getByRole('radio', { name: 'Base size 512' }).click();
   await page.getByLabel('Steps', { exact: true }).fill('4');
-  await page.getByRole('button', { name: 'Generate', exact: true }).click();
-  const open = page.getByRole('link', { name: /^Open image #\d+$/ }).first();
-  await expect(open).toBeVisible();
-  return Number((await open.getAttribute('href'))!.match(/\/image\/(\d+)/)![1]);
+  return generateOnCreate(page);
 }
 
 test('share a branch with a password; a signed-out visitor opens it, sees only it, until it is revoked', async ({ page, browser }) => {

@@ -1,12 +1,8 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { generateOnCreate } from '../created-image';
 
 /** A word no other test uses, so the gallery search finds exactly this test's images. */
 const token = `kestrel${Date.now().toString(36)}`;
-
-async function idFromHref(page: Page, name: RegExp): Promise<number> {
-  const href = await page.getByRole('link', { name }).first().getAttribute('href');
-  return Number(href!.match(/\/image\/(\d+)/)![1]);
-}
 
 test('generate, share the link, branch, see the lineage, compare, search', async ({ page, request, baseURL }) => {
   await page.goto('/');
@@ -17,10 +13,8 @@ test('generate, share the link, branch, see the lineage, compare, search', async
   await page.getByLabel('Prompt', { exact: true }).fill(`a lighthouse on a cliff at sunset over the ocean, ${token}`);
   await page.getByRole('radio', { name: 'Base size 512' }).click();
   await page.getByLabel('Steps', { exact: true }).fill('8');
-  await page.getByRole('button', { name: 'Generate', exact: true }).click();
-  const open = page.getByRole('link', { name: /^Open image #\d+$/ }).first();
-  await expect(open).toBeVisible();
-  const rootId = await idFromHref(page, /^Open image #\d+$/);
+  const rootId = await generateOnCreate(page);
+  const open = page.getByRole('link', { name: `Open image #${rootId}`, exact: true });
   await expect(page.getByText('builtin · not AI').first()).toBeVisible();
 
   // See the image.

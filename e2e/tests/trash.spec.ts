@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { generateOnCreate } from '../created-image';
 
 // The trash, against the single-user API: move to the trash (and undo), gone from the gallery,
 // listed in Trash, restored, back in the gallery; then moved again and deleted forever, and its
@@ -12,10 +13,7 @@ async function generate(page: Page, prompt: string): Promise<number> {
   await page.getByLabel('Prompt', { exact: true }).fill(prompt);
   await page.getByRole('radio', { name: 'Base size 512' }).click();
   await page.getByLabel('Steps', { exact: true }).fill('4');
-  await page.getByRole('button', { name: 'Generate', exact: true }).click();
-  const open = page.getByRole('link', { name: /^Open image #\d+$/ }).first();
-  await expect(open).toBeVisible();
-  return Number((await open.getAttribute('href'))!.match(/\/image\/(\d+)/)![1]);
+  return generateOnCreate(page);
 }
 
 async function searchGallery(page: Page, text: string) {

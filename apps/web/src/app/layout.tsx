@@ -1,13 +1,14 @@
 import { useCallback, useId, useRef, useState } from 'react';
 import { Link, NavLink, Outlet, ScrollRestoration, useLocation } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
-import { Ellipsis, Images, Link2, Moon, Sparkles, Sun, Trash2, Upload } from 'lucide-react';
+import { Ellipsis, Images, Link2, ListOrdered, Moon, Sparkles, Sun, Trash2, Upload } from 'lucide-react';
 import { popoverPanelClass, useDismiss } from '@/components/ui/popover';
 import { api } from '@/lib/api-client';
 import { cn } from '@/lib/cn';
 import { useTheme } from '@/lib/theme';
 import { AccountArea, itemClass } from '@/features/auth/components/account-menu';
 import { useMe } from '@/features/auth/api';
+import { useActiveJobCount } from '@/features/queue/api';
 
 function NavItem({
   to,
@@ -15,10 +16,15 @@ function NavItem({
   label,
   labelClass,
   display = 'inline-flex',
+  badge,
+  name,
 }: {
   to: string;
   icon: React.ReactNode;
   label: string;
+  /** Shown after the label, e.g. a count; `name` then says it to screen readers. */
+  badge?: React.ReactNode;
+  name?: string;
   /** When the label shows only from some width on (e.g. "hidden md:inline"): below it, the icon alone, named for screen readers. */
   labelClass?: string;
   /** Its display class, e.g. "hidden sm:inline-flex" to leave it out on phones. */
@@ -28,8 +34,8 @@ function NavItem({
     <NavLink
       to={to}
       end
-      aria-label={labelClass ? label : undefined}
-      title={labelClass ? label : undefined}
+      aria-label={name ?? (labelClass ? label : undefined)}
+      title={labelClass ? (name ?? label) : undefined}
       className={({ isActive }) =>
         cn(
           display,
@@ -40,6 +46,7 @@ function NavItem({
     >
       {icon}
       <span className={labelClass}>{label}</span>
+      {badge}
     </NavLink>
   );
 }
@@ -94,6 +101,27 @@ function MoreMenu() {
   );
 }
 
+/** The Queue, with how many of my jobs are queued or running. */
+function QueueNavItem() {
+  const count = useActiveJobCount();
+  return (
+    <NavItem
+      to="/queue"
+      icon={<ListOrdered className="h-4 w-4" aria-hidden />}
+      label="Queue"
+      labelClass="hidden lg:inline"
+      name={count > 0 ? `Queue, ${count} active` : 'Queue'}
+      badge={
+        count > 0 ? (
+          <span aria-hidden data-testid="queue-badge" className="-ml-1 min-w-5 rounded-full bg-indigo-600 px-1.5 text-center text-[11px] leading-5 font-semibold text-white tabular-nums">
+            {count > 99 ? '99+' : count}
+          </span>
+        ) : null
+      }
+    />
+  );
+}
+
 /** Shown while every model is served by the builtin engine, so nobody mistakes its output for AI. */
 function BuiltinNotice() {
   const { data } = useQuery({ queryKey: ['models'], queryFn: api.models, staleTime: 60_000 });
@@ -123,8 +151,10 @@ export function Layout() {
             <span className="hidden sm:inline">ImageFlow</span>
           </NavLink>
           <nav aria-label="Main" className="flex items-center gap-1">
-            <NavItem to="/" icon={<Sparkles className="h-4 w-4" aria-hidden />} label="Create" />
-            <NavItem to="/gallery" icon={<Images className="h-4 w-4" aria-hidden />} label="Gallery" />
+            {/* On phones the icons alone (named for screen readers), so the Queue and its count fit the one line too. */}
+            <NavItem to="/" icon={<Sparkles className="h-4 w-4" aria-hidden />} label="Create" labelClass="hidden sm:inline" />
+            <NavItem to="/gallery" icon={<Images className="h-4 w-4" aria-hidden />} label="Gallery" labelClass="hidden sm:inline" />
+            <QueueNavItem />
             {/* On phones Import is in the More menu (single-user) or the account menu: the header keeps to one line. */}
             <NavItem to="/import" icon={<Upload className="h-4 w-4" aria-hidden />} label="Import" labelClass="hidden md:inline" display="hidden sm:inline-flex" />
             {singleUser ? (

@@ -12,10 +12,13 @@ import type {
   GenerationRequest,
   ImageNode,
   Job,
+  JobPage,
+  JobStatus,
   Lineage,
   ModelList,
   NewAccount,
   PasswordChange,
+  QueueJob,
   SharedView,
   ShareSummary,
   SignedIn,
@@ -26,6 +29,7 @@ import type {
 } from '@imageflow/shared';
 
 export type { Account, AccountList, AccountUpdate, ApiToken, BundleImport, BundleScope, NewAccount, PasswordChange, SharedView, ShareSummary, TrashPage, User };
+export type { JobPage, QueueJob };
 export type Role = User['role'];
 /** GET /api/auth/me: whether accounts are on ("off": single-user mode), who is signed in, the CSRF token. */
 export type Me = AuthState;
@@ -170,6 +174,28 @@ async function requestWithStatus<T>(path: string, init: RequestOptions = {}): Pr
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
+/** A file the server sends (a .zip), read whole, with the name its Content-Disposition gives. */
+async function requestFile(path: string, init: RequestOptions): Promise<{ blob: Blob; filename: string | null }> {
+  let res = await send(path, init);
+  if (res.status === 403 && !SAFE_METHODS.has((init.method ?? 'GET').toUpperCase())) {
+    const error = await errorFrom(res);
+    if (error.code !== 'csrf_failed') throw error;
+    await refreshCsrfToken();
+    res = await send(path, init);
+  }
+  if (!res.ok) {
+    const error = await errorFrom(res);
+    if (res.status === 401) for (const listener of [...unauthenticatedListeners]) listener(error);
+    throw error;
+  }
+  const filename = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? null;
+  try {
+    return { blob: await res.blob(), filename };
+  } catch {
+    throw new ApiError(0, 'network_error', 'The download was cut short: the connection dropped or the server stopped. Try again.');
+  }
+}
+
 /** Single-user mode: what an API from before accounts (no /api/auth/me) means. */
 const AUTH_OFF: Me = { auth: 'off', user: null, csrf_token: null, setup_needed: false };
 
@@ -187,11 +213,19 @@ export interface GalleryParams {
   model?: string;
   action_type?: string;
   starred?: boolean;
+  /** desc (the API's default): newest first; asc: oldest first. */
+  order?: 'asc' | 'desc';
 }
 
 export interface TrashParams {
   cursor?: string;
   limit?: number;
+}
+
+export interface JobListParams {
+  status?: readonly JobStatus[];
+  limit?: number;
+  cursor?: string;
 }
 
 export interface LineageParams {
@@ -207,6 +241,12 @@ export const api = {
   job: (id: string) => request<Job>(`/api/generations/${encodeURIComponent(id)}`),
   cancelJob: (id: string) => request<Job>(`/api/generations/${encodeURIComponent(id)}`, { method: 'DELETE' }),
   jobEventsUrl: (id: string) => `/api/generations/${encodeURIComponent(id)}/events`,
+  /** My jobs, newest first; queued ones with their place in line; how many are queued and running now. */
+  jobs: ({ status, ...params }: JobListParams = {}) => request<JobPage>(`/api/generations${query({ ...params, status: status?.join(',') })}`),
+  /** A failed or canceled job again, as a new queued job with the same recipe. */
+  retryJob: (id: string) => request<Job>(`/api/generations/${encodeURIComponent(id)}/retry`, { method: 'POST' }),
+  /** Moves a queued job to the front of my queue; answers it with its new position. */
+  moveJobToFront: (id: string) => request<QueueJob>(`/api/generations/${encodeURIComponent(id)}/front`, { method: 'POST' }),
   image: (id: number) => request<ImageNode>(`/api/images/${id}`),
   setStarred: (id: number, starred: boolean) => request<ImageNode>(`/api/images/${id}`, { method: 'PATCH', json: { starred } }),
   /** DELETE: moves the image to the trash (files kept, restorable until purged); answers the node with trashed_at set. */
@@ -218,6 +258,8 @@ export const api = {
   /** My trashed images, most recently trashed first, and how many days the trash keeps them. */
   trash: (params: TrashParams = {}) => request<TrashPage>(`/api/trash${query({ ...params })}`),
   gallery: (params: GalleryParams) => request<GalleryPage>(`/api/images${query({ ...params })}`),
+  /** POST /api/images/download: the PNGs of these images as one .zip, and the name the server gave it. */
+  downloadImages: (ids: readonly number[]) => requestFile('/api/images/download', { method: 'POST', json: { ids } }),
   lineage: (id: number, params: LineageParams = {}) => request<Lineage>(`/api/images/${id}/lineage${query({ ...params })}`),
   upload: (file: File) => {
     const form = new FormData();

@@ -1,6 +1,8 @@
-import { infiniteQueryOptions, useInfiniteQuery, useMutation, useQuery, useQueryClient, type InfiniteData } from '@tanstack/react-query';
+import { useEffect, useMemo } from 'react';
+import { infiniteQueryOptions, useInfiniteQuery, useMutation, useQuery, useQueryClient, type InfiniteData, type QueryClient } from '@tanstack/react-query';
+import { toast } from 'sonner';
 import type { GalleryPage, ImageNode } from '@imageflow/shared';
-import { api } from '@/lib/api-client';
+import { api, ApiError } from '@/lib/api-client';
 import { galleryParams, type GalleryFilters } from './filters';
 
 /** Divisible by every column count from 2 to 8 except 7, so pages end on a full row. */
@@ -8,7 +10,7 @@ export const GALLERY_PAGE_SIZE = 120;
 
 export type GalleryData = InfiniteData<GalleryPage, string | undefined>;
 
-/** GET /api/images, newest first, keyset-paged by next_cursor. Key: ['gallery', params]. */
+/** GET /api/images, newest (or oldest) first, keyset-paged by next_cursor. Key: ['gallery', params]. */
 export function galleryInfiniteQueryOptions(filters: GalleryFilters, limit = GALLERY_PAGE_SIZE) {
   const params = galleryParams(filters, limit);
   return infiniteQueryOptions({
@@ -69,4 +71,156 @@ export function useToggleStar() {
       void queryClient.invalidateQueries({ queryKey: ['lineage'], refetchType: 'none' });
     },
   });
+}
+
+/** Images the bulk actions change at once: quick, without flooding the server (or a rate limit). */
+const BULK_CONCURRENCY = 4;
+
+export interface BulkResult<T> {
+  done: T[];
+  failed: Array<{ id: number; error: Error }>;
+}
+
+/** Runs `run` for every id, a few at a time, going on past a failure: each is said in the result. */
+export async function eachAtMost<T>(ids: readonly number[], run: (id: number) => Promise<T>, concurrency = BULK_CONCURRENCY): Promise<BulkResult<T>> {
+  const result: BulkResult<T> = { done: [], failed: [] };
+  let next = 0;
+  const worker = async () => {
+    while (next < ids.length) {
+      const id = ids[next++]!;
+      try {
+        result.done.push(await run(id));
+      } catch (error) {
+        result.failed.push({ id, error: error instanceof Error ? error : new Error(String(error)) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
+  return result;
+}
+
+/** Says what failed, in the server's words (a 401 takes the person to sign in instead). */
+function reportFailures(failed: BulkResult<unknown>['failed'], what: (count: number) => string) {
+  if (failed.length === 0 || failed.every((f) => f.error instanceof ApiError && f.error.status === 401)) return;
+  toast.error(what(failed.length), { description: failed[0]!.error.message });
+}
+
+const plural = (count: number, one: string, many = `${one}s`) => `${count.toLocaleString()} ${count === 1 ? one : many}`;
+
+/** Stars (or unstars) many images: every cached gallery page shows it at once; those the server refused flip back. */
+export function useBulkStar() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ ids, starred }: { ids: readonly number[]; starred: boolean }) => eachAtMost(ids, (id) => api.setStarred(id, starred)),
+    onMutate: async ({ ids, starred }) => {
+      await queryClient.cancelQueries({ queryKey: ['gallery'] });
+      queryClient.setQueriesData<GalleryData>({ queryKey: ['gallery'] }, (data) => ids.reduce((d, id) => withStarred(d, id, starred), data));
+    },
+    onSuccess: ({ done, failed }, { starred }) => {
+      for (const node of done) queryClient.setQueryData(['image', node.id], node);
+      queryClient.setQueriesData<GalleryData>({ queryKey: ['gallery'] }, (data) => failed.reduce((d, f) => withStarred(d, f.id, !starred), data));
+      reportFailures(failed, (n) => `${plural(n, 'image')} could not be ${starred ? 'starred' : 'unstarred'}`);
+    },
+    onSettled: () => {
+      void queryClient.invalidateQueries({ queryKey: ['gallery'], refetchType: 'none' });
+      void queryClient.invalidateQueries({ queryKey: ['lineage'], refetchType: 'none' });
+    },
+  });
+}
+
+function withoutImages(data: GalleryData | undefined, ids: ReadonlySet<number>): GalleryData | undefined {
+  if (!data || !data.pages.some((p) => p.items.some((n) => ids.has(n.id)))) return data;
+  return { ...data, pages: data.pages.map((p) => ({ ...p, items: p.items.filter((n) => !ids.has(n.id)) })) };
+}
+
+function afterTrashChange(queryClient: QueryClient, nodes: readonly ImageNode[]) {
+  for (const node of nodes) queryClient.setQueryData(['image', node.id], node);
+  void queryClient.invalidateQueries({ queryKey: ['gallery'] });
+  void queryClient.invalidateQueries({ queryKey: ['lineage'] });
+  void queryClient.invalidateQueries({ queryKey: ['trash'] });
+}
+
+/** The toast's Undo: takes them all out of the trash again. */
+async function restoreAll(queryClient: QueryClient, ids: readonly number[]): Promise<void> {
+  const { done, failed } = await eachAtMost(ids, (id) => api.restoreImage(id));
+  afterTrashChange(queryClient, done);
+  if (done.length > 0) toast.success(`${plural(done.length, 'image')} restored`);
+  reportFailures(failed, (n) => `${plural(n, 'image')} could not be restored`);
+}
+
+/**
+ * Moves many images to the trash, as one image is moved: no confirmation, gone from the gallery at
+ * once, and a toast with Undo (restorable later from the Trash too).
+ */
+export function useBulkTrash() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (ids: readonly number[]) => eachAtMost(ids, (id) => api.trashImage(id)),
+    onSuccess: ({ done, failed }) => {
+      queryClient.setQueriesData<GalleryData>({ queryKey: ['gallery'] }, (data) => withoutImages(data, new Set(done.map((n) => n.id))));
+      afterTrashChange(queryClient, done);
+      if (done.length > 0) {
+        const ids = done.map((n) => n.id);
+        toast.success(done.length === 1 ? `Image #${ids[0]} moved to the trash` : `${plural(done.length, 'image')} moved to the trash`, {
+          description: 'Hidden from the gallery. Undo, or restore them later from the Trash.',
+          duration: 10_000,
+          action: { label: 'Undo', onClick: () => void restoreAll(queryClient, ids) },
+        });
+      }
+      reportFailures(failed, (n) => `${plural(n, 'image')} could not be moved to the trash`);
+    },
+  });
+}
+
+/** Hands a file to the browser's downloads, under `name`. */
+export function saveFile(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.rel = 'noopener';
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // Long enough for the browser to have taken the file.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** POST /api/images/download: the selected PNGs as one .zip, saved under the server's name for it. */
+export function useDownloadZip() {
+  return useMutation({
+    mutationFn: (ids: readonly number[]) => api.downloadImages(ids),
+    onSuccess: ({ blob, filename }, ids) => saveFile(blob, filename ?? `imageflow-${ids.length}-images.zip`),
+  });
+}
+
+/** Pages read ahead, at most, to find an image that is not among those loaded (a reload deep in the gallery). */
+const MAX_PAGES_TO_FIND = 10;
+
+export interface GalleryNeighbors {
+  previous: ImageNode | null;
+  next: ImageNode | null;
+  /** Where the image is in the gallery (0-based); -1 while unknown or when it is not in it. */
+  index: number;
+}
+
+/**
+ * The images before and after `id` in the gallery as `filters` show it, from the same cached pages
+ * the gallery uses: the next page is fetched when the image is the last one loaded, and pages are
+ * read ahead (a few) when it is not among them yet.
+ */
+export function useGalleryNeighbors(id: number, filters: GalleryFilters, enabled = true): GalleryNeighbors {
+  const query = useInfiniteQuery({ ...galleryInfiniteQueryOptions(filters), enabled, staleTime: 5 * 60_000 });
+  const items = useMemo(() => query.data?.pages.flatMap((p) => p.items) ?? [], [query.data]);
+  const index = items.findIndex((n) => n.id === id);
+  const last = items.at(-1);
+  // Ids run in the gallery's order, so the loaded pages have passed the image when the last is beyond it.
+  const passed = last !== undefined && (filters.order === 'asc' ? last.id > id : last.id < id);
+  const pages = query.data?.pages.length ?? 0;
+  const wantMore = enabled && query.hasNextPage && !query.isFetching && (index < 0 ? !passed && pages < MAX_PAGES_TO_FIND : index === items.length - 1);
+  const { fetchNextPage } = query;
+  useEffect(() => {
+    if (wantMore) void fetchNextPage();
+  }, [wantMore, fetchNextPage]);
+  return { previous: index > 0 ? items[index - 1]! : null, next: index >= 0 ? (items[index + 1] ?? null) : null, index };
 }

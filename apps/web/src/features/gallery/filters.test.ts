@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ACTION_TYPES } from '@imageflow/shared';
-import { ACTION_LABELS, EMPTY_FILTERS, filtersFromSearchParams, filtersToSearchParams, galleryParams, hasFilters } from './filters';
+import { ACTION_LABELS, clearedFilters, EMPTY_FILTERS, filtersFromSearchParams, filtersToSearchParams, galleryParams, hasFilters } from './filters';
 
 describe('gallery filters', () => {
   it('label every action type the API knows', () => {
@@ -13,21 +13,28 @@ describe('gallery filters', () => {
       model: 'sdxl',
       action: 'remix',
       starred: true,
+      order: 'desc',
+      byDay: true,
     });
-    expect(filtersFromSearchParams(new URLSearchParams('action=explode&starred=no'))).toEqual(EMPTY_FILTERS);
+    expect(filtersFromSearchParams(new URLSearchParams('action=explode&starred=no&order=sideways'))).toEqual(EMPTY_FILTERS);
+    expect(filtersFromSearchParams(new URLSearchParams('order=asc&days=0'))).toEqual({ ...EMPTY_FILTERS, order: 'asc', byDay: false });
     expect(filtersFromSearchParams(new URLSearchParams(`q=${'x'.repeat(300)}`)).q).toHaveLength(200);
   });
 
   it('write to the URL, keeping other params and dropping empty ones', () => {
     const base = new URLSearchParams('foo=bar&q=old&starred=1');
-    const out = filtersToSearchParams({ q: ' neon city ', model: '', action: 'img2img', starred: false }, base);
+    const out = filtersToSearchParams({ ...EMPTY_FILTERS, q: ' neon city ', action: 'img2img' }, base);
     expect(out.toString()).toBe('foo=bar&q=neon+city&action=img2img');
-    expect(filtersFromSearchParams(out)).toEqual({ q: 'neon city', model: '', action: 'img2img', starred: false });
+    expect(filtersFromSearchParams(out)).toEqual({ ...EMPTY_FILTERS, q: 'neon city', action: 'img2img' });
+    const oldestFlat = filtersToSearchParams({ ...EMPTY_FILTERS, order: 'asc', byDay: false });
+    expect(oldestFlat.toString()).toBe('order=asc&days=0');
   });
 
   it('build the API query with only the keys in use', () => {
     expect(galleryParams(EMPTY_FILTERS, 96)).toEqual({ limit: 96 });
-    expect(galleryParams({ q: ' rain ', model: 'flux-dev', action: 'upload', starred: true }, 50)).toEqual({
+    expect(galleryParams({ ...EMPTY_FILTERS, byDay: false }, 96)).toEqual({ limit: 96 });
+    expect(galleryParams({ ...EMPTY_FILTERS, order: 'asc' }, 96)).toEqual({ limit: 96, order: 'asc' });
+    expect(galleryParams({ ...EMPTY_FILTERS, q: ' rain ', model: 'flux-dev', action: 'upload', starred: true }, 50)).toEqual({
       limit: 50,
       q: 'rain',
       model: 'flux-dev',
@@ -40,5 +47,8 @@ describe('gallery filters', () => {
     expect(hasFilters(EMPTY_FILTERS)).toBe(false);
     expect(hasFilters({ ...EMPTY_FILTERS, q: '  ' })).toBe(false);
     expect(hasFilters({ ...EMPTY_FILTERS, starred: true })).toBe(true);
+    // The order and the day headings are how, not what: not filters.
+    expect(hasFilters({ ...EMPTY_FILTERS, order: 'asc', byDay: false })).toBe(false);
+    expect(clearedFilters({ q: 'x', model: 'sdxl', action: 'edit', starred: true, order: 'asc', byDay: false })).toEqual({ ...EMPTY_FILTERS, order: 'asc', byDay: false });
   });
 });

@@ -1,15 +1,24 @@
 import type { ActionType } from '@imageflow/shared';
 import type { GalleryParams } from '@/lib/api-client';
 
-/** What the gallery shows, as kept in the URL: ?q=…&model=…&action=…&starred=1 */
+/** What the gallery shows and how, as kept in the URL: ?q=…&model=…&action=…&starred=1&order=asc&days=0 */
 export interface GalleryFilters {
   q: string;
   model: string;
   action: ActionType | '';
   starred: boolean;
+  /** desc: newest first; asc: oldest first. */
+  order: 'desc' | 'asc';
+  /** Under a heading per day. */
+  byDay: boolean;
 }
 
-export const EMPTY_FILTERS: GalleryFilters = { q: '', model: '', action: '', starred: false };
+export const EMPTY_FILTERS: GalleryFilters = { q: '', model: '', action: '', starred: false, order: 'desc', byDay: true };
+
+/** The filters cleared, the order and the day headings kept as they are. */
+export function clearedFilters(filters: GalleryFilters): GalleryFilters {
+  return { ...EMPTY_FILTERS, order: filters.order, byDay: filters.byDay };
+}
 
 // Mirrors ACTION_TYPES from @imageflow/shared (a runtime import would bundle zod); filters.test.ts checks it.
 export const ACTION_LABELS: Record<ActionType, string> = {
@@ -34,6 +43,8 @@ export function filtersFromSearchParams(params: URLSearchParams): GalleryFilters
     model: (params.get('model') ?? '').slice(0, 64),
     action: isActionType(action) ? action : '',
     starred: starred === '1' || starred === 'true',
+    order: params.get('order') === 'asc' ? 'asc' : 'desc',
+    byDay: params.get('days') !== '0',
   };
 }
 
@@ -45,6 +56,8 @@ export function filtersToSearchParams(filters: GalleryFilters, base: URLSearchPa
   put('model', filters.model);
   put('action', filters.action);
   put('starred', filters.starred ? '1' : '');
+  put('order', filters.order === 'asc' ? 'asc' : '');
+  put('days', filters.byDay ? '' : '0');
   return out;
 }
 
@@ -60,5 +73,6 @@ export function galleryParams(filters: GalleryFilters, limit: number): GalleryPa
   if (filters.model) params.model = filters.model;
   if (filters.action) params.action_type = filters.action;
   if (filters.starred) params.starred = true;
+  if (filters.order === 'asc') params.order = 'asc';
   return params;
 }

@@ -32,6 +32,8 @@ export function useSubmitGeneration() {
     onSuccess: (job, request) => {
       queryClient.setQueryData(jobQueryKey(job.id), job);
       generateSession.start(job, request);
+      // The queue and the header's count of active jobs.
+      void queryClient.invalidateQueries({ queryKey: ['generations'] });
     },
   });
 }
@@ -66,4 +68,33 @@ export function applyCompletedJob(queryClient: QueryClient, job: Job): void {
   void queryClient.invalidateQueries({ queryKey: ['gallery'] });
   void queryClient.invalidateQueries({ queryKey: ['lineage'] });
   if (job.parent_id !== null) void queryClient.invalidateQueries({ queryKey: ['image', job.parent_id] });
+}
+
+/** How many of the newest matching images are read for prompts: enough for a screenful of different ones. */
+const PROMPT_SCAN = 60;
+
+/**
+ * Prompts of my stored images (GET /api/images, newest first), matching `query` as the gallery
+ * search does: each prompt once, with the newest image that used it. Idle while `enabled` is false.
+ */
+export function usePromptsFromImages(query: string, enabled: boolean) {
+  const q = query.trim();
+  return useQuery({
+    // Not under ['gallery']: those entries are the gallery's paged lists, which its updates assume.
+    queryKey: ['image-prompts', q],
+    queryFn: () => api.gallery({ limit: PROMPT_SCAN, ...(q ? { q } : {}) }),
+    enabled,
+    staleTime: 10_000,
+    select: (page) => {
+      const seen = new Set<string>();
+      const out: { prompt: string; negativePrompt: string; node: ImageNode }[] = [];
+      for (const node of page.items) {
+        const prompt = node.prompt.trim();
+        if (!prompt || seen.has(prompt)) continue;
+        seen.add(prompt);
+        out.push({ prompt, negativePrompt: node.negative_prompt, node });
+      }
+      return out;
+    },
+  });
 }

@@ -2,6 +2,7 @@ import type { ImageNode, ModelInfo, ModelName } from '@imageflow/shared';
 import { MODEL_DEFAULTS, isModelName, isSampler, type ModelDefaults } from '@imageflow/shared/constants';
 import { fitSize, sizeForAspect } from './sizes';
 import type { CreateFormErrors, CreateFormField, CreateFormValues } from './validation';
+import type { CreateSettings, LastSettings } from './settings';
 
 /** The form's own state: the values as typed, and which recipe fields the person chose by hand. */
 export interface CreateFormState {
@@ -59,6 +60,7 @@ export type FormAction =
   | { type: 'lock-seed'; locked: boolean }
   | { type: 'remix'; node: ImageNode; models?: readonly ModelInfo[] }
   | { type: 'init'; node: ImageNode; base: number }
+  | { type: 'apply-settings'; settings: CreateSettings }
   | { type: 'errors'; errors: CreateFormErrors }
   | { type: 'replace'; state: CreateFormState };
 
@@ -112,11 +114,41 @@ export function formReducer(state: CreateFormState, action: FormAction): CreateF
       }
       return { ...state, values, touched, errors: withoutError(state.errors, 'prompt', 'width', 'height') };
     }
+    case 'apply-settings':
+      return {
+        ...state,
+        values: { ...state.values, ...settingsValues(action.settings) },
+        touched: new Set([...state.touched, ...DEFAULT_FIELDS.filter((f) => f !== 'strength')]),
+        errors: withoutError(state.errors, 'model', 'batchSize', ...DEFAULT_FIELDS),
+      };
     case 'errors':
       return { ...state, errors: action.errors };
     case 'replace':
       return action.state;
   }
+}
+
+function settingsValues(s: CreateSettings): Pick<CreateFormState['values'], 'model' | 'width' | 'height' | 'steps' | 'guidance' | 'sampler' | 'batchSize'> {
+  return {
+    model: s.model,
+    width: String(s.width),
+    height: String(s.height),
+    steps: String(s.steps),
+    guidance: String(s.guidance),
+    sampler: s.sampler,
+    batchSize: String(s.batchSize),
+  };
+}
+
+/** A fresh form with the last run's settings (and its seed, had it been locked), as they were chosen. */
+export function withLastSettings(state: CreateFormState, last: LastSettings | null): CreateFormState {
+  if (!last) return state;
+  return {
+    ...state,
+    values: { ...state.values, ...settingsValues(last.settings), ...(last.seed !== null ? { seed: String(last.seed) } : {}) },
+    touched: new Set(last.touched),
+    seedLocked: last.seed !== null,
+  };
 }
 
 /** The whole form from a node's recipe, for "Remix": the recipe fields count as chosen. */

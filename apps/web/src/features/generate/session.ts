@@ -9,12 +9,16 @@ export interface Run {
   status: JobStatus;
   images: ImageNode[];
   error: string | null;
+  /** Found on the server when the tab (re)opened, not started here: shown and followed, but it does not hold back Generate. */
+  restored?: boolean;
 }
 
 const MAX_RUNS = 20;
 
 // Module state, so results and a running job survive a visit to another screen and back.
 let runs: readonly Run[] = [];
+// Whether this page load has taken in the jobs the server kept (see `restore`).
+let restoredFromServer = false;
 const listeners = new Set<() => void>();
 
 function emit(next: readonly Run[]) {
@@ -43,7 +47,25 @@ export const generateSession = {
     emit(runs.map((r) => (r.jobId === jobId ? { ...r, status: 'failed' as const, error: message } : r)));
     return true;
   },
+  /** Whether the tab has no runs and has not yet taken in the jobs the server kept: a reload, or a first visit. */
+  wantsRestore(): boolean {
+    return !restoredFromServer && runs.length === 0;
+  },
+  /**
+   * Takes in jobs the server kept (newest first), so a reload keeps the results: each becomes a run
+   * beside those the tab already has (none is replaced), newest first; once per page load. Jobs
+   * without a prompt (an upscale, an edit) were not made here and are left out.
+   */
+  restore(jobs: readonly Job[]): void {
+    if (restoredFromServer) return;
+    restoredFromServer = true;
+    const known = new Set(runs.map((r) => r.jobId));
+    const found = jobs.filter((job) => !known.has(job.id) && typeof job.request.prompt === 'string' && job.request.prompt.trim() !== '').map(runFromJob);
+    if (found.length === 0) return;
+    emit([...runs, ...found].sort((a, b) => b.submittedAt - a.submittedAt).slice(0, MAX_RUNS));
+  },
   reset(): void {
+    restoredFromServer = false;
     emit([]);
   },
   subscribe(listener: () => void): () => void {
@@ -51,6 +73,19 @@ export const generateSession = {
     return () => listeners.delete(listener);
   },
 };
+
+function runFromJob(job: Job): Run {
+  const submittedAt = Date.parse(job.created_at);
+  return {
+    jobId: job.id,
+    request: job.request as GenerationRequest,
+    submittedAt: Number.isNaN(submittedAt) ? 0 : submittedAt,
+    status: job.status,
+    images: job.images,
+    error: job.error?.message ?? null,
+    restored: true,
+  };
+}
 
 export function useGenerateSession(): readonly Run[] {
   return useSyncExternalStore(generateSession.subscribe, generateSession.runs, generateSession.runs);

@@ -1,6 +1,7 @@
-import { RECIPE_TOOLS, type ImageNode, type ReadRecipe, type RecipeHires, type RecipeTool } from '@imageflow/shared';
+// Types only from '@imageflow/shared': its values come with zod, which the first page must not carry.
+import type { ImageNode, ReadRecipe, RecipeHires, RecipeTool } from '@imageflow/shared';
 
-export { RECIPE_TOOLS, type RecipeTool };
+export type { RecipeTool };
 import { MODEL_LABELS, SAMPLER_LABELS, isModelName, isSampler, type Sampler } from '@imageflow/shared/constants';
 
 /**
@@ -11,7 +12,7 @@ export type ImportedRecipe = ReadRecipe;
 export type ImportedHires = RecipeHires;
 
 
-/** How each tool calls itself. */
+/** How each tool calls itself; one entry for every tool the shared RECIPE_TOOLS lists (the type checks it). */
 export const TOOL_LABELS: Record<RecipeTool, string> = {
   automatic1111: 'AUTOMATIC1111',
   forge: 'Forge',
@@ -26,7 +27,7 @@ export const TOOL_LABELS: Record<RecipeTool, string> = {
   unknown: 'an unrecognised tool',
 };
 
-const isTool = (value: unknown): value is RecipeTool => typeof value === 'string' && (RECIPE_TOOLS as readonly string[]).includes(value);
+const isTool = (value: unknown): value is RecipeTool => typeof value === 'string' && Object.hasOwn(TOOL_LABELS, value);
 const str = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);

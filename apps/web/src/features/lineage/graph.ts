@@ -1,4 +1,4 @@
-import { Position, type Edge, type Node } from '@xyflow/react';
+import { Position, type Edge, type Node, type NodeHandle } from '@xyflow/react';
 import type { ImageNode } from '@imageflow/shared';
 import { imageState } from '@/features/trash/state';
 import type { Point } from './layout';
@@ -46,9 +46,34 @@ export function minimapColorOf(node: ImageNode): string {
 }
 
 /**
+ * Where a card's two handles are, as React Flow would measure them (1×1 px, centred on the
+ * card's edge; see lineage.css). Given up front, with the card's size, a node counts as measured
+ * before it is ever drawn: React Flow then renders only the nodes in view, instead of every new
+ * node once to measure it (10,000 at once on "Expand all").
+ */
+const HANDLES: Record<Direction, NodeHandle[]> = {
+  TB: [
+    { type: 'target', position: Position.Top, x: NODE_WIDTH / 2 - 0.5, y: -0.5, width: 1, height: 1 },
+    { type: 'source', position: Position.Bottom, x: NODE_WIDTH / 2 - 0.5, y: NODE_HEIGHT - 0.5, width: 1, height: 1 },
+  ],
+  LR: [
+    { type: 'target', position: Position.Left, x: -0.5, y: NODE_HEIGHT / 2 - 0.5, width: 1, height: 1 },
+    { type: 'source', position: Position.Right, x: NODE_WIDTH - 0.5, y: NODE_HEIGHT / 2 - 0.5, width: 1, height: 1 },
+  ],
+};
+const MEASURED = { width: NODE_WIDTH, height: NODE_HEIGHT };
+
+export interface LineageGraphData {
+  nodes: LineageFlowNode[];
+  edges: LineageFlowEdge[];
+}
+
+/**
  * React Flow nodes and edges for the visible part of a tree: one pass over the positioned
  * nodes. Built only when the tree, the collapsed set or the direction change — never on
- * selection, which the view store handles.
+ * selection, which the view store handles. Given the previous graph, every node and edge that
+ * did not change is the same object as before, so React Flow skips it (a toggled branch in a
+ * 10,000-node tree touches only what moved).
  */
 export function buildGraph(
   index: TreeIndex<ImageNode>,
@@ -56,35 +81,63 @@ export function buildGraph(
   descendants: ReadonlyMap<number, number>,
   collapsed: ReadonlySet<number>,
   direction: Direction,
-): { nodes: LineageFlowNode[]; edges: LineageFlowEdge[] } {
+  previous?: LineageGraphData,
+): LineageGraphData {
   const horizontal = direction === 'LR';
   const nodes: LineageFlowNode[] = [];
   const edges: LineageFlowEdge[] = [];
+  const before = new Map<string, LineageFlowNode>();
+  const edgesBefore = new Map<string, LineageFlowEdge>();
+  for (const n of previous?.nodes ?? []) before.set(n.id, n);
+  for (const e of previous?.edges ?? []) edgesBefore.set(e.id, e);
   for (const [id, position] of positions) {
     const node = index.byId.get(id);
     if (!node) continue;
     const childCount = index.children.get(id)?.length ?? 0;
     const isCollapsed = collapsed.has(id) && childCount > 0;
-    nodes.push({
-      id: String(id),
-      type: 'lineage',
-      position,
-      width: NODE_WIDTH,
-      height: NODE_HEIGHT,
-      data: { node, childCount, hiddenCount: isCollapsed ? (descendants.get(id) ?? 0) : 0, collapsed: isCollapsed, direction },
-      sourcePosition: horizontal ? Position.Right : Position.Bottom,
-      targetPosition: horizontal ? Position.Left : Position.Top,
-      draggable: false,
-      connectable: false,
-      selectable: false,
-      deletable: false,
-      ariaLabel: nodeLabel(node),
-      domAttributes: { 'data-testid': `lineage-node-${id}` } as LineageFlowNode['domAttributes'],
-    });
+    const hiddenCount = isCollapsed ? (descendants.get(id) ?? 0) : 0;
+    const old = before.get(String(id));
+    if (
+      old &&
+      old.position.x === position.x &&
+      old.position.y === position.y &&
+      old.data.node === node &&
+      old.data.childCount === childCount &&
+      old.data.hiddenCount === hiddenCount &&
+      old.data.collapsed === isCollapsed &&
+      old.data.direction === direction
+    ) {
+      nodes.push(old);
+    } else {
+      nodes.push({
+        id: String(id),
+        type: 'lineage',
+        position,
+        width: NODE_WIDTH,
+        height: NODE_HEIGHT,
+        measured: MEASURED,
+        handles: HANDLES[direction],
+        data: { node, childCount, hiddenCount, collapsed: isCollapsed, direction },
+        sourcePosition: horizontal ? Position.Right : Position.Bottom,
+        targetPosition: horizontal ? Position.Left : Position.Top,
+        draggable: false,
+        connectable: false,
+        selectable: false,
+        deletable: false,
+        ariaLabel: nodeLabel(node),
+        domAttributes: { 'data-testid': `lineage-node-${id}` } as LineageFlowNode['domAttributes'],
+      });
+    }
     const parent = node.parent_id;
     if (parent !== null && positions.has(parent)) {
+      const edgeId = `e${parent}-${id}`;
+      const oldEdge = edgesBefore.get(edgeId);
+      if (oldEdge && oldEdge.data!.direction === direction && oldEdge.data!.action === node.action_type) {
+        edges.push(oldEdge);
+        continue;
+      }
       edges.push({
-        id: `e${parent}-${id}`,
+        id: edgeId,
         source: String(parent),
         target: String(id),
         type: 'lineage',

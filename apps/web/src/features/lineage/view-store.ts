@@ -34,6 +34,11 @@ export type ViewStore = ReturnType<typeof createViewStore>;
 
 export const ViewStoreContext = createContext<ViewStore | null>(null);
 
+/** The store itself, for what draws outside React (the canvas of a zoomed-out big tree). */
+export function useViewStoreApi(): ViewStore {
+  return useViewStore();
+}
+
 function useViewStore(): ViewStore {
   const store = useContext(ViewStoreContext);
   if (!store) throw new Error('Lineage nodes need a ViewStoreContext provider.');

@@ -6,13 +6,20 @@ import { createMemoryRouter, RouterProvider } from 'react-router';
 import type { GalleryPage as GalleryPageData, ImageNode } from '@imageflow/shared';
 import { api, ApiError, type GalleryParams } from '@/lib/api-client';
 import { createQueryClient } from '@/lib/query-client';
+import { rememberOpened } from '../return-focus';
 import { GalleryPage } from './gallery-page';
 
 vi.mock('@/lib/api-client', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@/lib/api-client')>();
-  return { ...actual, api: { gallery: vi.fn(), setStarred: vi.fn(), models: vi.fn(), createShare: vi.fn() } };
+  return {
+    ...actual,
+    api: { gallery: vi.fn(), setStarred: vi.fn(), models: vi.fn(), createShare: vi.fn(), trashImage: vi.fn(), restoreImage: vi.fn(), downloadImages: vi.fn() },
+  };
 });
-const mocked = api as unknown as Record<'gallery' | 'setStarred' | 'models' | 'createShare', ReturnType<typeof vi.fn>>;
+const mocked = api as unknown as Record<
+  'gallery' | 'setStarred' | 'models' | 'createShare' | 'trashImage' | 'restoreImage' | 'downloadImages',
+  ReturnType<typeof vi.fn>
+>;
 
 function node(id: number, overrides: Partial<ImageNode> = {}): ImageNode {
   return {
@@ -48,13 +55,17 @@ function node(id: number, overrides: Partial<ImageNode> = {}): ImageNode {
   };
 }
 
-/** `count` images, newest (highest id) first, served in pages of `limit` with numeric cursors. */
-function serveImages(count: number) {
-  const all = Array.from({ length: count }, (_, i) => node(count - i));
+/** Ids moved to the trash in a test: the server leaves them out of the gallery. */
+const trashed = new Set<number>();
+
+/** `count` images, newest (highest id) first (or oldest, order=asc), served in pages of `limit` with numeric cursors. */
+function serveImages(count: number, made: (id: number) => Partial<ImageNode> = () => ({})) {
+  const all = Array.from({ length: count }, (_, i) => node(count - i, made(count - i)));
   mocked.gallery.mockImplementation(async (params: GalleryParams): Promise<GalleryPageData> => {
     const start = Number(params.cursor ?? 0);
     const limit = params.limit ?? 50;
-    const matching = params.q ? all.filter((n) => n.prompt.includes(params.q!)) : all;
+    const ordered = (params.order === 'asc' ? [...all].reverse() : all).filter((n) => !trashed.has(n.id));
+    const matching = params.q ? ordered.filter((n) => n.prompt.includes(params.q!)) : ordered;
     const items = matching.slice(start, start + limit);
     return { items, next_cursor: start + limit < matching.length ? String(start + limit) : null };
   });
@@ -68,6 +79,7 @@ function renderGallery(url = '/gallery') {
     [
       { path: '/gallery', element: <GalleryPage /> },
       { path: '/image/:id', element: <p>image page</p> },
+      { path: '/compare/:a/:b', element: <p>compare page</p> },
       { path: '/', element: <p>create page</p> },
     ],
     { initialEntries: [url] },
@@ -87,6 +99,7 @@ beforeEach(() => {
   vi.stubGlobal('scrollTo', vi.fn());
 });
 afterEach(() => {
+  trashed.clear();
   vi.unstubAllGlobals();
   vi.clearAllMocks();
 });
@@ -223,5 +236,167 @@ describe('Gallery', () => {
     tiles()[1]!.focus();
     await user.keyboard('{Enter}');
     await waitFor(() => expect(router.state.location.pathname).toBe('/image/2'));
+  });
+});
+
+describe('Gallery selection', () => {
+  const checked = () =>
+    screen
+      .getAllByRole('checkbox', { name: /^Select image #/ })
+      .filter((c) => c.getAttribute('aria-checked') === 'true')
+      .map((c) => Number(c.getAttribute('aria-label')!.match(/#(\d+)/)![1]));
+  const tile = (id: number) => screen.getByRole('link', { name: new RegExp(`^Image #${id}:`) });
+
+  it('selects with Ctrl/Cmd-click, ranges with Shift-click, toggles with a plain click once selecting, and clears with Esc', async () => {
+    serveImages(8);
+    const { user, router } = renderGallery();
+    await waitFor(() => expect(tiles()).toHaveLength(8));
+
+    await user.keyboard('{Control>}');
+    await user.click(tile(7));
+    await user.keyboard('{/Control}');
+    expect(router.state.location.pathname).toBe('/gallery');
+    expect(checked()).toEqual([7]);
+    await user.keyboard('{Shift>}');
+    await user.click(tile(4));
+    await user.keyboard('{/Shift}');
+    expect(checked()).toEqual([7, 6, 5, 4]);
+    // A second range from the same anchor replaces the first.
+    await user.keyboard('{Shift>}');
+    await user.click(tile(6));
+    await user.keyboard('{/Shift}');
+    expect(checked()).toEqual([7, 6]);
+    await user.keyboard('{Meta>}');
+    await user.click(tile(2));
+    await user.keyboard('{/Meta}');
+    expect(checked()).toEqual([7, 6, 2]);
+    // While selecting, a plain click selects too, and the checkbox works alone.
+    await user.click(tile(1));
+    await user.click(screen.getByRole('checkbox', { name: 'Select image #7' }));
+    expect(checked()).toEqual([6, 2, 1]);
+    expect(screen.getByRole('toolbar', { name: 'Selected images' }).textContent).toContain('3 selected');
+    expect(router.state.location.pathname).toBe('/gallery');
+
+    await user.keyboard('{Escape}');
+    expect(checked()).toEqual([]);
+    expect(screen.queryByRole('toolbar', { name: 'Selected images' })).toBeNull();
+    // Nothing selected: a click opens the image again.
+    await user.click(tile(3));
+    await waitFor(() => expect(router.state.location.pathname).toBe('/image/3'));
+  });
+
+  it('selects from the keyboard: Space toggles, Shift+arrows extend, Ctrl+A selects all', async () => {
+    serveImages(6);
+    const { user } = renderGallery();
+    await waitFor(() => expect(tiles()).toHaveLength(6));
+    tile(6).focus();
+    await user.keyboard(' ');
+    expect(checked()).toEqual([6]);
+    await user.keyboard('{ArrowRight}{ArrowRight} ');
+    expect(checked()).toEqual([6, 4]);
+    await user.keyboard('{Shift>}{ArrowRight}{ArrowRight}{/Shift}');
+    expect(checked()).toEqual([6, 4, 3, 2]);
+    expect(document.activeElement).toBe(tile(2));
+    await user.keyboard('{Shift>}{ArrowLeft}{/Shift}');
+    expect(checked()).toEqual([6, 4, 3]);
+    await user.keyboard('{Control>}a{/Control}');
+    expect(checked()).toEqual([6, 5, 4, 3, 2, 1]);
+    await user.click(screen.getByRole('button', { name: 'Clear the selection' }));
+    expect(checked()).toEqual([]);
+  });
+
+  it('stars, downloads, compares and moves to the trash the selected images, in gallery order', async () => {
+    serveImages(5);
+    mocked.setStarred.mockImplementation(async (id: number, starred: boolean) => node(id, { starred }));
+    mocked.trashImage.mockImplementation(async (id: number) => {
+      trashed.add(id);
+      return node(id, { trashed_at: '2026-01-02T00:00:00.000Z' });
+    });
+    mocked.downloadImages.mockResolvedValue({ blob: new Blob(['zip']), filename: 'imageflow-2-images.zip' });
+    const createObjectURL = vi.fn(() => 'blob:zip');
+    vi.stubGlobal('URL', Object.assign(URL, { createObjectURL, revokeObjectURL: vi.fn() }));
+    const clicked = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      expect(this.download).toBe('imageflow-2-images.zip');
+      expect(this.href).toBe('blob:zip');
+    });
+    const { user, router } = renderGallery();
+    await waitFor(() => expect(tiles()).toHaveLength(5));
+    await user.click(screen.getByRole('checkbox', { name: 'Select image #2' }));
+    await user.click(screen.getByRole('checkbox', { name: 'Select image #4' }));
+    const bar = screen.getByRole('toolbar', { name: 'Selected images' });
+
+    await user.click(within(bar).getByRole('button', { name: 'Star' }));
+    await waitFor(() => expect(mocked.setStarred).toHaveBeenCalledTimes(2));
+    expect(mocked.setStarred.mock.calls).toEqual([
+      [4, true],
+      [2, true],
+    ]);
+    expect(await screen.findByRole('button', { name: 'Unstar image #4' })).toBeTruthy();
+    expect(within(bar).getByRole('button', { name: 'Unstar' })).toBeTruthy();
+
+    await user.click(within(bar).getByRole('button', { name: 'Download' }));
+    await waitFor(() => expect(clicked).toHaveBeenCalledTimes(1));
+    expect(mocked.downloadImages).toHaveBeenCalledWith([4, 2]);
+    clicked.mockRestore();
+
+    await user.click(within(bar).getByRole('button', { name: 'Move to trash' }));
+    await waitFor(() => expect(tiles()).toHaveLength(3));
+    expect(mocked.trashImage.mock.calls.map(([id]) => id)).toEqual([4, 2]);
+    expect(screen.queryByRole('toolbar', { name: 'Selected images' })).toBeNull();
+
+    await user.click(screen.getByRole('checkbox', { name: 'Select image #5' }));
+    const compare = () => within(screen.getByRole('toolbar', { name: 'Selected images' })).getByRole('button', { name: 'Compare' }) as HTMLButtonElement;
+    expect(compare().disabled).toBe(true);
+    await user.click(screen.getByRole('checkbox', { name: 'Select image #1' }));
+    await user.click(compare());
+    await waitFor(() => expect(router.state.location.pathname).toBe('/compare/1/5'));
+  });
+});
+
+describe('Gallery order and days', () => {
+  const day = (d: number, h = 12) => new Date(2026, 2, d, h).toISOString();
+
+  it('groups images under a heading per day, and sorts oldest first on request', async () => {
+    // Images 6 and 5 on March 5, 4 to 2 on March 3, 1 on March 1.
+    const days: Record<number, number> = { 6: 5, 5: 5, 4: 3, 3: 3, 2: 3, 1: 1 };
+    serveImages(6, (id) => ({ created_at: day(days[id]!) }));
+    const { user, router } = renderGallery();
+    await waitFor(() => expect(tiles()).toHaveLength(6));
+    const headings = () => screen.getAllByRole('heading', { level: 2 }).map((h) => h.textContent);
+    const march = (d: number) => new Date(2026, 2, d).toLocaleDateString(undefined, { weekday: 'long', month: 'long', day: 'numeric' });
+    const expectedLabel = (d: number) => (new Date().getFullYear() === 2026 ? march(d) : new Date(2026, 2, d).toLocaleDateString(undefined, { year: 'numeric', month: 'long', day: 'numeric' }));
+    expect(headings()).toEqual([`${expectedLabel(5)}2`, `${expectedLabel(3)}3`, `${expectedLabel(1)}1`]);
+
+    // A day's images are selected from its heading.
+    await user.click(screen.getByRole('button', { name: `Select the images of ${expectedLabel(3)}` }));
+    expect(screen.getByRole('toolbar', { name: 'Selected images' }).textContent).toContain('3 selected');
+    await user.keyboard('{Escape}');
+
+    await user.selectOptions(screen.getByLabelText('Order'), 'asc');
+    await waitFor(() => expect(router.state.location.search).toBe('?order=asc'));
+    await waitFor(() => expect(tiles()[0]!.getAttribute('aria-label')).toBe('Image #1: prompt number 1'));
+    expect(mocked.gallery).toHaveBeenLastCalledWith({ limit: 120, order: 'asc', cursor: undefined });
+    expect(headings()).toEqual([`${expectedLabel(1)}1`, `${expectedLabel(3)}3`, `${expectedLabel(5)}2`]);
+
+    await user.click(screen.getByRole('button', { name: 'Group by day' }));
+    await waitFor(() => expect(router.state.location.search).toBe('?order=asc&days=0'));
+    expect(screen.queryAllByRole('heading', { level: 2 })).toEqual([]);
+    expect(tiles()).toHaveLength(6);
+  });
+});
+
+describe('Back from an image', () => {
+  it('puts focus on the tile of the image last opened from the gallery', async () => {
+    serveImages(12);
+    const { user, router } = renderGallery();
+    await waitFor(() => expect(tiles()).toHaveLength(12));
+    await user.click(screen.getByRole('link', { name: /^Image #9:/ }));
+    await waitFor(() => expect(router.state.location.pathname).toBe('/image/9'));
+    // What the tile's link carries: the gallery it came from.
+    expect(router.state.location.state).toEqual({ gallery: '' });
+    // The image page remembers the image it shows (its arrow keys may have moved on).
+    rememberOpened(7);
+    await router.navigate(-1);
+    await waitFor(() => expect(document.activeElement?.getAttribute('aria-label')).toBe('Image #7: prompt number 7'));
   });
 });

@@ -1,5 +1,5 @@
-import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { Link, useLocation, useNavigate, useNavigationType, useSearchParams } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { CircleAlert, ImageOff, LoaderCircle, SearchX, Sparkles } from 'lucide-react';
 import type { ImageNode } from '@imageflow/shared';
@@ -7,11 +7,17 @@ import { Button } from '@/components/ui/button';
 import { EmptyState } from '@/components/ui/empty-state';
 import { Kbd } from '@/components/ui/kbd';
 import { Skeleton } from '@/components/ui/skeleton';
-import { useGallery, useModelOptions, useToggleStar } from '../api';
-import { filtersFromSearchParams, filtersToSearchParams, hasFilters, ACTION_LABELS, type GalleryFilters } from '../filters';
+import { useBulkStar, useBulkTrash, useDownloadZip, useGallery, useModelOptions, useToggleStar } from '../api';
+import { groupByDay, type DayGroup } from '../days';
+import { clearedFilters, filtersFromSearchParams, filtersToSearchParams, galleryParams, hasFilters, ACTION_LABELS, type GalleryFilters } from '../filters';
+import { forgetOpened, lastOpened } from '../return-focus';
+import { EMPTY_SELECTION, extendTo, keepOnly, selectAll, selectedInOrder, selectRange, toggle, type Selection } from '../selection';
 import { GalleryGrid } from './gallery-grid';
 import { GalleryToolbar } from './gallery-toolbar';
+import { SelectionBar } from './selection-bar';
+import type { SelectHow } from './gallery-tile';
 import { ShareDialog } from '@/features/share/components/share-dialog';
+import { cn } from '@/lib/cn';
 
 /** Height of the app header (h-14), which stays on top while the page scrolls. */
 const APP_HEADER = 56;
@@ -55,6 +61,65 @@ export function GalleryPage() {
   const star = useToggleStar();
   const queryClient = useQueryClient();
   const items = useMemo(() => gallery.data?.pages.flatMap((p) => p.items) ?? [], [gallery.data]);
+  const groups = useMemo(() => groupByDay(items), [items]);
+  const order = useMemo(() => items.map((n) => n.id), [items]);
+  const navigate = useNavigate();
+  // Each tile's link tells the image page which gallery it came from (its arrow keys follow it).
+  const galleryKey = JSON.stringify(galleryParams(filters, 0));
+  const linkState = useMemo(() => ({ gallery: filtersToSearchParams(filters).toString() }), [filters]);
+
+  // Back from an image (or its "Gallery" link): focus returns to the tile it was opened from.
+  const navigationType = useNavigationType();
+  const location = useLocation();
+  const [restoreFocusTo] = useState(() =>
+    navigationType === 'POP' || (location.state as { restoreFocus?: boolean } | null)?.restoreFocus ? lastOpened() : null,
+  );
+  useEffect(() => forgetOpened(), []);
+
+  const [selection, setSelection] = useState<Selection>(EMPTY_SELECTION);
+  // Other filters, another selection; images gone from the list (to the trash) leave it.
+  useEffect(() => setSelection(EMPTY_SELECTION), [galleryKey]);
+  useEffect(() => setSelection((s) => keepOnly(s, new Set(order))), [order]);
+  const onSelect = useCallback(
+    (node: ImageNode, how: SelectHow) => setSelection((s) => (how === 'range' ? selectRange(s, node.id, order) : toggle(s, node.id))),
+    [order],
+  );
+  const onExtend = useCallback((from: ImageNode, to: ImageNode) => setSelection((s) => extendTo(s, from.id, to.id, order)), [order]);
+  const onSelectAll = useCallback(() => setSelection((s) => selectAll(s, order)), [order]);
+  const onSelectDay = useCallback(
+    (group: DayGroup) =>
+      setSelection((s) => {
+        const day = order.slice(group.start, group.start + group.count);
+        const ids = new Set(s.ids);
+        const all = day.every((id) => ids.has(id));
+        for (const id of day) {
+          if (all) ids.delete(id);
+          else ids.add(id);
+        }
+        return { ids, anchor: s.anchor, base: ids };
+      }),
+    [order],
+  );
+  const clearSelection = useCallback(() => setSelection(EMPTY_SELECTION), []);
+  const selecting = selection.ids.size > 0;
+  // Esc clears the selection, unless something else (a dialog, the search box) takes it.
+  useEffect(() => {
+    if (!selecting) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape' || event.defaultPrevented) return;
+      const target = event.target as HTMLElement | null;
+      if (target?.closest('[role="dialog"], dialog, input, textarea, select')) return;
+      setSelection(EMPTY_SELECTION);
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [selecting]);
+
+  const bulkStar = useBulkStar();
+  const bulkTrash = useBulkTrash();
+  const download = useDownloadZip();
+  const chosen = () => selectedInOrder(selection, order);
+  const allStarred = selecting && items.every((n) => !selection.ids.has(n.id) || n.starred);
 
   const toolbarRef = useRef<HTMLDivElement>(null);
   const [toolbarHeight, setToolbarHeight] = useState(64);
@@ -103,7 +168,7 @@ export function GalleryPage() {
         icon={<SearchX className="h-8 w-8" />}
         title={filters.q.trim() ? `No images match “${filters.q.trim()}”` : 'No images match these filters'}
         action={
-          <Button variant="secondary" onClick={() => setFilters({ q: '', model: '', action: '', starred: false })}>
+          <Button variant="secondary" onClick={() => setFilters(clearedFilters(filters))}>
             Clear filters
           </Button>
         }
@@ -127,7 +192,7 @@ export function GalleryPage() {
           </Link>
         }
       >
-        Everything you generate or upload shows up here, newest first.
+        Everything you generate or upload shows up here, by day, newest first.
       </EmptyState>
     );
   } else {
@@ -141,6 +206,15 @@ export function GalleryPage() {
           onToggleStar={onToggleStar}
           onOpen={onOpen}
           onShare={setSharing}
+          groups={groups}
+          byDay={filters.byDay}
+          selected={selection.ids}
+          onSelect={onSelect}
+          onExtend={onExtend}
+          onSelectAll={onSelectAll}
+          onSelectDay={onSelectDay}
+          linkState={linkState}
+          restoreFocusTo={restoreFocusTo}
           stickyOffset={APP_HEADER + toolbarHeight}
           label={filtered ? `Images ${describeFilters(filters, modelLabel)}` : 'All images'}
         />
@@ -182,9 +256,33 @@ export function GalleryPage() {
         {body}
       </div>
       {count > 0 ? (
-        <p className="hidden pb-8 text-center text-xs text-zinc-400 sm:block dark:text-zinc-500">
-          <Kbd>←</Kbd> <Kbd>↑</Kbd> <Kbd>→</Kbd> <Kbd>↓</Kbd> to move · <Kbd>Enter</Kbd> to open · <Kbd>S</Kbd> to star
+        <p className={cn('hidden pb-8 text-center text-xs text-zinc-400 sm:block dark:text-zinc-500', selecting && 'pb-24')}>
+          <Kbd>←</Kbd> <Kbd>↑</Kbd> <Kbd>→</Kbd> <Kbd>↓</Kbd> to move · <Kbd>Enter</Kbd> to open · <Kbd>S</Kbd> to star · <Kbd>Space</Kbd> to select,{' '}
+          <Kbd>Shift</Kbd> + arrows for more · <Kbd>Esc</Kbd> to clear
         </p>
+      ) : null}
+      {selecting ? (
+        <>
+          {/* Room under the last row, so the bar never covers it. */}
+          <div aria-hidden className="h-20 sm:hidden" />
+          <SelectionBar
+            count={selection.ids.size}
+            shown={count}
+            allStarred={allStarred}
+            starring={bulkStar.isPending}
+            downloading={download.isPending}
+            trashing={bulkTrash.isPending}
+            onClear={clearSelection}
+            onSelectAll={onSelectAll}
+            onStar={() => bulkStar.mutate({ ids: chosen(), starred: !allStarred })}
+            onDownload={() => download.mutate(chosen())}
+            onCompare={() => {
+              const [a, b] = chosen().sort((x, y) => x - y);
+              if (a !== undefined && b !== undefined) navigate(`/compare/${a}/${b}`);
+            }}
+            onTrash={() => bulkTrash.mutate(chosen())}
+          />
+        </>
       ) : null}
       <ShareDialog node={sharing} open={sharing !== null} onClose={() => setSharing(null)} />
     </div>

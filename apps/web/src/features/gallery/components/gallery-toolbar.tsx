@@ -1,14 +1,14 @@
 import { useEffect, useRef, useState } from 'react';
-import { Search, Star, X } from 'lucide-react';
+import { ArrowDownWideNarrow, ArrowUpNarrowWide, CalendarDays, Search, Star, X } from 'lucide-react';
 import type { ActionType, ModelInfo } from '@imageflow/shared';
 import { inputClass, Select } from '@/components/ui/field';
 import { Toggle } from '@/components/ui/toggle';
 import { cn } from '@/lib/cn';
-import { ACTION_LABELS, hasFilters, type GalleryFilters } from '../filters';
+import { ACTION_LABELS, clearedFilters, hasFilters, type GalleryFilters } from '../filters';
 
 export const SEARCH_DEBOUNCE_MS = 250;
 
-/** Search and filters. The search box updates the URL 250 ms after the last keystroke. */
+/** Search, filters, order and day headings. The search box updates the URL 250 ms after the last keystroke. */
 export function GalleryToolbar({
   filters,
   onChange,
@@ -39,7 +39,7 @@ export function GalleryToolbar({
   const active = hasFilters(filters);
   return (
     <div className="flex flex-wrap items-center gap-2">
-      <div className="relative min-w-0 flex-[1_1_16rem]">
+      <div className="relative min-w-0 flex-[1_1_12rem] sm:flex-[1_1_16rem]">
         <Search className="pointer-events-none absolute top-1/2 left-3 h-4 w-4 -translate-y-1/2 text-zinc-400" aria-hidden />
         <input
           ref={inputRef}
@@ -74,7 +74,7 @@ export function GalleryToolbar({
           </button>
         ) : null}
       </div>
-      <div className="flex min-w-0 flex-[1_1_auto] items-center gap-2 sm:flex-none">
+      <div className="order-2 flex min-w-0 flex-[1_1_auto] items-center gap-2 sm:order-1 sm:flex-none">
         <Select
           aria-label="Model"
           value={filters.model}
@@ -107,14 +107,46 @@ export function GalleryToolbar({
           <span className="hidden md:inline">Starred</span>
         </Toggle>
       </div>
+      {/* On a phone, beside the search as two icons; from sm on, after the filters. */}
+      <div className="order-1 flex items-center gap-2 sm:order-2">
+        <Select
+          aria-label="Order"
+          value={filters.order}
+          onChange={(e) => onChange({ ...filters, order: e.target.value === 'asc' ? 'asc' : 'desc' })}
+          className="hidden h-9 w-40 py-0 sm:block"
+        >
+          <option value="desc">Newest first</option>
+          <option value="asc">Oldest first</option>
+        </Select>
+        <Toggle
+          size="icon"
+          className="sm:hidden"
+          pressed={filters.order === 'asc'}
+          onPressedChange={(asc) => onChange({ ...filters, order: asc ? 'asc' : 'desc' })}
+          aria-label="Oldest first"
+          title={filters.order === 'asc' ? 'Oldest first (newest first instead)' : 'Newest first (oldest first instead)'}
+        >
+          {filters.order === 'asc' ? <ArrowUpNarrowWide className="h-4 w-4" aria-hidden /> : <ArrowDownWideNarrow className="h-4 w-4" aria-hidden />}
+        </Toggle>
+        <Toggle
+          pressed={filters.byDay}
+          onPressedChange={(byDay) => onChange({ ...filters, byDay })}
+          aria-label="Group by day"
+          title="Group by day"
+          className="w-9 px-0 md:w-auto md:px-3"
+        >
+          <CalendarDays className="h-4 w-4" aria-hidden />
+          <span className="hidden md:inline">By day</span>
+        </Toggle>
+      </div>
       {active ? (
         <button
           type="button"
           onClick={() => {
             setText('');
-            onChange({ q: '', model: '', action: '', starred: false });
+            onChange(clearedFilters(filters));
           }}
-          className="h-9 rounded-lg px-2 text-sm font-medium text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900 dark:text-zinc-400 dark:hover:bg-zinc-800 dark:hover:text-zinc-100"
+          className="order-3 h-9 rounded-lg px-2 text-sm font-medium text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900 dark:text-zinc-400 dark:hover:bg-zinc-800 dark:hover:text-zinc-100"
         >
           Clear filters
         </button>

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { act, screen, waitFor, within } from '@testing-library/react';
+import { act, configure, screen, waitFor, within } from '@testing-library/react';
 import { serveStudio, singleUser } from '@/test/accounts';
 import { fakeHttp, json, type FakeHttp } from '@/test/fake-http';
 import { serveImages } from '@/test/fake-images';
@@ -10,6 +10,10 @@ import { makeModels } from '../testing';
 import { resetCreateDraft } from './create-page';
 
 vi.mock('sonner', () => ({ toast: Object.assign(vi.fn(), { success: vi.fn(), error: vi.fn() }), Toaster: () => null }));
+
+// The whole app, its routes loaded on demand: on a busy machine the first screen takes more than a second.
+configure({ asyncUtilTimeout: 10_000 });
+vi.setConfig({ testTimeout: 30_000 });
 
 let http: FakeHttp;
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { act, render, screen, waitFor, within } from '@testing-library/react';
+import { act, configure, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { createMemoryRouter, RouterProvider } from 'react-router';
@@ -9,6 +9,12 @@ import { createQueryClient } from '@/lib/query-client';
 import { generateSession } from '../session';
 import { FakeEventSource, makeJob, makeModels, makeNode } from '../testing';
 import { CreatePage, resetCreateDraft } from './create-page';
+
+
+// Whole flows through the page, typed and clicked: on a busy machine they outlast the default 5 s,
+// and one look through the whole form for an element can take longer than the default second.
+vi.setConfig({ testTimeout: 30_000 });
+configure({ asyncUtilTimeout: 10_000 });
 
 vi.mock('@/lib/api-client', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@/lib/api-client')>();
@@ -46,9 +52,15 @@ function renderCreate(url = '/') {
 }
 
 const prompt = () => screen.getByLabelText('Prompt', { selector: 'textarea#prompt' });
+/** Puts text in a field in one input, as a paste does (typing a long prompt key by key is slow). */
+async function fill(user: ReturnType<typeof userEvent.setup>, field: HTMLElement, text: string) {
+  await user.click(field);
+  await user.paste(text);
+}
 const submitted = (): GenerationRequest => mocked.submitGeneration.mock.calls.at(-1)![0] as GenerationRequest;
 
 beforeEach(() => {
+  localStorage.clear();
   generateSession.reset();
   resetCreateDraft();
   FakeEventSource.instances = [];
@@ -76,7 +88,7 @@ describe('Create form validation', () => {
 
   it('shows a size error under its field, and clears it once fixed', async () => {
     const { user } = renderCreate();
-    await user.type(prompt(), 'neon city at night, rain');
+    await fill(user, prompt(), 'neon city at night, rain');
     const width = screen.getByLabelText('Width');
     await user.clear(width);
     await user.type(width, '1020');
@@ -94,7 +106,7 @@ describe('Create form validation', () => {
 
   it('reports steps out of range', async () => {
     const { user } = renderCreate();
-    await user.type(prompt(), 'a red flower in a field');
+    await fill(user, prompt(), 'a red flower in a field');
     const steps = screen.getByLabelText('Steps');
     await user.clear(steps);
     await user.type(steps, '500');
@@ -104,11 +116,62 @@ describe('Create form validation', () => {
   });
 });
 
+describe('Create: an invalid field is brought into view', () => {
+  it('scrolls the first invalid field into view clear of the sticky bars, focuses it and shows its message', async () => {
+    const scrolled: Element[] = [];
+    const scrollIntoView = vi.fn(function (this: Element) {
+      scrolled.push(this);
+    });
+    Object.defineProperty(HTMLElement.prototype, 'scrollIntoView', { configurable: true, value: scrollIntoView });
+    try {
+      const { user } = renderCreate();
+      await fill(user, prompt(), 'a red flower in a field');
+      const width = screen.getByLabelText('Width');
+      await user.clear(width);
+      await user.type(width, '13');
+      await user.click(screen.getByRole('button', { name: 'Generate' }));
+
+      expect(screen.getByText('Width must be between 64 and 2048 pixels.').getAttribute('role')).toBe('alert');
+      await waitFor(() => expect(document.activeElement).toBe(width));
+      expect(scrolled).toEqual([width]);
+      expect(scrollIntoView).toHaveBeenCalledWith(expect.objectContaining({ block: 'nearest' }));
+      // The margins that keep it clear of the header above and the Generate bar below.
+      const form = screen.getByRole('form', { name: 'Create an image' });
+      expect(form.className).toContain('[&_:is(input,select,textarea)]:scroll-mt-28');
+      expect(form.className).toContain('[&_:is(input,select,textarea)]:scroll-mb-40');
+      expect(mocked.submitGeneration).not.toHaveBeenCalled();
+    } finally {
+      delete (HTMLElement.prototype as { scrollIntoView?: unknown }).scrollIntoView;
+    }
+  });
+});
+
+describe('Create: the Generate bar', () => {
+  it('stays opaque while a run is going: a solid background, and a disabled button that is not see-through', async () => {
+    const { user } = renderCreate();
+    await fill(user, prompt(), 'neon city at night, rain');
+    await user.click(screen.getByRole('button', { name: 'Generate' }));
+    const button = screen.getByRole('button', { name: 'Generate' }) as HTMLButtonElement;
+    await waitFor(() => expect(button.disabled).toBe(true));
+    const bar = screen.getByTestId('generate-bar');
+    expect(bar.contains(button)).toBe(true);
+    const barClasses = bar.className.split(/\s+/);
+    expect(barClasses).toContain('bg-white');
+    expect(barClasses).toContain('dark:bg-zinc-950');
+    // No see-through background of its own (a gradient to transparent, or a colour with alpha).
+    expect(barClasses.filter((c) => /^(dark:)?(bg-|from-|via-|to-)/.test(c) && /\/\d+$/.test(c))).toEqual([]);
+    const buttonClasses = button.className.split(/\s+/);
+    expect(buttonClasses).toContain('disabled:opacity-100!');
+    expect(buttonClasses).toContain('disabled:bg-indigo-400!');
+    expect(buttonClasses).toContain('dark:disabled:bg-indigo-900!');
+  });
+});
+
 describe('Create: generating', () => {
   it('submits with Ctrl+Enter, shows the drawn seed, progress, and the images the moment the job completes', async () => {
     const { user, client } = renderCreate();
     client.setQueryData(['gallery', { limit: 120 }], { pages: [], pageParams: [] });
-    await user.type(prompt(), 'a lighthouse on a cliff at sunset over the ocean');
+    await fill(user, prompt(), 'a lighthouse on a cliff at sunset over the ocean');
     await user.keyboard('{Control>}{Enter}{/Control}');
 
     await waitFor(() => expect(mocked.submitGeneration).toHaveBeenCalledTimes(1));
@@ -150,7 +213,7 @@ describe('Create: generating', () => {
 
   it('reuses a locked seed (typing a seed locks it)', async () => {
     const { user } = renderCreate();
-    await user.type(prompt(), 'misty pine forest mountains at dawn');
+    await fill(user, prompt(), 'misty pine forest mountains at dawn');
     await user.type(screen.getByLabelText('Seed'), '1234');
     expect(screen.getByRole('button', { name: 'Lock' }).getAttribute('aria-pressed')).toBe('true');
     await user.click(screen.getByRole('button', { name: 'Generate' }));
@@ -159,7 +222,7 @@ describe('Create: generating', () => {
 
   it('shows a failure inline with the server’s message', async () => {
     const { user } = renderCreate();
-    await user.type(prompt(), 'neon city at night, rain');
+    await fill(user, prompt(), 'neon city at night, rain');
     await user.click(screen.getByRole('button', { name: 'Generate' }));
     await waitFor(() => expect(FakeEventSource.instances).toHaveLength(1));
     act(() =>
@@ -173,7 +236,7 @@ describe('Create: generating', () => {
   it('falls back to polling the job when the event stream breaks', async () => {
     mocked.job.mockResolvedValue(makeJob({ status: 'succeeded', images: [makeNode({ id: 9 })] }));
     const { user } = renderCreate();
-    await user.type(prompt(), 'neon city at night, rain');
+    await fill(user, prompt(), 'neon city at night, rain');
     await user.click(screen.getByRole('button', { name: 'Generate' }));
     await waitFor(() => expect(FakeEventSource.instances).toHaveLength(1));
     act(() => FakeEventSource.latest().fail());
@@ -185,7 +248,7 @@ describe('Create: generating', () => {
   it('cancels a running job', async () => {
     mocked.cancelJob.mockResolvedValue(makeJob({ status: 'canceled' }));
     const { user } = renderCreate();
-    await user.type(prompt(), 'neon city at night, rain');
+    await fill(user, prompt(), 'neon city at night, rain');
     await user.click(screen.getByRole('button', { name: 'Generate' }));
     await user.click(await screen.findByRole('button', { name: 'Cancel' }));
     expect(mocked.cancelJob).toHaveBeenCalledWith('job-1');
@@ -204,10 +267,28 @@ describe('Create: models', () => {
     renderCreate();
     const select = screen.getByLabelText('Model') as HTMLSelectElement;
     await waitFor(() => expect(within(select).getByRole('option', { name: 'SDXL — builtin engine (not AI)' })).toBeTruthy());
-    const dev = within(select).getByRole('option', { name: 'FLUX.1 [dev] — comfyui (unreachable)' }) as HTMLOptionElement;
+    const dev = within(select).getByRole('option', { name: 'FLUX.1 [dev] — ComfyUI (unreachable)' }) as HTMLOptionElement;
     expect(dev.disabled).toBe(true);
-    expect(within(select).getByRole('option', { name: 'FLUX.1 [schnell] — comfyui' })).toBeTruthy();
+    expect(within(select).getByRole('option', { name: 'FLUX.1 [schnell] — ComfyUI' })).toBeTruthy();
     expect(screen.getByText('builtin engine — offline procedural renderer, not AI')).toBeTruthy();
+  });
+
+  it('names a backend as people know it, not by its configuration key', async () => {
+    mocked.models.mockResolvedValue({ models: makeModels({ sdxl: { provider: 'a1111', ai: true }, 'flux-dev': { provider: 'studio-gpu', ai: true } }) });
+    const { user } = renderCreate();
+    expect(await screen.findByText('served by AUTOMATIC1111')).toBeTruthy();
+    const select = screen.getByLabelText('Model');
+    // A backend the configuration names keeps the name it was given.
+    expect(within(select).getByRole('option', { name: 'FLUX.1 [dev] — studio-gpu' })).toBeTruthy();
+    expect(screen.queryByText(/a1111/)).toBeNull();
+
+    await fill(user, prompt(), 'a red flower in a field');
+    await user.click(screen.getByRole('button', { name: 'Generate' }));
+    await waitFor(() => expect(FakeEventSource.instances).toHaveLength(1));
+    act(() => FakeEventSource.latest().emit('completed', makeJob({ status: 'succeeded', images: [makeNode({ id: 4, provider: 'a1111' })] })));
+    await screen.findByRole('link', { name: 'Open image #4' });
+    expect(screen.getByText('AUTOMATIC1111', { selector: 'span' })).toBeTruthy();
+    expect(screen.queryByText('a1111')).toBeNull();
   });
 
   it('applies a model’s defaults when switching, except to fields changed by hand', async () => {
@@ -282,6 +363,19 @@ describe('Create: from other screens', () => {
     await waitFor(() => expect(submitted()).toMatchObject({ parent_id: 3, action_type: 'img2img', prompt: 'stormy sea', spec: { strength: 0.35 } }));
     // The output keeps the init image's 4:3 shape.
     expect(submitted().spec).toMatchObject({ width: 1184, height: 888 });
+  });
+
+  it('?from=<id> of an image without a prompt asks for one instead of failing at the server', async () => {
+    mocked.image.mockResolvedValue(makeNode({ id: 12, action_type: 'upload', provider: 'upload', model: 'upload', prompt: '', spec_json: {} }));
+    const { user } = renderCreate('/?from=12');
+    expect(await screen.findByText('It came without a prompt: write one below')).toBeTruthy();
+    expect((prompt() as HTMLTextAreaElement).value).toBe('');
+    await user.click(screen.getByRole('button', { name: 'Generate' }));
+    expect(screen.getByText('Describe the image you want: the prompt must not be empty.')).toBeTruthy();
+    expect(mocked.submitGeneration).not.toHaveBeenCalled();
+    await fill(user, prompt(), 'a watercolour of this');
+    await user.click(screen.getByRole('button', { name: 'Generate' }));
+    await waitFor(() => expect(submitted()).toMatchObject({ prompt: 'a watercolour of this', parent_id: 12, action_type: 'remix' }));
   });
 
   it('an uploaded file becomes the init image', async () => {

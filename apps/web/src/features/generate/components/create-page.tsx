@@ -5,18 +5,25 @@ import { ImageUp, LoaderCircle, Sparkles } from 'lucide-react';
 import type { GenerationRequest, ImageNode, Job, ModelName } from '@imageflow/shared';
 import { Button } from '@/components/ui/button';
 import { Field, Select, Textarea } from '@/components/ui/field';
-import { Kbd, modKeyLabel } from '@/components/ui/kbd';
 import { SegmentedControl } from '@/components/ui/segmented-control';
 import { cn } from '@/lib/cn';
 import { useCancelJob, useImageNode, useModels, useSubmitGeneration, useUploadImage } from '../api';
 import { GUIDANCE_RANGE, MAX_BATCH, SAMPLERS, SAMPLER_LABELS, STEPS_RANGE, isModelName } from '@imageflow/shared/constants';
-import { defaultsFor, formReducer, initialFormState, type CreateFormState } from '../form-state';
+import { defaultsFor, formReducer, initialFormState, withLastSettings, type CreateFormState } from '../form-state';
+import { useStorageScope } from '../local-store';
+import { promptHistory } from '../prompt-history';
+import { REVEAL_MARGINS, revealField } from '../reveal-field';
+import { describeSettings, lastSettingsStore, settingsFromForm } from '../settings';
 import { generateSession, isActiveRun, useGenerateSession, type Run } from '../session';
 import { importGaps } from '../import-gaps';
+import { useRestoredRuns } from '../restore-runs';
 import { useJobEvents } from '../use-job-events';
-import { firstInvalidField, randomSeed, validateCreateForm, type CreateFormField, type FormParent } from '../validation';
+import { firstInvalidField, randomSeed, validateCreateForm, type CreateFormErrors, type CreateFormField, type FormParent } from '../validation';
 import { ModelPicker } from './model-picker';
 import { NumberSliderField } from './number-slider-field';
+import { PresetsMenu } from './presets-menu';
+import { PromptField } from './prompt-field';
+import { PromptHistoryMenu } from './prompt-history-menu';
 import { ResultsPanel } from './results-panel';
 import { SeedField } from './seed-field';
 import { SizePicker } from './size-picker';
@@ -67,7 +74,13 @@ export function CreatePage() {
   );
   const source = useImageNode(parent?.id ?? null);
 
-  const [state, dispatch] = useReducer(formReducer, undefined, () => savedDraft ?? initialFormState());
+  const scope = useStorageScope();
+  // The draft left on this visit to another screen, else a fresh form with the last run's settings.
+  const [state, dispatch] = useReducer(formReducer, undefined, () => {
+    if (savedDraft) return savedDraft;
+    const last = lastSettingsStore.get(scope);
+    return withLastSettings(initialFormState(last?.settings.model), last);
+  });
   const { values, errors, seedLocked } = state;
   const stateRef = useRef(state);
   useEffect(() => {
@@ -117,6 +130,7 @@ export function CreatePage() {
   );
 
   // --- running a generation --------------------------------------------------------------
+  useRestoredRuns();
   const runs = useGenerateSession();
   const latest = runs[0];
   const active = isActiveRun(latest) ? latest : undefined;
@@ -135,17 +149,38 @@ export function CreatePage() {
     if (active && events.error && generateSession.fail(active.jobId, events.error.message)) toast.error(events.error.message);
   }, [active, events.error]);
 
-  const busy = submit.isPending || active !== undefined;
+  // A run found on the server after a reload is followed, but a new one may start beside it.
+  const busy = submit.isPending || (active !== undefined && !active.restored);
 
-  function start(request: GenerationRequest) {
+  function start(request: GenerationRequest, fromForm = false) {
     submit.mutate(request, {
       onSuccess: () => {
+        if (request.prompt) promptHistory.add(scope, request.prompt, request.negative_prompt ?? '');
+        if (fromForm) rememberSettings(request);
         // On one column the results are under the form: bring the progress into view.
         if (!window.matchMedia?.('(min-width: 1024px)').matches) {
           requestAnimationFrame(() => resultsRef.current?.scrollIntoView?.({ behavior: 'smooth', block: 'start' }));
         }
       },
     });
+  }
+
+  // What the next visit starts from: this run's settings, and its seed only if it was locked.
+  function rememberSettings(request: GenerationRequest) {
+    const settings = settingsFromForm(stateRef.current.values);
+    if (!settings.ok || !request.spec) return;
+    lastSettingsStore.set(scope, {
+      settings: settings.settings,
+      seed: seedLocked && request.spec.seed !== undefined ? request.spec.seed : null,
+      touched: [...stateRef.current.touched],
+    });
+  }
+
+  function showErrors(errors: CreateFormErrors) {
+    dispatch({ type: 'errors', errors });
+    const first = firstInvalidField(errors);
+    // After the render that shows the message, so the scroll makes room for it too.
+    if (first) requestAnimationFrame(() => revealField(document.getElementById(FIELD_IDS[first])));
   }
 
   function onSubmit(event?: FormEvent) {
@@ -156,12 +191,10 @@ export function CreatePage() {
     const result = validateCreateForm({ ...values, seed, parent }, { models });
     if (result.ok && !seedLocked) dispatch({ type: 'set', field: 'seed', value: seed, touch: false });
     if (!result.ok) {
-      dispatch({ type: 'errors', errors: result.errors });
-      const first = firstInvalidField(result.errors);
-      if (first) requestAnimationFrame(() => document.getElementById(FIELD_IDS[first])?.focus());
+      showErrors(result.errors);
       return;
     }
-    start(result.request);
+    start(result.request, true);
   }
 
   function onFormKeyDown(event: KeyboardEvent<HTMLFormElement>) {
@@ -235,7 +268,7 @@ export function CreatePage() {
             const file = e.dataTransfer.files[0];
             if (file) takeFile(file);
           }}
-          className="relative min-w-0"
+          className={cn('relative min-w-0', REVEAL_MARGINS)}
         >
           <div className="space-y-6 rounded-2xl border border-zinc-200 bg-white p-4 shadow-sm sm:p-5 dark:border-zinc-800 dark:bg-zinc-900/40">
             {parent?.mode === 'remix' ? (
@@ -243,34 +276,25 @@ export function CreatePage() {
             ) : null}
             {gaps ? <ImportNotes gaps={gaps} /> : null}
 
-            <Field
-              label="Prompt"
-              htmlFor="prompt"
+            <PromptField
+              value={values.prompt}
               error={errors.prompt}
-              hint={
-                <span className="flex items-center justify-between gap-2">
-                  <span>Subjects, style, light, colours.</span>
-                  <span className="hidden items-center gap-1 sm:inline-flex" aria-hidden>
-                    <Kbd>{modKeyLabel()}</Kbd>
-                    <Kbd>Enter</Kbd>
-                    <span className="ml-0.5">to generate</span>
-                  </span>
-                </span>
+              onChange={set('prompt')}
+              history={
+                <PromptHistoryMenu
+                  scope={scope}
+                  onPick={(picked) => {
+                    dispatch({ type: 'set', field: 'prompt', value: picked.prompt });
+                    if (picked.negativePrompt) dispatch({ type: 'set', field: 'negativePrompt', value: picked.negativePrompt });
+                    requestAnimationFrame(() => {
+                      const el = document.getElementById('prompt') as HTMLTextAreaElement | null;
+                      el?.focus();
+                      el?.setSelectionRange(el.value.length, el.value.length);
+                    });
+                  }}
+                />
               }
-            >
-              <Textarea
-                id="prompt"
-                rows={4}
-                autoFocus
-                placeholder="A lighthouse on a cliff at sunset over the ocean…"
-                value={values.prompt}
-                onChange={(e) => set('prompt')(e.target.value)}
-                aria-invalid={errors.prompt ? true : undefined}
-                aria-describedby={errors.prompt ? 'prompt-error' : undefined}
-                aria-keyshortcuts="Control+Enter Meta+Enter"
-                className="min-h-28 text-[15px] leading-6"
-              />
-            </Field>
+            />
 
             <Field label="Negative prompt" htmlFor="negative-prompt" error={errors.negativePrompt}>
               <Textarea
@@ -283,6 +307,22 @@ export function CreatePage() {
                 aria-describedby={errors.negativePrompt ? 'negative-prompt-error' : undefined}
               />
             </Field>
+
+            <div className="relative flex items-center justify-between gap-2 border-t border-zinc-100 pt-5 dark:border-zinc-800">
+              <h2 className="text-sm font-semibold text-zinc-900 dark:text-zinc-100">Settings</h2>
+              <PresetsMenu
+                scope={scope}
+                current={() => settingsFromForm(values)}
+                onApply={(preset) => {
+                  dispatch({ type: 'apply-settings', settings: preset.settings });
+                  toast.success(`Preset “${preset.name}” applied`, { description: describeSettings(preset.settings) });
+                }}
+                onInvalid={(result) => {
+                  toast.error('These settings can’t be saved yet', { description: 'Fix the fields marked in red, then save the preset again.' });
+                  showErrors(result.errors);
+                }}
+              />
+            </div>
 
             <ModelPicker
               value={values.model}
@@ -368,13 +408,17 @@ export function CreatePage() {
             </div>
           </div>
 
-          <div className="sticky bottom-0 z-10 -mx-1 mt-4 bg-gradient-to-t from-white via-white/95 to-white/0 px-1 pt-3 pb-4 dark:from-zinc-950 dark:via-zinc-950/95 dark:to-zinc-950/0">
+          {/* Opaque, busy or not: the fields scrolling under it never show through. A short fade above it eases the edge. */}
+          <div
+            data-testid="generate-bar"
+            className="sticky bottom-0 z-10 -mx-1 mt-4 bg-white px-1 pt-3 pb-4 before:pointer-events-none before:absolute before:inset-x-0 before:-top-4 before:h-4 before:bg-gradient-to-t before:from-white before:to-white/0 dark:bg-zinc-950 dark:before:from-zinc-950 dark:before:to-zinc-950/0"
+          >
             <Button
               type="submit"
               variant="primary"
               disabled={busy}
               aria-keyshortcuts="Control+Enter Meta+Enter"
-              className="h-11 w-full justify-center text-[15px]"
+              className="h-11 w-full justify-center text-[15px] disabled:bg-indigo-400! disabled:opacity-100! dark:disabled:bg-indigo-900! dark:disabled:text-indigo-200"
             >
               {busy ? <LoaderCircle className="h-4 w-4 animate-spin" aria-hidden /> : <Sparkles className="h-4 w-4" aria-hidden />}
               Generate

@@ -3,17 +3,32 @@ import { Field, Select } from '@/components/ui/field';
 import { cn } from '@/lib/cn';
 import { MODEL_LABELS, MODEL_NAMES } from '@imageflow/shared/constants';
 
+/** The backends a provider is named after when it is set up from the environment, as they call themselves. */
+const PROVIDER_LABELS: Record<string, string> = {
+  comfyui: 'ComfyUI',
+  a1111: 'AUTOMATIC1111',
+  fal: 'fal.ai',
+  replicate: 'Replicate',
+  bfl: 'Black Forest Labs',
+  openai: 'OpenAI',
+};
+
+/** A provider as a person reads it: "ComfyUI" for `comfyui`; a backend named in the configuration keeps its name. */
+export function providerLabel(provider: string): string {
+  return Object.hasOwn(PROVIDER_LABELS, provider) ? PROVIDER_LABELS[provider]! : provider;
+}
+
 /** How a model's provider reads to a person; the builtin engine is never passed off as AI. */
 export function providerDescription(model: Pick<ModelInfo, 'provider' | 'ai' | 'reachable' | 'message'>): string {
-  if (!model.reachable) return `${model.provider} is unreachable${model.message ? `: ${model.message}` : ''}`;
+  if (!model.reachable) return `${providerLabel(model.provider)} is unreachable${model.message ? `: ${model.message}` : ''}`;
   if (model.provider === 'builtin' || !model.ai) return 'builtin engine — offline procedural renderer, not AI';
-  return `served by ${model.provider}`;
+  return `served by ${providerLabel(model.provider)}`;
 }
 
 function optionText(m: ModelInfo): string {
-  if (!m.reachable) return `${m.label} — ${m.provider} (unreachable)`;
+  if (!m.reachable) return `${m.label} — ${providerLabel(m.provider)} (unreachable)`;
   if (m.provider === 'builtin' || !m.ai) return `${m.label} — builtin engine (not AI)`;
-  return `${m.label} — ${m.provider}`;
+  return `${m.label} — ${providerLabel(m.provider)}`;
 }
 
 export function ModelPicker({

@@ -10,6 +10,7 @@ import { MODEL_LABELS, isModelName } from '@imageflow/shared/constants';
 import { ShareButton } from '@/features/share/components/share-button';
 import type { Run } from '../session';
 import { ExamplePrompts } from './example-prompts';
+import { providerLabel } from './model-picker';
 import { ProgressiveImage } from './progressive-image';
 
 export interface ResultsPanelProps {
@@ -106,7 +107,7 @@ function ResultCard({ node, onUseAsInit, single }: { node: ImageNode; onUseAsIni
           #{node.id}
         </span>
         <span className="hidden sm:inline-flex">
-          <ProviderBadge provider={node.provider} className="whitespace-nowrap" />
+          <ProviderBadge provider={providerLabel(node.provider)} className="whitespace-nowrap" />
         </span>
         {single ? <span className="hidden truncate text-xs text-zinc-500 tabular-nums md:inline dark:text-zinc-400">seed {node.seed ?? '—'}</span> : null}
         <span className="ml-auto flex shrink-0 items-center gap-1">
@@ -220,6 +221,11 @@ function ActiveRun({ run, job, preview, canceling, onCancel }: { run: Run; job: 
             <LoaderCircle className="h-3.5 w-3.5 animate-spin text-indigo-500" aria-hidden />
             {running ? (count > 1 ? `Generating ${count} images` : 'Generating') : 'Queued'}
             {stepText ? <span className="text-zinc-500 tabular-nums dark:text-zinc-400">· {stepText}</span> : null}
+            {running ? null : (
+              <Link to="/queue" className="rounded font-normal text-indigo-600 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-indigo-400">
+                · see the Queue
+              </Link>
+            )}
           </span>
           <span className="text-zinc-500 tabular-nums dark:text-zinc-400">{formatElapsed(now - run.submittedAt)}</span>
         </div>
@@ -273,7 +279,7 @@ function EarlierRuns({ runs }: { runs: readonly Run[] }) {
   return (
     <section aria-labelledby="earlier-heading" className="space-y-3">
       <h2 id="earlier-heading" className="text-xs font-medium tracking-wide text-zinc-500 uppercase dark:text-zinc-400">
-        Earlier in this session
+        Earlier results
       </h2>
       <ul className="grid grid-cols-4 gap-2 sm:grid-cols-6">
         {images.slice(0, 24).map((node) => (

@@ -33,14 +33,16 @@ export function RemixChip({ id, node, error, onDetach }: { id: number; node: Ima
             #{id}
           </Link>
         </p>
-        <p className="truncate text-xs text-indigo-700/80 dark:text-indigo-300/80">
+        <p className="line-clamp-2 text-xs text-indigo-700/80 dark:text-indigo-300/80">
           {error
             ? error
             : node && isTrashed(node)
               ? 'In the trash: restore it to branch from it, or detach'
-              : node
-                ? 'Recipe loaded; the result branches from it'
-                : 'Loading its recipe…'}
+              : node && !node.prompt.trim()
+                ? 'It came without a prompt: write one below'
+                : node
+                  ? 'Recipe loaded; the result branches from it'
+                  : 'Loading its recipe…'}
         </p>
       </div>
       <button type="button" onClick={onDetach} aria-label={`Stop remixing #${id}`} title="Detach: make a new, unrelated image" className={detachClass}>

@@ -36,6 +36,9 @@ export function ImageActions({ node }: { node: ImageNode }) {
   // In the trash nothing may grow from it, nor be starred or shared, until it is restored (the banner says so).
   const live = state === 'live';
   const pending = derive.isPending ? derive.variables?.label : undefined;
+  // A variation repeats the prompt with a new seed: with no prompt (an upload without a recipe) it has
+  // nothing to repeat, so what is offered is a remix, with a prompt written for it.
+  const promptless = node.prompt.trim() === '';
 
   const run = (label: string, request: Omit<GenerationRequest, 'parent_id'>) => derive.mutate({ label, request: { parent_id: node.id, ...request } });
   const spinnerOr = (label: string, icon: ReactNode) => (pending === label ? <Loader2 className="h-4 w-4 animate-spin" aria-hidden /> : icon);
@@ -54,15 +57,29 @@ export function ImageActions({ node }: { node: ImageNode }) {
   return (
     <div className="space-y-3">
       {state === 'trashed' ? null : (
-        <div className="grid grid-cols-2 gap-2 min-[420px]:grid-cols-3" role="group" aria-label="New version from this image">
-          <Button variant="primary" className={actionButton} onClick={() => run('Variation', { action_type: 'variation' })} title="Same recipe, new seed">
-            {spinnerOr('Variation', <Shuffle className="h-4 w-4" aria-hidden />)}
-            Variation
-          </Button>
-          <Button className={actionButton} onClick={() => navigate(`/?from=${node.id}`)} title="Open Create with this recipe filled in, to change it; the result branches from this image">
-            <Wand2 className="h-4 w-4" aria-hidden />
-            Remix
-          </Button>
+        <div className="grid grid-cols-2 gap-2 min-[420px]:grid-cols-3" role="group" aria-label="New version from this image" aria-describedby={promptless ? `no-prompt-${node.id}` : undefined}>
+          {promptless ? (
+            <Button
+              variant="primary"
+              className={cn(actionButton, 'col-span-2')}
+              onClick={() => navigate(`/?from=${node.id}`)}
+              title="Open Create with this image’s settings, write a prompt, and the result branches from this image"
+            >
+              <Wand2 className="h-4 w-4" aria-hidden />
+              Remix with a prompt
+            </Button>
+          ) : (
+            <>
+              <Button variant="primary" className={actionButton} onClick={() => run('Variation', { action_type: 'variation' })} title="Same recipe, new seed">
+                {spinnerOr('Variation', <Shuffle className="h-4 w-4" aria-hidden />)}
+                Variation
+              </Button>
+              <Button className={actionButton} onClick={() => navigate(`/?from=${node.id}`)} title="Open Create with this recipe filled in, to change it; the result branches from this image">
+                <Wand2 className="h-4 w-4" aria-hidden />
+                Remix
+              </Button>
+            </>
+          )}
           <Button
             className={actionButton}
             onClick={() => navigate(`/?init=${node.id}`)}
@@ -88,6 +105,11 @@ export function ImageActions({ node }: { node: ImageNode }) {
             <SlidersHorizontal className="h-4 w-4" aria-hidden />
             Edit
           </Button>
+          {promptless ? (
+            <p id={`no-prompt-${node.id}`} className="col-span-full text-xs text-zinc-500 dark:text-zinc-400">
+              No prompt came with this image, so a variation would have nothing to repeat: remix it with a prompt of your own.
+            </p>
+          ) : null}
         </div>
       )}
 

@@ -143,6 +143,19 @@ describe('ImagePage', () => {
     expect(await screen.findByText('Went to /?from=2')).toBeTruthy();
   });
 
+  it('offers a remix with a prompt instead of a variation when the image has no prompt to repeat', async () => {
+    serve(makeNode({ id: 2, action_type: 'upload', provider: 'upload', model: 'upload', prompt: '', spec_json: {} }));
+    open();
+    const group = await screen.findByRole('group', { name: 'New version from this image' });
+    expect(within(group).queryByRole('button', { name: 'Variation' })).toBeNull();
+    expect(within(group).queryByRole('button', { name: 'Remix' })).toBeNull();
+    expect(group.getAttribute('aria-describedby')).toBe('no-prompt-2');
+    expect(document.getElementById('no-prompt-2')?.textContent).toMatch(/No prompt came with this image/);
+    await userEvent.click(within(group).getByRole('button', { name: 'Remix with a prompt' }));
+    expect(await screen.findByText('Went to /?from=2')).toBeTruthy();
+    expect(api.submitGeneration).not.toHaveBeenCalled();
+  });
+
   it('opens Create with this image as the init image', async () => {
     open();
     await userEvent.click(await screen.findByRole('button', { name: 'Image to image' }));

@@ -1,5 +1,6 @@
-import { useEffect } from 'react';
-import { Link, useParams } from 'react-router';
+import { useCallback, useEffect, useMemo } from 'react';
+import { Link, useLocation, useNavigate, useParams } from 'react-router';
+import { useQueryClient } from '@tanstack/react-query';
 import { ChevronLeft, Ghost, Star, Trash2 } from 'lucide-react';
 import type { ImageNode } from '@imageflow/shared';
 import { Skeleton } from '@/components/ui/skeleton';
@@ -7,7 +8,10 @@ import { ActionBadge } from '@/features/lineage/components/action-badge';
 import { MiniLineage } from '@/features/lineage/components/mini-lineage';
 import { TrashedBanner } from '@/features/trash/components/trashed-banner';
 import { imageState } from '@/features/trash/state';
-import { useImage } from '../api';
+import { useGalleryNeighbors } from '@/features/gallery/api';
+import { filtersFromSearchParams } from '@/features/gallery/filters';
+import { rememberOpened } from '@/features/gallery/return-focus';
+import { imageKey, useImage } from '../api';
 import { formatDateTime, formatRelative } from '../format';
 import { Branches } from './branches';
 import { ImageActions } from './image-actions';
@@ -36,20 +40,45 @@ export function ImagePage() {
 const PAGE = 'mx-auto grid max-w-[100rem] gap-5 px-3 py-4 sm:px-6 lg:grid-cols-[minmax(0,1fr)_26rem] lg:gap-8 lg:py-6';
 const VIEWER = 'h-[min(72vh,calc(100vw-1.5rem))] lg:sticky lg:top-[5rem] lg:h-[calc(100dvh-7rem)]';
 
+/** What the gallery's tile links carry: the gallery they were in (its filters and order). */
+interface FromGallery {
+  gallery?: string;
+}
+
 function ImageDetail({ node }: { node: ImageNode }) {
   const state = imageState(node);
+  // ← and → walk the gallery this image was opened from (else the whole gallery, newest first).
+  const location = useLocation();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const gallerySearch = (location.state as FromGallery | null)?.gallery;
+  const filters = useMemo(() => filtersFromSearchParams(new URLSearchParams(gallerySearch ?? '')), [gallerySearch]);
+  const { previous, next } = useGalleryNeighbors(node.id, filters, state === 'live');
+  useEffect(() => {
+    if (gallerySearch !== undefined) rememberOpened(node.id);
+  }, [gallerySearch, node.id]);
+  const go = useCallback(
+    (target: ImageNode) => {
+      // Shown at once from what the gallery has, so the viewer (fullscreen too) stays as it is.
+      queryClient.setQueryData<ImageNode>(imageKey(target.id), (old) => old ?? target);
+      // Replaced, not pushed: Back leaves for the gallery, at the image reached.
+      navigate(`/image/${target.id}`, { replace: true, state: location.state });
+    },
+    [queryClient, navigate, location.state],
+  );
   return (
     <div className={PAGE}>
       {/* First on phones too, above the image: the page of a trashed image says so before anything else. */}
       {state === 'trashed' ? <TrashedBanner node={node} className="lg:col-span-2" /> : null}
       <div className="min-w-0">
-        <ImageViewer node={node} className={VIEWER} />
+        <ImageViewer node={node} className={VIEWER} downloads previous={previous} next={next} onGo={go} />
       </div>
 
       <aside className="min-w-0 space-y-6" aria-label={`Image #${node.id} details`}>
         <header className="space-y-1.5">
           <Link
-            to="/gallery"
+            to={gallerySearch ? `/gallery?${gallerySearch}` : '/gallery'}
+            state={{ restoreFocus: true }}
             className="-ml-1 inline-flex items-center gap-0.5 rounded-md px-1 text-sm text-zinc-500 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-zinc-400 dark:hover:text-zinc-100"
           >
             <ChevronLeft className="h-4 w-4" aria-hidden />

@@ -43,7 +43,7 @@ describe('the Import screen', () => {
     const { user, where } = renderApp('/gallery');
     await user.click(await screen.findByRole('link', { name: 'Import' }));
     expect(where()).toBe('/import');
-    expect(screen.getByRole('heading', { name: 'Import', level: 1 })).toBeTruthy();
+    expect(await screen.findByRole('heading', { name: 'Import', level: 1 })).toBeTruthy();
     expect(document.title).toBe('Import · ImageFlow');
   });
 

@@ -13,7 +13,7 @@ import { imageState } from '@/features/trash/state';
 import { LINEAGE_NODE_CAP, useWholeLineage, type WholeLineage } from '../api';
 import type { Direction } from '../graph';
 import { collapseOffPath, descendantCounts, hiddenByCollapse, indexTree, pathTo } from '../tree';
-import { LineageGraph, useCenterOn } from './lineage-graph';
+import { LineageGraph, type LineageGraphHandle } from './lineage-graph';
 import { SelectedPanel } from './selected-panel';
 
 export default function LineagePage() {
@@ -61,7 +61,7 @@ function LineageScreen({ routeId, lineage }: { routeId: number; lineage: WholeLi
   const [direction, setDirection] = useState<Direction>('TB');
   const [compareMode, setCompareMode] = useState(false);
   const [picked, setPicked] = useState<number[]>([]);
-  const centerOn = useCenterOn();
+  const graph = useRef<LineageGraphHandle>(null);
 
   const select = useCallback(
     (id: number) => {
@@ -188,7 +188,7 @@ function LineageScreen({ routeId, lineage }: { routeId: number; lineage: WholeLi
             </Button>
           </Tooltip>
           <Tooltip label="Center on selection" side="bottom" align="end">
-            <Button size="icon" className="h-8! w-8!" onClick={() => centerOn(selected)} aria-label="Center on selected image">
+            <Button size="icon" className="h-8! w-8!" onClick={() => graph.current?.centerOn(selected)} aria-label="Center on selected image">
               <Crosshair className="h-4 w-4" aria-hidden />
             </Button>
           </Tooltip>
@@ -205,6 +205,7 @@ function LineageScreen({ routeId, lineage }: { routeId: number; lineage: WholeLi
       <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_20rem]">
         <div className={FRAME}>
           <LineageGraph
+            handle={graph}
             index={index}
             descendants={descendants}
             nodes={lineage.nodes}

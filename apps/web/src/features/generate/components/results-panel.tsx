@@ -1,4 +1,3 @@
-import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { CircleAlert, ExternalLink, ImageUp, LoaderCircle, RotateCcw, X } from 'lucide-react';
 import type { ImageNode, Job } from '@imageflow/shared';
@@ -6,6 +5,7 @@ import { Button } from '@/components/ui/button';
 import { ProgressBar } from '@/components/ui/progress-bar';
 import { ProviderBadge } from '@/components/ui/provider-badge';
 import { cn } from '@/lib/cn';
+import { useNow } from '@/lib/use-now';
 import { MODEL_LABELS, isModelName } from '@imageflow/shared/constants';
 import { ShareButton } from '@/features/share/components/share-button';
 import type { Run } from '../session';
@@ -26,17 +26,6 @@ export interface ResultsPanelProps {
   onUseAsInit: (node: ImageNode) => void;
   onPickExample: (prompt: string) => void;
   builtinOnly: boolean;
-}
-
-function useNow(ticking: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!ticking) return;
-    setNow(Date.now());
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, [ticking]);
-  return now;
 }
 
 function formatElapsed(ms: number): string {

@@ -6,6 +6,7 @@ import type { Job } from '@imageflow/shared';
 import { Button } from '@/components/ui/button';
 import { ProgressBar } from '@/components/ui/progress-bar';
 import { cn } from '@/lib/cn';
+import { useNow } from '@/lib/use-now';
 import type { QueueJob } from '@/lib/api-client';
 import { formatDateTime, formatRelative } from '@/features/image/format';
 import { CHECKER } from '@/features/image/styles';
@@ -21,17 +22,6 @@ export interface JobRowActions {
   onFront?: (job: QueueJob) => void;
   /** The job whose action is on its way: its buttons wait. */
   pendingId?: string | null;
-}
-
-function useNow(ticking: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!ticking) return;
-    setNow(Date.now());
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, [ticking]);
-  return now;
 }
 
 const CHIP = 'inline-flex shrink-0 items-center gap-1 whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-medium';

@@ -128,6 +128,14 @@ test('multi-select with Shift-click, Ctrl-click and the keyboard; star, download
   const ids = await makeMany(request, token, 6);
   const shown = [...ids].reverse();
   const selectedCount = () => page.getByRole('toolbar', { name: 'Selected images' }).locator('p');
+  // Each action on the selection is one request to the bulk route, not one per image.
+  const bulkActions: string[] = [];
+  const perImage: string[] = [];
+  page.on('request', (req) => {
+    const { pathname } = new URL(req.url());
+    if (pathname === '/api/images/bulk') bulkActions.push((req.postDataJSON() as { action: string }).action);
+    else if (/^\/api\/images\/\d+(\/restore)?$/.test(pathname) && req.method() !== 'GET') perImage.push(`${req.method()} ${pathname}`);
+  });
 
   await page.goto(`/gallery?q=${token}`);
   await expect(tiles(page)).toHaveCount(6);
@@ -166,6 +174,8 @@ test('multi-select with Shift-click, Ctrl-click and the keyboard; star, download
   await page.getByRole('button', { name: 'Undo' }).click();
   await expect(page.getByText('3 images restored')).toBeVisible();
   await expect(tiles(page)).toHaveCount(6);
+  expect(bulkActions).toEqual(['star', 'trash', 'restore']);
+  expect(perImage).toEqual([]);
 
   // The keyboard: Space selects, Shift+arrows extend, Esc clears, Ctrl+A selects all.
   await tile(page, shown[0]!).focus();

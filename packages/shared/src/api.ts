@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ActionType, EditOps, ModelName, Spec, SpecInput, UpscaleFactor, MAX_SEED, MAX_PROMPT_LENGTH } from './recipe.ts';
-import { GALLERY_ORDERS, MAX_DOWNLOAD_IMAGES } from './constants.ts';
+import { BULK_ACTIONS, GALLERY_ORDERS, MAX_BULK_IMAGES, MAX_DOWNLOAD_IMAGES } from './constants.ts';
 
-export { GALLERY_ORDERS, MAX_DOWNLOAD_IMAGES, type GalleryOrder } from './constants.ts';
+export { BULK_ACTIONS, GALLERY_ORDERS, MAX_BULK_IMAGES, MAX_DOWNLOAD_IMAGES, type BulkAction, type GalleryOrder } from './constants.ts';
 
 export const ErrorBody = z.object({
   error: z.object({
@@ -208,6 +208,27 @@ export const DownloadImages = z
   })
   .strict();
 export type DownloadImages = z.infer<typeof DownloadImages>;
+
+const BULK_ACTION_TEXT = `action must be one of ${BULK_ACTIONS.map((a) => `"${a}"`).join(', ')}`;
+/**
+ * POST /api/images/bulk: one action on many images at once. An id named twice counts once. Every id
+ * is checked first: when one cannot take the action, nothing changes (see the route).
+ */
+export const BulkImages = z
+  .object({
+    ids: z
+      .array(z.number({ error: IDS_TEXT }).int(IDS_TEXT).min(1, IDS_TEXT).max(Number.MAX_SAFE_INTEGER, IDS_TEXT), {
+        error: IDS_TEXT,
+      })
+      .min(1, 'ids must name at least one image')
+      .max(MAX_BULK_IMAGES, `ids may name at most ${MAX_BULK_IMAGES} images at once; send the rest in another request`),
+    action: z.enum(BULK_ACTIONS, { error: BULK_ACTION_TEXT }),
+  })
+  .strict();
+export type BulkImages = z.infer<typeof BulkImages>;
+/** The images as they are after the action, in the order of `ids` (each once). */
+export const BulkImagesResult = z.object({ items: z.array(ImageNode) });
+export type BulkImagesResult = z.infer<typeof BulkImagesResult>;
 
 /** Request body of the diffusers-style routes `/api/{sdxl,flux}/{txt2img,img2img}`. */
 export const DiffusersTxt2Img = z

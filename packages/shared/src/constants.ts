@@ -43,6 +43,11 @@ export const GALLERY_ORDERS = ['desc', 'asc'] as const;
 export type GalleryOrder = (typeof GALLERY_ORDERS)[number];
 /** The most images one .zip download (POST /api/images/download) may hold. */
 export const MAX_DOWNLOAD_IMAGES = 500;
+/** The most images one bulk action (POST /api/images/bulk: star, unstar, trash, restore) may name. */
+export const MAX_BULK_IMAGES = 500;
+/** What POST /api/images/bulk does to every image it names. */
+export const BULK_ACTIONS = ['star', 'unstar', 'trash', 'restore'] as const;
+export type BulkAction = (typeof BULK_ACTIONS)[number];
 
 export interface ModelDefaults {
   width: number;

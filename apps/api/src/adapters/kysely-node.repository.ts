@@ -3,7 +3,7 @@ import type { Db } from '../db/database.ts';
 import { isSqlite } from '../db/dialect.ts';
 import type { Database, ImageNodesTable } from '../db/schema.ts';
 import { JobNoLongerRunningError } from '../errors.ts';
-import type { GalleryFilter, NewNode, NodeReads, NodeRecord, NodeRepository, NodeWithCounts, StoredNode, TreePage } from '../ports/node.repository.port.ts';
+import type { GalleryFilter, NewNode, NodeReads, NodeRecord, NodeRepository, NodesChange, NodeWithCounts, StoredNode, TreePage } from '../ports/node.repository.port.ts';
 
 /** A node row as read, with its child count. */
 type NodeRow = Selectable<ImageNodesTable> & { children_count: number };
@@ -78,6 +78,11 @@ export class KyselyNodeRepository implements NodeRepository {
   async findById(id: number) {
     const row = await this.nodes().where('n.id', '=', id).executeTakeFirst();
     return row && toNode(row);
+  }
+
+  async findByIds(ids: readonly number[]) {
+    if (ids.length === 0) return [];
+    return (await this.nodes().where('n.id', 'in', ids).execute()).map(toNode);
   }
 
   async findByFilename(filename: string) {
@@ -324,6 +329,31 @@ export class KyselyNodeRepository implements NodeRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  async updateMany(ids: readonly number[], change: NodesChange, ownerId: string | undefined) {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return true;
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        let query = trx
+          .updateTable('image_nodes')
+          .where('id', 'in', unique)
+          .where('deleted_at', 'is', null)
+          .where('trashed_at', 'trashedAt' in change && change.trashedAt === null ? 'is not' : 'is', null);
+        if (ownerId !== undefined) query = query.where('owner_id', '=', ownerId);
+        const result = await ('starred' in change
+          ? query.set({ starred: change.starred ? 1 : 0 })
+          : query.set({ trashed_at: change.trashedAt })
+        ).executeTakeFirst();
+        // One of them is not there, not the owner's, or not where the change starts from: undo the rest.
+        if (Number(result.numUpdatedRows) !== unique.length) throw new NotAllChanged();
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof NotAllChanged) return false;
+      throw err;
+    }
+  }
+
   async trashPage(ownerId: string | undefined, limit: number, after?: { trashedAt: string; id: number }) {
     let query = this.nodes().where('n.trashed_at', 'is not', null).where('n.deleted_at', 'is', null);
     if (ownerId !== undefined) query = query.where('n.owner_id', '=', ownerId);
@@ -414,6 +444,9 @@ export class KyselyNodeRepository implements NodeRepository {
     });
   }
 }
+
+/** Thrown inside updateMany's transaction to roll it back. */
+class NotAllChanged extends Error {}
 
 /** The comparison that keeps the ids past the gallery's cursor, in its order. */
 function pastOp(filter: GalleryFilter): '<' | '>' {

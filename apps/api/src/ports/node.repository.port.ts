@@ -53,6 +53,12 @@ export type NodeWithCounts = NodeRecord & { children_count: number };
 /** A node about to be written: not starred or trashed yet. */
 export type NewNode = Omit<NodeRecord, 'starred' | 'trashed_at'>;
 
+/**
+ * One change made to many nodes at once: starred set or cleared; moved to the trash at a time; or
+ * taken out of it (null).
+ */
+export type NodesChange = { starred: boolean } | { trashedAt: string | null };
+
 export interface GalleryFilter {
   limit: number;
   /** desc (the default): newest (highest id) first; asc: oldest first. */
@@ -101,6 +107,8 @@ export interface NodeRepository extends NodeReads<NodeWithCounts> {
   /** Reserves ids for nodes not yet written, so files can carry their node id. */
   reserveIds(count: number): Promise<number[]>;
   findById(id: number): Promise<NodeWithCounts | undefined>;
+  /** The nodes among these ids that exist, in no particular order. */
+  findByIds(ids: readonly number[]): Promise<NodeWithCounts[]>;
   findByJob(jobId: string): Promise<NodeWithCounts[]>;
   /**
    * The oldest node whose image or original file has this hash, of this owner (null: anyone's);
@@ -127,6 +135,13 @@ export interface NodeRepository extends NodeReads<NodeWithCounts> {
   setStarred(id: number, starred: boolean): Promise<void>;
   /** Moves a live node to the trash at `at`, or out of it (null); returns whether it changed. */
   setTrashed(id: number, at: string | null): Promise<boolean>;
+  /**
+   * Makes one change to all of these nodes or to none, in one transaction: each must belong to
+   * `ownerId` (anyone's when undefined), be live (not deleted), and be where the change starts from
+   * (starring: not in the trash; trashing: not in the trash; restoring: in the trash). Returns
+   * false, having changed nothing, when one of them is not.
+   */
+  updateMany(ids: readonly number[], change: NodesChange, ownerId: string | undefined): Promise<boolean>;
   /** An owner's trash (every owner's when undefined), most recently trashed first, after the keyset `after`. */
   trashPage(ownerId: string | undefined, limit: number, after?: { trashedAt: string; id: number }): Promise<NodeWithCounts[]>;
   /** Live nodes trashed before `before`: due to be purged. */

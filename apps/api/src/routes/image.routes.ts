@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance, FastifyReply, onRequestHookHandler } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { DeleteImageQuery, DownloadImages, ErrorBody, GalleryPage, GalleryQuery, ImageNode, IncludeBase64Query, Lineage, LineageQuery, NodeId, PatchImage, TrashPage, TrashQuery, MAX_DOWNLOAD_IMAGES } from '@imageflow/shared';
+import { BulkImages, BulkImagesResult, DeleteImageQuery, DownloadImages, ErrorBody, GalleryPage, GalleryQuery, ImageNode, IncludeBase64Query, Lineage, LineageQuery, NodeId, PatchImage, TrashPage, TrashQuery, MAX_BULK_IMAGES, MAX_DOWNLOAD_IMAGES } from '@imageflow/shared';
 import type { Services } from '../services/container.ts';
 import { clientGoneSignal, readUploadedFile } from '../http/uploads.ts';
 import type { JsonText } from '../lib/json-text.ts';
@@ -44,6 +44,21 @@ export function imageRoutes(app: FastifyInstance, { images, lineage, config }: S
         .header('cache-control', 'no-store')
         .send(zip.body);
     },
+  });
+
+  r.post('/api/images/bulk', {
+    schema: {
+      tags: ['images'],
+      summary: `Star, unstar, trash or restore many images at once (at most ${MAX_BULK_IMAGES}; one request of the rate limit, however many)`,
+      description:
+        'All or nothing: every id is checked first, and when one cannot take the action nothing changes. ' +
+        "404: an id that is not there or not yours; 400: starring or unstarring an image in the trash or deleted for good; " +
+        '409: restoring one not in the trash or deleted for good. Trashing one already in the trash or deleted for good leaves it as it is. ' +
+        'The error names the ids at fault (the first few). An id named twice counts once. 200: the images as they are now, in the order of ids.',
+      body: BulkImages,
+      response: { 200: BulkImagesResult, ...errors, 409: ErrorBody },
+    },
+    handler: async (req) => ({ items: await images.bulk(req.body.ids, req.body.action, req.actor) }),
   });
 
   r.get('/api/images/:id', {

@@ -1,8 +1,8 @@
-import { MAX_PROMPT_LENGTH, type GalleryPage, type GalleryQuery, type ImageNode, type TrashPage, type TrashQuery } from '@imageflow/shared';
+import { MAX_PROMPT_LENGTH, type BulkAction, type GalleryPage, type GalleryQuery, type ImageNode, type TrashPage, type TrashQuery } from '@imageflow/shared';
 import { BusyError, ConflictError, NotFoundError, PayloadTooLargeError, UnsupportedMediaError, ValidationError } from '../errors.ts';
 import type { ImageOps } from '../ports/image-ops.port.ts';
 import type { ImageStore } from '../ports/image-store.port.ts';
-import type { NodeRepository, NodeWithCounts } from '../ports/node.repository.port.ts';
+import type { NodeRepository, NodesChange, NodeWithCounts } from '../ports/node.repository.port.ts';
 import type { Clock } from '../ports/system.port.ts';
 import { Slots } from '../lib/slots.ts';
 import { describeUnsupported, sniffImageFormat, UPLOAD_FORMATS_TEXT, type UploadFormat } from '../lib/image-format.ts';
@@ -104,6 +104,59 @@ export class ImageService {
     if (node.deleted_at) throw new ConflictError(`Image ${id} was deleted for good; its recipe is all that is left.`);
     if (!node.trashed_at || !(await this.nodes.setTrashed(id, null))) throw new ConflictError(`Image ${id} is not in the trash.`);
     return this.get(id, actor);
+  }
+
+  /**
+   * One action on many images (each id once, however often named), all or nothing, as each image's
+   * own route would do it. Every id is checked first: one that is not the actor's (or not there) is
+   * a 404, as everywhere; starring one in the trash or deleted for good a 400; restoring one not in
+   * the trash or deleted for good a 409. Then the change is made in one transaction. Trashing an
+   * image already in the trash or deleted for good leaves it as it is, as DELETE /api/images/:id
+   * does. Answers the images as they are now, in the order named.
+   */
+  async bulk(ids: readonly number[], action: BulkAction, actor: Actor): Promise<ImageNode[]> {
+    const unique = [...new Set(ids)];
+    // Twice at most: an image changed by someone else between the check and the change is checked again.
+    for (let attempt = 1; ; attempt++) {
+      const rows = await this.bulkRows(unique, action, actor);
+      const toChange = action === 'trash' ? rows.filter((r) => r.trashed_at === null && r.deleted_at === null) : rows;
+      const change: NodesChange =
+        action === 'star' || action === 'unstar' ? { starred: action === 'star' } : { trashedAt: action === 'trash' ? this.clock.now().toISOString() : null };
+      if (await this.nodes.updateMany(toChange.map((r) => r.id), change, ownerScope(actor))) break;
+      if (attempt === 2) throw new ConflictError('These images were being changed elsewhere at the same time; nothing was changed. Reload and try again.');
+    }
+    const byId = new Map((await this.nodes.findByIds(unique)).map((r) => [r.id, r]));
+    return unique.map((id) => {
+      const row = byId.get(id);
+      // Deleted for good, a node stays as a tombstone; one that is gone altogether is said as such.
+      if (!row) throw new NotFoundError(`Image ${id} was removed while this was being done; reload and try again.`);
+      return toImageNode(row, this.urls);
+    });
+  }
+
+  /** The images a bulk action names, each able to take it; else the error that says which are not (up to a few named). */
+  private async bulkRows(ids: readonly number[], action: BulkAction, actor: Actor): Promise<NodeWithCounts[]> {
+    const found = new Map((await this.nodes.findByIds(ids)).filter((r) => mayAccess(actor, r.owner_id)).map((r) => [r.id, r]));
+    const rows = ids.flatMap((id) => found.get(id) ?? []);
+    const missing = ids.filter((id) => !found.has(id));
+    if (missing.length > 0) {
+      throw new NotFoundError(`${missing.length === 1 ? 'No image with id' : 'No images with ids'} ${someIds(missing)}; nothing was changed. Leave ${missing.length === 1 ? 'it' : 'them'} out of ids.`);
+    }
+    const idsOf = (pick: (r: NodeWithCounts) => boolean) => rows.filter(pick).map((r) => r.id);
+    const they = (list: number[], one = 'is', many = 'are') => (list.length === 1 ? `Image ${list[0]} ${one}` : `Images ${someIds(list)} ${many}`);
+    const deleted = idsOf((r) => r.deleted_at !== null);
+    if (action === 'star' || action === 'unstar') {
+      const verb = action === 'star' ? 'starred' : 'unstarred';
+      if (deleted.length > 0) throw new ValidationError(`${they(deleted, 'was', 'were')} deleted for good and can no longer be ${verb}; nothing was changed. Leave ${deleted.length === 1 ? 'it' : 'them'} out of ids.`);
+      const inTrash = idsOf((r) => r.trashed_at !== null);
+      if (inTrash.length > 0) throw new ValidationError(`${they(inTrash)} in the trash; nothing was changed. Restore ${inTrash.length === 1 ? 'it' : 'them'} first (action "restore"), or leave ${inTrash.length === 1 ? 'it' : 'them'} out of ids.`);
+    }
+    if (action === 'restore') {
+      if (deleted.length > 0) throw new ConflictError(`${they(deleted, 'was', 'were')} deleted for good; only the recipe is left. Nothing was restored: leave ${deleted.length === 1 ? 'it' : 'them'} out of ids.`);
+      const notInTrash = idsOf((r) => r.trashed_at === null);
+      if (notInTrash.length > 0) throw new ConflictError(`${they(notInTrash)} not in the trash. Nothing was restored: leave ${notInTrash.length === 1 ? 'it' : 'them'} out of ids.`);
+    }
+    return rows;
   }
 
   /** My trash, most recently trashed first (an admin's too: emptying it must never touch another user's images). */
@@ -259,6 +312,14 @@ export class ImageService {
     await this.nodes.adoptOrphans({ id: node.id, rootId: node.root_id, depth: node.depth }, [file.sha256, node.sha256], actor.id);
     return this.get(id!, actor);
   }
+}
+
+/** Up to five ids, then how many more: "3, 5 and 8", "1, 2, 3, 4, 5 and 12 more". */
+function someIds(ids: readonly number[]): string {
+  const SHOWN = 5;
+  if (ids.length === 1) return String(ids[0]);
+  if (ids.length <= SHOWN) return `${ids.slice(0, -1).join(', ')} and ${ids.at(-1)}`;
+  return `${ids.slice(0, SHOWN).join(', ')} and ${ids.length - SHOWN} more`;
 }
 
 export function encodeGalleryCursor(id: number): string {

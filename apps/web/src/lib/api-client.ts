@@ -4,6 +4,8 @@ import type {
   AccountUpdate,
   ApiToken,
   AuthState,
+  BulkAction,
+  BulkImagesResult,
   BundleImport,
   BundleScope,
   CreateShare,
@@ -255,6 +257,12 @@ export const api = {
   deleteImageForever: (id: number) => request<ImageNode>(`/api/images/${id}?forever=true`, { method: 'DELETE' }),
   /** Takes the image out of the trash (409 when it is not there, or was already purged). */
   restoreImage: (id: number) => request<ImageNode>(`/api/images/${id}/restore`, { method: 'POST' }),
+  /**
+   * POST /api/images/bulk: stars, unstars, trashes or restores these images (at most MAX_BULK_IMAGES)
+   * in one request, all or none: when one cannot take the action (not there, in the trash, not in
+   * it...), nothing changes and the error names it. Answers the images as they are now, in this order.
+   */
+  bulkImages: (ids: readonly number[], action: BulkAction) => request<BulkImagesResult>('/api/images/bulk', { method: 'POST', json: { ids, action } }),
   /** My trashed images, most recently trashed first, and how many days the trash keeps them. */
   trash: (params: TrashParams = {}) => request<TrashPage>(`/api/trash${query({ ...params })}`),
   gallery: (params: GalleryParams) => request<GalleryPage>(`/api/images${query({ ...params })}`),

@@ -1,7 +1,8 @@
 import { useEffect, useMemo } from 'react';
 import { infiniteQueryOptions, useInfiniteQuery, useMutation, useQuery, useQueryClient, type InfiniteData, type QueryClient } from '@tanstack/react-query';
 import { toast } from 'sonner';
-import type { GalleryPage, ImageNode } from '@imageflow/shared';
+import type { BulkAction, GalleryPage, ImageNode } from '@imageflow/shared';
+import { MAX_BULK_IMAGES } from '@imageflow/shared/constants';
 import { api, ApiError } from '@/lib/api-client';
 import { galleryParams, type GalleryFilters } from './filters';
 
@@ -73,53 +74,68 @@ export function useToggleStar() {
   });
 }
 
-/** Images the bulk actions change at once: quick, without flooding the server (or a rate limit). */
-const BULK_CONCURRENCY = 4;
-
-export interface BulkResult<T> {
-  done: T[];
-  failed: Array<{ id: number; error: Error }>;
+export interface BulkResult {
+  /** The images changed, as the server answers them now. */
+  done: ImageNode[];
+  /** The ids left as they were, and why: from the part the server refused on (it changed none of that part). */
+  failed: { ids: number[]; error: Error } | null;
 }
 
-/** Runs `run` for every id, a few at a time, going on past a failure: each is said in the result. */
-export async function eachAtMost<T>(ids: readonly number[], run: (id: number) => Promise<T>, concurrency = BULK_CONCURRENCY): Promise<BulkResult<T>> {
-  const result: BulkResult<T> = { done: [], failed: [] };
-  let next = 0;
-  const worker = async () => {
-    while (next < ids.length) {
-      const id = ids[next++]!;
-      try {
-        result.done.push(await run(id));
-      } catch (error) {
-        result.failed.push({ id, error: error instanceof Error ? error : new Error(String(error)) });
-      }
+/**
+ * POST /api/images/bulk for every id (each once): one request, or parts of MAX_BULK_IMAGES one
+ * after the other for a larger selection. The server changes a part all or none, so a refused part
+ * stops there: it and the parts after it are left as they were, and said in the result.
+ */
+export async function bulkInParts(ids: readonly number[], action: BulkAction): Promise<BulkResult> {
+  const unique = [...new Set(ids)];
+  const done: ImageNode[] = [];
+  for (let start = 0; start < unique.length; start += MAX_BULK_IMAGES) {
+    try {
+      done.push(...(await api.bulkImages(unique.slice(start, start + MAX_BULK_IMAGES), action)).items);
+    } catch (error) {
+      return { done, failed: { ids: unique.slice(start), error: error instanceof Error ? error : new Error(String(error)) } };
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
-  return result;
+  }
+  return { done, failed: null };
 }
 
-/** Says what failed, in the server's words (a 401 takes the person to sign in instead). */
-function reportFailures(failed: BulkResult<unknown>['failed'], what: (count: number) => string) {
-  if (failed.length === 0 || failed.every((f) => f.error instanceof ApiError && f.error.status === 401)) return;
-  toast.error(what(failed.length), { description: failed[0]!.error.message });
+/** Says what failed, in the server's words, which name the images at fault (a 401 takes the person to sign in instead). */
+function reportFailure(failed: BulkResult['failed'], what: (count: number) => string) {
+  if (!failed || (failed.error instanceof ApiError && failed.error.status === 401)) return;
+  toast.error(what(failed.ids.length), { description: failed.error.message });
 }
 
 const plural = (count: number, one: string, many = `${one}s`) => `${count.toLocaleString()} ${count === 1 ? one : many}`;
+
+/** Whether each of these images is starred in the cached gallery pages (those not loaded are left out). */
+function starredNow(queryClient: QueryClient, ids: readonly number[]): Map<number, boolean> {
+  const wanted = new Set(ids);
+  const found = new Map<number, boolean>();
+  for (const [, data] of queryClient.getQueriesData<GalleryData>({ queryKey: ['gallery'] })) {
+    for (const page of data?.pages ?? []) for (const n of page.items) if (wanted.has(n.id)) found.set(n.id, n.starred);
+  }
+  return found;
+}
 
 /** Stars (or unstars) many images: every cached gallery page shows it at once; those the server refused flip back. */
 export function useBulkStar() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: ({ ids, starred }: { ids: readonly number[]; starred: boolean }) => eachAtMost(ids, (id) => api.setStarred(id, starred)),
+    mutationFn: ({ ids, starred }: { ids: readonly number[]; starred: boolean }) => bulkInParts(ids, starred ? 'star' : 'unstar'),
     onMutate: async ({ ids, starred }) => {
       await queryClient.cancelQueries({ queryKey: ['gallery'] });
+      const before = starredNow(queryClient, ids);
       queryClient.setQueriesData<GalleryData>({ queryKey: ['gallery'] }, (data) => ids.reduce((d, id) => withStarred(d, id, starred), data));
+      return { before };
     },
-    onSuccess: ({ done, failed }, { starred }) => {
+    onSuccess: ({ done, failed }, { starred }, context) => {
       for (const node of done) queryClient.setQueryData(['image', node.id], node);
-      queryClient.setQueriesData<GalleryData>({ queryKey: ['gallery'] }, (data) => failed.reduce((d, f) => withStarred(d, f.id, !starred), data));
-      reportFailures(failed, (n) => `${plural(n, 'image')} could not be ${starred ? 'starred' : 'unstarred'}`);
+      if (failed) {
+        queryClient.setQueriesData<GalleryData>({ queryKey: ['gallery'] }, (data) =>
+          failed.ids.reduce((d, id) => withStarred(d, id, context?.before.get(id) ?? !starred), data),
+        );
+      }
+      reportFailure(failed, (n) => `${plural(n, 'image')} could not be ${starred ? 'starred' : 'unstarred'}`);
     },
     onSettled: () => {
       void queryClient.invalidateQueries({ queryKey: ['gallery'], refetchType: 'none' });
@@ -142,10 +158,10 @@ function afterTrashChange(queryClient: QueryClient, nodes: readonly ImageNode[])
 
 /** The toast's Undo: takes them all out of the trash again. */
 async function restoreAll(queryClient: QueryClient, ids: readonly number[]): Promise<void> {
-  const { done, failed } = await eachAtMost(ids, (id) => api.restoreImage(id));
+  const { done, failed } = await bulkInParts(ids, 'restore');
   afterTrashChange(queryClient, done);
   if (done.length > 0) toast.success(`${plural(done.length, 'image')} restored`);
-  reportFailures(failed, (n) => `${plural(n, 'image')} could not be restored`);
+  reportFailure(failed, (n) => `${plural(n, 'image')} could not be restored`);
 }
 
 /**
@@ -155,19 +171,21 @@ async function restoreAll(queryClient: QueryClient, ids: readonly number[]): Pro
 export function useBulkTrash() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (ids: readonly number[]) => eachAtMost(ids, (id) => api.trashImage(id)),
+    mutationFn: (ids: readonly number[]) => bulkInParts(ids, 'trash'),
     onSuccess: ({ done, failed }) => {
       queryClient.setQueriesData<GalleryData>({ queryKey: ['gallery'] }, (data) => withoutImages(data, new Set(done.map((n) => n.id))));
       afterTrashChange(queryClient, done);
-      if (done.length > 0) {
-        const ids = done.map((n) => n.id);
-        toast.success(done.length === 1 ? `Image #${ids[0]} moved to the trash` : `${plural(done.length, 'image')} moved to the trash`, {
+      // One deleted for good meanwhile (elsewhere) is left as it is: not in the trash, nothing to undo.
+      const inTrash = done.filter((n) => n.trashed_at !== null && n.deleted_at === null);
+      if (inTrash.length > 0) {
+        const ids = inTrash.map((n) => n.id);
+        toast.success(inTrash.length === 1 ? `Image #${ids[0]} moved to the trash` : `${plural(inTrash.length, 'image')} moved to the trash`, {
           description: 'Hidden from the gallery. Undo, or restore them later from the Trash.',
           duration: 10_000,
           action: { label: 'Undo', onClick: () => void restoreAll(queryClient, ids) },
         });
       }
-      reportFailures(failed, (n) => `${plural(n, 'image')} could not be moved to the trash`);
+      reportFailure(failed, (n) => `${plural(n, 'image')} could not be moved to the trash`);
     },
   });
 }

@@ -13,11 +13,11 @@ vi.mock('@/lib/api-client', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@/lib/api-client')>();
   return {
     ...actual,
-    api: { gallery: vi.fn(), setStarred: vi.fn(), models: vi.fn(), createShare: vi.fn(), trashImage: vi.fn(), restoreImage: vi.fn(), downloadImages: vi.fn() },
+    api: { gallery: vi.fn(), setStarred: vi.fn(), models: vi.fn(), createShare: vi.fn(), bulkImages: vi.fn(), downloadImages: vi.fn() },
   };
 });
 const mocked = api as unknown as Record<
-  'gallery' | 'setStarred' | 'models' | 'createShare' | 'trashImage' | 'restoreImage' | 'downloadImages',
+  'gallery' | 'setStarred' | 'models' | 'createShare' | 'bulkImages' | 'downloadImages',
   ReturnType<typeof vi.fn>
 >;
 
@@ -305,12 +305,12 @@ describe('Gallery selection', () => {
     expect(checked()).toEqual([]);
   });
 
-  it('stars, downloads, compares and moves to the trash the selected images, in gallery order', async () => {
+  it('stars, downloads, compares and moves to the trash the selected images, in gallery order, each action one request', async () => {
     serveImages(5);
-    mocked.setStarred.mockImplementation(async (id: number, starred: boolean) => node(id, { starred }));
-    mocked.trashImage.mockImplementation(async (id: number) => {
-      trashed.add(id);
-      return node(id, { trashed_at: '2026-01-02T00:00:00.000Z' });
+    mocked.bulkImages.mockImplementation(async (ids: number[], action: string) => {
+      if (action === 'trash') for (const id of ids) trashed.add(id);
+      if (action === 'restore') for (const id of ids) trashed.delete(id);
+      return { items: ids.map((id) => node(id, action === 'trash' ? { trashed_at: '2026-01-02T00:00:00.000Z' } : { starred: action === 'star' })) };
     });
     mocked.downloadImages.mockResolvedValue({ blob: new Blob(['zip']), filename: 'imageflow-2-images.zip' });
     const createObjectURL = vi.fn(() => 'blob:zip');
@@ -326,11 +326,9 @@ describe('Gallery selection', () => {
     const bar = screen.getByRole('toolbar', { name: 'Selected images' });
 
     await user.click(within(bar).getByRole('button', { name: 'Star' }));
-    await waitFor(() => expect(mocked.setStarred).toHaveBeenCalledTimes(2));
-    expect(mocked.setStarred.mock.calls).toEqual([
-      [4, true],
-      [2, true],
-    ]);
+    await waitFor(() => expect(mocked.bulkImages).toHaveBeenCalledTimes(1));
+    expect(mocked.bulkImages).toHaveBeenCalledWith([4, 2], 'star');
+    expect(mocked.setStarred).not.toHaveBeenCalled();
     expect(await screen.findByRole('button', { name: 'Unstar image #4' })).toBeTruthy();
     expect(within(bar).getByRole('button', { name: 'Unstar' })).toBeTruthy();
 
@@ -341,7 +339,8 @@ describe('Gallery selection', () => {
 
     await user.click(within(bar).getByRole('button', { name: 'Move to trash' }));
     await waitFor(() => expect(tiles()).toHaveLength(3));
-    expect(mocked.trashImage.mock.calls.map(([id]) => id)).toEqual([4, 2]);
+    expect(mocked.bulkImages).toHaveBeenCalledTimes(2);
+    expect(mocked.bulkImages).toHaveBeenLastCalledWith([4, 2], 'trash');
     expect(screen.queryByRole('toolbar', { name: 'Selected images' })).toBeNull();
 
     await user.click(screen.getByRole('checkbox', { name: 'Select image #5' }));

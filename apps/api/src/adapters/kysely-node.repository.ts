@@ -462,38 +462,9 @@ function pageOf<N>(rows: NodeRow[], limit: number, map: (row: NodeRow) => N): Tr
 
 function toNode(row: NodeRow): NodeWithCounts {
   return {
-    // PostgreSQL's driver hands bigints (and counts) back as strings.
-    id: Number(row.id),
-    is_root: row.is_root === 1,
-    parent_id: row.parent_id === null ? null : Number(row.parent_id),
-    root_id: Number(row.root_id),
-    depth: row.depth,
-    prompt: row.prompt,
-    negative_prompt: row.negative_prompt,
+    ...nodeFields(row),
     spec: JSON.parse(row.spec_json) as Record<string, unknown>,
     request_params: JSON.parse(row.request_params) as Record<string, unknown>,
-    image_path: row.image_path,
-    filename: row.filename,
-    action_type: row.action_type as NodeRecord['action_type'],
-    model: row.model,
-    provider: row.provider,
-    seed: row.seed === null ? null : Number(row.seed),
-    width: row.width,
-    height: row.height,
-    bytes: Number(row.bytes),
-    sha256: row.sha256,
-    starred: row.starred === 1,
-    deleted_at: row.deleted_at,
-    created_at: row.created_at,
-    job_id: row.job_id,
-    owner_id: row.owner_id,
-    trashed_at: row.trashed_at,
-    original:
-      row.original_filename === null || row.original_sha256 === null
-        ? null
-        : { filename: row.original_filename, sha256: row.original_sha256, bytes: Number(row.original_bytes) },
-    pending_parent_sha256: row.pending_parent_sha256,
-    children_count: Number(row.children_count),
   };
 }
 
@@ -502,7 +473,13 @@ function toNode(row: NodeRow): NodeWithCounts {
  * with JSON.stringify: JSON.stringify(JSON.parse(text)) is the text itself.
  */
 function toStoredNode(row: NodeRow): StoredNode {
+  return { ...nodeFields(row), spec_json: row.spec_json, request_params_json: row.request_params };
+}
+
+/** A node's columns other than its two JSON ones. */
+function nodeFields(row: NodeRow): Omit<NodeWithCounts, 'spec' | 'request_params'> {
   return {
+    // PostgreSQL's driver hands bigints (and counts) back as strings.
     id: Number(row.id),
     is_root: row.is_root === 1,
     parent_id: row.parent_id === null ? null : Number(row.parent_id),
@@ -510,8 +487,6 @@ function toStoredNode(row: NodeRow): StoredNode {
     depth: row.depth,
     prompt: row.prompt,
     negative_prompt: row.negative_prompt,
-    spec_json: row.spec_json,
-    request_params_json: row.request_params,
     image_path: row.image_path,
     filename: row.filename,
     action_type: row.action_type as NodeRecord['action_type'],

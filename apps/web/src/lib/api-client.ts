@@ -159,6 +159,17 @@ async function request<T>(path: string, init: RequestOptions = {}): Promise<T> {
 
 /** As `request`, with the status of the answer (e.g. 201 Created versus 200 for something already there). */
 async function requestWithStatus<T>(path: string, init: RequestOptions = {}): Promise<{ status: number; body: T }> {
+  const res = await sendOk(path, init);
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+/**
+ * Sends the request and answers the response if it is a success. A stale CSRF token is renewed and
+ * the request tried once more; any other failure is thrown as an ApiError, a 401 also told to those
+ * listening for it (unless the caller handles it itself).
+ */
+async function sendOk(path: string, init: RequestOptions): Promise<Response> {
   let res = await send(path, init);
   if (res.status === 403 && !SAFE_METHODS.has((init.method ?? 'GET').toUpperCase())) {
     const error = await errorFrom(res);
@@ -172,24 +183,12 @@ async function requestWithStatus<T>(path: string, init: RequestOptions = {}): Pr
     if (res.status === 401 && !init.ownUnauthorized) for (const listener of [...unauthenticatedListeners]) listener(error);
     throw error;
   }
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+  return res;
 }
 
 /** A file the server sends (a .zip), read whole, with the name its Content-Disposition gives. */
 async function requestFile(path: string, init: RequestOptions): Promise<{ blob: Blob; filename: string | null }> {
-  let res = await send(path, init);
-  if (res.status === 403 && !SAFE_METHODS.has((init.method ?? 'GET').toUpperCase())) {
-    const error = await errorFrom(res);
-    if (error.code !== 'csrf_failed') throw error;
-    await refreshCsrfToken();
-    res = await send(path, init);
-  }
-  if (!res.ok) {
-    const error = await errorFrom(res);
-    if (res.status === 401) for (const listener of [...unauthenticatedListeners]) listener(error);
-    throw error;
-  }
+  const res = await sendOk(path, init);
   const filename = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? null;
   try {
     return { blob: await res.blob(), filename };

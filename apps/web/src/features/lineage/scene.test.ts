@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { makeNode } from '@/test/image-node';
 import { randomTree } from '@/test/trees';
 import { buildGraph, NODE_HEIGHT, NODE_WIDTH } from './graph';
 import { layoutTree } from './layout';
-import { buildScene, hitTest, STATE_DELETED, STATE_TRASHED } from './scene';
+import { buildScene, cardFill, drawScene, hitTest, PALETTE, STATE_DELETED, STATE_TRASHED } from './scene';
 import { descendantCounts, indexTree } from './tree';
 
 const images = randomTree(2000, 3).map((n) => makeNode({ ...n, action_type: n.parent_id === null ? 'generate' : 'variation' }));
@@ -57,5 +57,96 @@ describe('buildGraph on a big tree', () => {
     expect(kept).toBeGreaterThan(0);
     expect(after.nodes.find((n) => folded.has(Number(n.id)))).not.toBe(old.get(String([...folded][0])));
     expect(after.nodes.length).toBeLessThan(before.nodes.length);
+  });
+});
+
+describe('drawScene and a find', () => {
+  // Path2D and the 2D context, recorded: which cards went into which fill and stroke.
+  class RecordedPath {
+    corners: Array<[number, number]> = [];
+    roundRect(x: number, y: number) {
+      this.corners.push([x, y]);
+    }
+    rect(x: number, y: number) {
+      this.corners.push([x, y]);
+    }
+    moveTo() {}
+    lineTo() {}
+  }
+  // 1 → 2 → 3 and 1 → 4 → 5.
+  const five = [makeNode({ id: 1 }), makeNode({ id: 2, parent_id: 1 }), makeNode({ id: 3, parent_id: 2 }), makeNode({ id: 4, parent_id: 1 }), makeNode({ id: 5, parent_id: 4 })];
+  const scene = buildScene(layoutTree(five, { nodeWidth: NODE_WIDTH, nodeHeight: NODE_HEIGHT }), indexTree(five).byId, 'TB');
+  /** The card whose corner is at (x, y), `inset` units inside. */
+  const cardAt = ([x, y]: [number, number], inset = 0) => scene.ids.find((_, i) => scene.xs[i] === x - inset && scene.ys[i] === y - inset);
+
+  function draw(look: Parameters<typeof drawScene>[3]) {
+    vi.stubGlobal('Path2D', RecordedPath);
+    const fills: Array<{ style: string; path: RecordedPath }> = [];
+    const strokes: Array<{ style: string; path: RecordedPath }> = [];
+    const ctx = {
+      fillStyle: '',
+      strokeStyle: '',
+      setTransform() {},
+      clearRect() {},
+      fill(path: RecordedPath) {
+        fills.push({ style: ctx.fillStyle, path });
+      },
+      stroke(path?: RecordedPath) {
+        if (path) strokes.push({ style: ctx.strokeStyle, path });
+      },
+      beginPath() {},
+      roundRect() {},
+      fillText() {},
+    };
+    try {
+      // Everything in view.
+      drawScene(ctx as unknown as CanvasRenderingContext2D, scene, { x: 0, y: 0, zoom: 0.3, width: 4000, height: 4000 }, look);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    const filled = (style: string, inset = 0) =>
+      fills
+        .filter((f) => f.style === style)
+        .flatMap((f) => f.path.corners.map((c) => cardAt(c, inset)))
+        .sort();
+    const stroked = (style: string, inset = 0) =>
+      strokes
+        .filter((f) => f.style === style)
+        .flatMap((f) => f.path.corners.map((c) => cardAt(c, inset)))
+        .sort();
+    return { filled, stroked, strokes };
+  }
+
+  it('fills the current match (the selection), the path to it and the other matches apart, in light and dark', () => {
+    for (const dark of [false, true]) {
+      const palette = dark ? PALETTE.dark : PALETTE.light;
+      const { filled } = draw({ selected: 3, path: new Set([1, 2, 3]), picked: [], matches: new Set([3, 5]), dark });
+      expect(filled(palette.selected)).toEqual([3]);
+      expect(filled(palette.path)).toEqual([1, 2]);
+      expect(filled(palette.match)).toEqual([5]);
+      // #4 keeps its own (action) colour.
+      expect([...filled(palette.selected), ...filled(palette.path), ...filled(palette.match)]).not.toContain(4);
+    }
+  });
+
+  it('strokes the path’s edges on their own, and outlines the matches on the path', () => {
+    const { stroked, strokes } = draw({ selected: 3, path: new Set([1, 2, 3]), picked: [], matches: new Set([2, 3, 5]), dark: false });
+    expect(strokes.filter((s) => s.style === PALETTE.light.pathEdge)).toHaveLength(1);
+    // Inset by 4 units: #2 (#3 is the selection, #5 is filled instead).
+    expect(stroked(PALETTE.light.matchOnPath, 4)).toEqual([2]);
+  });
+
+  it('without a find, draws no match', () => {
+    const { filled, stroked } = draw({ selected: 3, path: new Set([1, 2, 3]), picked: [], dark: false });
+    expect(filled(PALETTE.light.match)).toEqual([]);
+    expect(stroked(PALETTE.light.matchOnPath, 4)).toEqual([]);
+    expect(filled(PALETTE.light.path)).toEqual([1, 2]);
+  });
+});
+
+describe('cardFill', () => {
+  it('puts the selection over the path over a match', () => {
+    const look = { selected: 3, path: new Set([1, 3]), matches: new Set([1, 3, 7]) };
+    expect([3, 1, 7, 8].map((id) => cardFill(look, id))).toEqual(['selected', 'path', 'match', 'own']);
   });
 });

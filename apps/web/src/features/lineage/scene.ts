@@ -107,18 +107,55 @@ export interface SceneLook {
   selected: number | null;
   path: ReadonlySet<number>;
   picked: readonly number[];
+  /** Nodes matched by the find box: yellow, quieter than the path. */
+  matches?: ReadonlySet<number>;
   dark: boolean;
 }
 
-const PALETTE = {
-  light: { edge: '#a1a1aa', pathEdge: '#4f46e5', selected: '#4f46e5', path: '#a5b4fc', deleted: '#e4e4e7', text: '#27272a', pathText: '#1e1b4b', selectedText: '#ffffff', pick: '#f59e0b' },
-  dark: { edge: '#52525b', pathEdge: '#818cf8', selected: '#4f46e5', path: '#a5b4fc', deleted: '#27272a', text: '#f4f4f5', pathText: '#1e1b4b', selectedText: '#ffffff', pick: '#f59e0b' },
+export const PALETTE = {
+  light: {
+    edge: '#a1a1aa',
+    pathEdge: '#4f46e5',
+    selected: '#4f46e5',
+    path: '#a5b4fc',
+    deleted: '#e4e4e7',
+    text: '#27272a',
+    pathText: '#1e1b4b',
+    selectedText: '#ffffff',
+    pick: '#f59e0b',
+    match: '#facc15',
+    matchText: '#422006',
+    matchOnPath: '#ca8a04',
+  },
+  dark: {
+    edge: '#52525b',
+    pathEdge: '#818cf8',
+    selected: '#4f46e5',
+    path: '#a5b4fc',
+    deleted: '#27272a',
+    text: '#f4f4f5',
+    pathText: '#1e1b4b',
+    selectedText: '#ffffff',
+    pick: '#f59e0b',
+    match: '#fde047',
+    matchText: '#422006',
+    matchOnPath: '#facc15',
+  },
 };
+
+/** The fill of one card on the canvas: the selection, the path, a find's match, then the card's own. */
+export function cardFill(look: Pick<SceneLook, 'selected' | 'path' | 'matches'>, id: number): 'selected' | 'path' | 'match' | 'own' {
+  if (id === look.selected) return 'selected';
+  if (look.path.has(id)) return 'path';
+  if (look.matches?.has(id)) return 'match';
+  return 'own';
+}
 
 /**
  * Draws the part of the tree in view: edges as elbows (as the DOM view draws them), cards as
  * tiles in their action's colour (the zoomed-out look of the DOM view), the selected path in
- * indigo, compare picks outlined in amber, and the ids once they are big enough to read.
+ * indigo, a find's other matches in yellow (those on the path outlined in it), compare picks
+ * outlined in amber, and the ids once they are big enough to read.
  */
 export function drawScene(ctx: CanvasRenderingContext2D, scene: Scene, view: SceneView, look: SceneLook, pixelRatio = 1): void {
   const { zoom } = view;
@@ -198,8 +235,10 @@ export function drawScene(ctx: CanvasRenderingContext2D, scene: Scene, view: Sce
     shown.push(i);
     const id = ids[i]!;
     const s = scene.state[i]!;
-    if (id === look.selected) add(palette.selected, i);
-    else if (look.path.has(id)) add(palette.path, i);
+    const fill = cardFill(look, id);
+    if (fill === 'selected') add(palette.selected, i);
+    else if (fill === 'path') add(palette.path, i);
+    else if (fill === 'match') add(palette.match, i);
     else if (s === STATE_DELETED) add(palette.deleted, i);
     // The action's colour at 25 % (40 hex), fainter in the trash, as the DOM tiles are.
     else add(`${scene.colors[scene.color[i]!]!}${s === STATE_TRASHED ? '1a' : '40'}`, i);
@@ -207,6 +246,18 @@ export function drawScene(ctx: CanvasRenderingContext2D, scene: Scene, view: Sce
   for (const [fill, path] of fills) {
     ctx.fillStyle = fill;
     ctx.fill(path);
+  }
+
+  // Matches on the path (the selection's ancestors) keep the path's fill, outlined in yellow.
+  if (look.matches?.size) {
+    const outline = new Path2D();
+    for (const i of shown) {
+      const id = ids[i]!;
+      if (id !== look.selected && look.path.has(id) && look.matches.has(id)) outline.roundRect(xs[i]! + 4, ys[i]! + 4, NODE_WIDTH - 8, NODE_HEIGHT - 8, 10);
+    }
+    ctx.strokeStyle = palette.matchOnPath;
+    ctx.lineWidth = Math.max(8, 1.5 / zoom);
+    ctx.stroke(outline);
   }
 
   // Compare picks: an amber outline, as on the DOM tiles.
@@ -229,7 +280,8 @@ export function drawScene(ctx: CanvasRenderingContext2D, scene: Scene, view: Sce
     ctx.textBaseline = 'middle';
     for (const i of shown) {
       const id = ids[i]!;
-      ctx.fillStyle = id === look.selected ? palette.selectedText : look.path.has(id) ? palette.pathText : palette.text;
+      const fill = cardFill(look, id);
+      ctx.fillStyle = fill === 'selected' ? palette.selectedText : fill === 'path' ? palette.pathText : fill === 'match' ? palette.matchText : palette.text;
       ctx.globalAlpha = scene.state[i] === STATE_TRASHED && id !== look.selected ? 0.45 : 1;
       ctx.fillText(`#${id}`, xs[i]! + NODE_WIDTH / 2, ys[i]! + NODE_HEIGHT / 2);
     }

@@ -2,16 +2,17 @@ import { describe, expect, it, vi } from 'vitest';
 import { createViewStore, nodeLook } from './view-store';
 
 describe('lineage view store', () => {
-  it('derives each node look from the selection, the path and the picks', () => {
-    const state = { selected: 4, path: new Set([1, 2, 4]), picked: [7, 2] };
-    expect(nodeLook(state, 4)).toEqual({ emphasis: 'selected', pick: '' });
-    expect(nodeLook(state, 2)).toEqual({ emphasis: 'path', pick: 'B' });
-    expect(nodeLook(state, 7)).toEqual({ emphasis: 'none', pick: 'A' });
-    expect(nodeLook(state, 9)).toEqual({ emphasis: 'none', pick: '' });
+  it('derives each node look from the selection, the path, the picks and the find matches', () => {
+    const state = { selected: 4, path: new Set([1, 2, 4]), picked: [7, 2], matches: new Set([2, 4, 9]) };
+    expect(nodeLook(state, 4)).toEqual({ emphasis: 'selected', pick: '', match: true });
+    expect(nodeLook(state, 2)).toEqual({ emphasis: 'path', pick: 'B', match: true });
+    expect(nodeLook(state, 1)).toEqual({ emphasis: 'path', pick: '', match: false });
+    expect(nodeLook(state, 7)).toEqual({ emphasis: 'none', pick: 'A', match: false });
+    expect(nodeLook(state, 9)).toEqual({ emphasis: 'none', pick: '', match: true });
   });
 
   it('notifies subscribers on change', () => {
-    const store = createViewStore({ selected: null, path: new Set(), picked: [] });
+    const store = createViewStore({ selected: null, path: new Set(), picked: [], matches: new Set() });
     const listener = vi.fn();
     const off = store.subscribe(listener);
     store.set({ selected: 3 });

@@ -2,14 +2,16 @@ import { createContext, useContext, useSyncExternalStore } from 'react';
 
 /**
  * What the lineage graph highlights: the selected node, the path from the root to it,
- * and the (up to two) nodes picked for comparison. Nodes and edges subscribe to their
- * own slice, so a new selection re-renders only the few nodes whose look changes —
+ * the (up to two) nodes picked for comparison, and the nodes a find matched. Nodes and edges
+ * subscribe to their own slice, so a new selection re-renders only the few nodes whose look changes —
  * the node and edge arrays handed to React Flow (and the layout) stay untouched.
  */
 export interface LineageViewState {
   selected: number | null;
   path: ReadonlySet<number>;
   picked: readonly number[];
+  /** Nodes matching the words in the find box (the current match is the selected node). */
+  matches: ReadonlySet<number>;
 }
 
 export function createViewStore(initial: LineageViewState) {
@@ -47,11 +49,18 @@ function useViewStore(): ViewStore {
 
 export type NodeEmphasis = 'selected' | 'path' | 'none';
 
-/** How one node is shown: "selected|path|none" and its compare pick ("A", "B" or ""). */
-export function nodeLook(state: LineageViewState, id: number): { emphasis: NodeEmphasis; pick: '' | 'A' | 'B' } {
+export interface NodeLook {
+  emphasis: NodeEmphasis;
+  pick: '' | 'A' | 'B';
+  /** Matched by the find box. */
+  match: boolean;
+}
+
+/** How one node is shown: "selected|path|none", its compare pick ("A", "B" or "") and whether a find matched it. */
+export function nodeLook(state: LineageViewState, id: number): NodeLook {
   const emphasis: NodeEmphasis = state.selected === id ? 'selected' : state.path.has(id) ? 'path' : 'none';
   const at = state.picked.indexOf(id);
-  return { emphasis, pick: at === 0 ? 'A' : at === 1 ? 'B' : '' };
+  return { emphasis, pick: at === 0 ? 'A' : at === 1 ? 'B' : '', match: state.matches.has(id) };
 }
 
 export function useNodeLook(id: number) {
@@ -59,10 +68,10 @@ export function useNodeLook(id: number) {
   // A string snapshot, so unrelated changes compare equal and skip the re-render.
   const key = useSyncExternalStore(store.subscribe, () => {
     const look = nodeLook(store.get(), id);
-    return `${look.emphasis}:${look.pick}`;
+    return `${look.emphasis}:${look.pick}:${look.match ? 'm' : ''}`;
   });
-  const [emphasis, pick] = key.split(':') as [NodeEmphasis, '' | 'A' | 'B'];
-  return { emphasis, pick };
+  const [emphasis, pick, match] = key.split(':') as [NodeEmphasis, '' | 'A' | 'B', string];
+  return { emphasis, pick, match: match === 'm' };
 }
 
 /** An edge is on the path when its child is (its parent then is too). */

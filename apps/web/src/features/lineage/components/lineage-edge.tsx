@@ -20,6 +20,7 @@ function LineageEdgeView({ sourceX, sourceY, targetX, targetY, sourcePosition, t
     <BaseEdge
       path={path}
       className={onPath ? 'lineage-edge lineage-edge--path' : 'lineage-edge'}
+      data-on-path={onPath ? '' : undefined}
       label={showLabel ? data!.action : undefined}
       labelX={labelX}
       labelY={labelY}

@@ -30,7 +30,7 @@ afterEach(() => {
 describe('the lineage page', () => {
   it('exports the whole tree as a bundle, with a plain download link', async () => {
     renderApp('/lineage/2');
-    const link = await screen.findByRole('link', { name: 'Export lineage (.zip)' });
+    const link = await screen.findByRole('link', { name: 'Export lineage (.zip)' }, { timeout: 5000 });
     expect(link.getAttribute('href')).toBe('/api/images/1/bundle?scope=tree');
     expect(link.hasAttribute('download')).toBe(true);
   });

@@ -39,6 +39,7 @@ import { LineageActionsContext, LineageNode } from './lineage-node';
 const nodeTypes = { lineage: LineageNode };
 const edgeTypes = { lineage: LineageEdge };
 const NONE: never[] = [];
+const NO_MATCHES: ReadonlySet<number> = new Set();
 
 /** Trees up to this many visible nodes start fitted to the screen. */
 const FIT_ALL_UP_TO = 60;
@@ -54,8 +55,10 @@ const MAX_ZOOM = 2;
 const zoomedOut = (s: ReactFlowState) => s.transform[2] < CANVAS_ZOOM;
 
 export interface LineageGraphHandle {
-  /** Pans and zooms to a node: "Center on selection". */
-  centerOn: (id: number) => void;
+  /** Pans and zooms to a node: "Center on selection"; with `keepZoom`, only pans (a find's step). */
+  centerOn: (id: number, options?: { keepZoom?: boolean }) => void;
+  /** Puts the keyboard focus in the graph: on the selected card, or on the canvas when zoomed far out. */
+  focusSelection: () => void;
 }
 
 export interface LineageGraphProps {
@@ -67,6 +70,8 @@ export interface LineageGraphProps {
   selected: number;
   path: readonly number[];
   picked: readonly number[];
+  /** Nodes the find box matched, marked in yellow. Default: none. */
+  matches?: ReadonlySet<number>;
   onToggleCollapsed: (id: number) => void;
   /** A click (or Enter) on a node; `pick` when it should toggle the compare pick instead. */
   onActivate: (id: number, pick: boolean) => void;
@@ -81,7 +86,7 @@ export interface LineageGraphProps {
 }
 
 export function LineageGraph(props: LineageGraphProps) {
-  const { index, descendants, nodes, collapsed, direction, selected, path, picked, onToggleCollapsed, onActivate, onOpen, minimap = true, complete = true } = props;
+  const { index, descendants, nodes, collapsed, direction, selected, path, picked, matches = NO_MATCHES, onToggleCollapsed, onActivate, onOpen, minimap = true, complete = true } = props;
   const [theme] = useTheme();
   const flow = useReactFlow();
   const flowStore = useStoreApi();
@@ -121,9 +126,10 @@ export function LineageGraph(props: LineageGraphProps) {
   const canvasMode = far && positions.size > CANVAS_ABOVE;
 
   // Selection lives in a store the nodes subscribe to: changing it never rebuilds the graph.
-  const [store] = useState(() => createViewStore({ selected, path: new Set(path), picked }));
+  const [store] = useState(() => createViewStore({ selected, path: new Set(path), picked, matches }));
   useLayoutEffect(() => store.set({ selected, path: new Set(path) }), [store, selected, path]);
   useLayoutEffect(() => store.set({ picked }), [store, picked]);
+  useLayoutEffect(() => store.set({ matches }), [store, matches]);
 
 
   // Fit and centre from the layout, not from React Flow's nodes: on the canvas there are none.
@@ -133,15 +139,25 @@ export function LineageGraph(props: LineageGraphProps) {
     void flow.setViewport(getViewportForBounds(scene.bounds, width, height, MIN_ZOOM, MAX_ZOOM, 0.1), { duration: 300 });
   }, [flow, flowStore, scene]);
   const centerOn = useCallback(
-    (id: number) => {
+    (id: number, { keepZoom = false }: { keepZoom?: boolean } = {}) => {
       const at = positions.get(id);
-      const { width, height } = flowStore.getState();
+      const { width, height, transform } = flowStore.getState();
       if (!at || !width || !height) return;
+      if (keepZoom) return void flow.setCenter(at.x + NODE_WIDTH / 2, at.y + NODE_HEIGHT / 2, { zoom: transform[2], duration: 350 });
       void flow.setViewport(getViewportForBounds({ ...at, width: NODE_WIDTH, height: NODE_HEIGHT }, width, height, MIN_ZOOM, 1, 0.6), { duration: 350 });
     },
     [flow, flowStore, positions],
   );
-  useImperativeHandle(props.handle, () => ({ centerOn }), [centerOn]);
+  const selectedRef = useRef(selected);
+  selectedRef.current = selected;
+  const focusSelection = useCallback(() => {
+    const root = flowStore.getState().domNode;
+    const card = root?.querySelector<HTMLElement>(`.react-flow__node[data-id="${selectedRef.current}"]`);
+    const target = card ?? root?.querySelector<HTMLElement>('[data-testid="lineage-canvas"]');
+    // preventScroll: the view is already on the selection; the page itself should not jump.
+    target?.focus({ preventScroll: true });
+  }, [flowStore]);
+  useImperativeHandle(props.handle, () => ({ centerOn, focusSelection }), [centerOn, focusSelection]);
 
   const actions = useMemo(() => ({ toggleCollapsed: onToggleCollapsed }), [onToggleCollapsed]);
   // The first view, from the layout (React Flow's own fitView would wait for nodes it measures,
@@ -192,8 +208,6 @@ export function LineageGraph(props: LineageGraphProps) {
 
   // The keyboard: Tab reaches the cards (or, zoomed far out, the canvas); Enter selects the focused
   // card, Shift+Enter picks it for comparing; the arrow keys move the selection along the tree.
-  const selectedRef = useRef(selected);
-  selectedRef.current = selected;
   const step = useCallback(
     (key: string): number | null => {
       const id = selectedRef.current;

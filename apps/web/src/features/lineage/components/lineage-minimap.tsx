@@ -43,7 +43,7 @@ export function LineageMinimap({ scene, dark }: { scene: Scene; dark: boolean })
     if (!ctx) return;
     const ratio = window.devicePixelRatio || 1;
 
-    // The tree, with the selection in indigo, into an image of its own.
+    // The tree, with a find's matches in yellow and the selection in indigo, into an image of its own.
     const image = document.createElement('canvas');
     image.width = WIDTH * DETAIL * ratio;
     image.height = HEIGHT * DETAIL * ratio;
@@ -69,7 +69,19 @@ export function LineageMinimap({ scene, dark }: { scene: Scene; dark: boolean })
         c.fillStyle = fill;
         c.fill(path);
       }
-      const { selected } = view.get();
+      const { selected, matches } = view.get();
+      // A find's matches: yellow, a little bigger than a card where cards are specks.
+      if (matches.size) {
+        const marks = new Path2D();
+        const mw = Math.max(NODE_WIDTH, 4 * own.scale);
+        const mh = Math.max(NODE_HEIGHT, 4 * own.scale);
+        for (const id of matches) {
+          const at = scene.indexOf.get(id);
+          if (at !== undefined) marks.rect(scene.xs[at]! + (NODE_WIDTH - mw) / 2, scene.ys[at]! + (NODE_HEIGHT - mh) / 2, mw, mh);
+        }
+        c.fillStyle = dark ? '#fde047' : '#eab308';
+        c.fill(marks);
+      }
       const i = selected === null ? undefined : scene.indexOf.get(selected);
       if (i !== undefined) {
         c.fillStyle = '#4f46e5';
@@ -116,10 +128,11 @@ export function LineageMinimap({ scene, dark }: { scene: Scene; dark: boolean })
       seen = s;
       schedule();
     });
-    let selected = view.get().selected;
+    let { selected, matches } = view.get();
     const offView = view.subscribe(() => {
-      if (view.get().selected === selected) return;
-      selected = view.get().selected;
+      const now = view.get();
+      if (now.selected === selected && now.matches === matches) return;
+      ({ selected, matches } = now);
       drawTree();
       schedule();
     });

@@ -19,7 +19,7 @@ const zoomedOut = (s: ReactFlowState) => s.transform[2] < DETAIL_ZOOM;
 
 function LineageNodeView({ data, sourcePosition, targetPosition }: NodeProps<LineageFlowNode>) {
   const { node, childCount, hiddenCount, collapsed, direction } = data;
-  const { emphasis, pick } = useNodeLook(node.id);
+  const { emphasis, pick, match } = useNodeLook(node.id);
   const far = useStore(zoomedOut);
   const { toggleCollapsed } = useContext(LineageActionsContext);
   // Deleted (purged): a dashed ghost, the pixels gone. In the trash: the picture faded, with the
@@ -29,18 +29,30 @@ function LineageNodeView({ data, sourcePosition, targetPosition }: NodeProps<Lin
   const trashed = state === 'trashed';
 
   if (far) {
-    // Zoomed far out: a flat tile, cheap to paint a thousand times; the path shows as colour.
+    // Zoomed far out: a flat tile, cheap to paint a thousand times; the path shows as colour, a
+    // find's other matches in yellow (as the canvas draws them).
+    const matchOnly = match && emphasis === 'none';
     return (
       <div
         className={cn(
           'lineage-card flex h-full w-full items-center justify-center rounded-lg',
-          emphasis === 'selected' ? 'bg-indigo-600 text-white' : emphasis === 'path' ? 'bg-indigo-300 text-indigo-950' : deleted ? 'bg-zinc-200 text-zinc-500 dark:bg-zinc-800' : 'text-zinc-800 dark:text-zinc-100',
-          trashed && emphasis === 'none' && 'opacity-45',
+          emphasis === 'selected'
+            ? 'bg-indigo-600 text-white'
+            : emphasis === 'path'
+              ? 'bg-indigo-300 text-indigo-950'
+              : matchOnly
+                ? 'bg-yellow-400 text-yellow-950 dark:bg-yellow-300'
+                : deleted
+                  ? 'bg-zinc-200 text-zinc-500 dark:bg-zinc-800'
+                  : 'text-zinc-800 dark:text-zinc-100',
+          trashed && emphasis === 'none' && !match && 'opacity-45',
+          match && emphasis === 'path' && 'ring-[8px] ring-inset ring-yellow-600 dark:ring-yellow-400',
           pick && 'outline-[6px] outline-offset-4 outline-amber-500',
         )}
-        style={emphasis === 'none' && !deleted ? { background: `${ACTION_COLORS[node.action_type] ?? '#71717a'}40` } : undefined}
+        style={emphasis === 'none' && !deleted && !match ? { background: `${ACTION_COLORS[node.action_type] ?? '#71717a'}40` } : undefined}
         data-emphasis={emphasis}
         data-pick={pick || undefined}
+        data-match={match ? '' : undefined}
         data-state={state}
       >
         <Handle type="target" position={targetPosition!} isConnectable={false} className="lineage-handle" />
@@ -60,13 +72,16 @@ function LineageNodeView({ data, sourcePosition, targetPosition }: NodeProps<Lin
           ? 'shadow-lg shadow-indigo-500/25 ring-[3px] ring-indigo-600 dark:ring-indigo-400'
           : emphasis === 'path'
             ? 'shadow-sm ring-2 ring-indigo-400 dark:ring-indigo-500'
-            : deleted
-              ? ''
-              : 'shadow-sm ring-1 ring-zinc-200 dark:ring-zinc-800',
+            : match
+              ? 'shadow-sm ring-2 ring-yellow-400 dark:ring-yellow-300/80'
+              : deleted
+                ? ''
+                : 'shadow-sm ring-1 ring-zinc-200 dark:ring-zinc-800',
         pick && 'outline-[3px] outline-offset-[3px] outline-amber-500',
       )}
       data-emphasis={emphasis}
       data-pick={pick || undefined}
+      data-match={match ? '' : undefined}
       data-state={state}
     >
       <Handle type="target" position={targetPosition!} isConnectable={false} className="lineage-handle" />
@@ -102,7 +117,14 @@ function LineageNodeView({ data, sourcePosition, targetPosition }: NodeProps<Lin
           <span
             className={cn(
               'text-xs font-semibold tabular-nums',
-              emphasis !== 'none' ? 'text-indigo-700 dark:text-indigo-300' : trashed ? 'text-zinc-400 dark:text-zinc-500' : 'text-zinc-800 dark:text-zinc-200',
+              // A find's match: the id marked as a highlighter would.
+              match
+                ? '-mx-1 rounded bg-yellow-200 px-1 text-yellow-950 dark:bg-yellow-300 dark:text-yellow-950'
+                : emphasis !== 'none'
+                  ? 'text-indigo-700 dark:text-indigo-300'
+                  : trashed
+                    ? 'text-zinc-400 dark:text-zinc-500'
+                    : 'text-zinc-800 dark:text-zinc-200',
             )}
           >
             #{node.id}

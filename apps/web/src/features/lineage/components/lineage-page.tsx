@@ -13,6 +13,7 @@ import { imageState } from '@/features/trash/state';
 import { LINEAGE_NODE_CAP, useWholeLineage, type WholeLineage } from '../api';
 import type { Direction } from '../graph';
 import { collapseOffPath, descendantCounts, hiddenByCollapse, indexTree, pathTo } from '../tree';
+import { FindBox, useFindShortcut, useLineageFind } from './lineage-find';
 import { LineageGraph, type LineageGraphHandle } from './lineage-graph';
 import { SelectedPanel } from './selected-panel';
 
@@ -105,6 +106,29 @@ function LineageScreen({ routeId, lineage }: { routeId: number; lineage: WholeLi
     },
     [select],
   );
+
+  // Find: the current match is the selection; stepping selects it (unfolding its branch) and, once
+  // it is laid out, centres it.
+  const [centering, setCentering] = useState<{ id: number } | null>(null);
+  const goToMatch = useCallback(
+    (id: number) => {
+      select(id);
+      setCentering({ id });
+    },
+    [select],
+  );
+  useEffect(() => {
+    if (!centering || centering.id !== selected || path.slice(0, -1).some((a) => collapsed.has(a))) return;
+    graph.current?.centerOn(selected, { keepZoom: true });
+    setCentering(null);
+  }, [centering, selected, path, collapsed]);
+  const find = useLineageFind(index, selected, goToMatch);
+  const findInput = useRef<HTMLInputElement>(null);
+  useFindShortcut(findInput);
+  const leaveFind = useCallback(() => {
+    graph.current?.focusSelection();
+    if (document.activeElement === findInput.current) findInput.current?.blur();
+  }, []);
 
   const expandAll = () => setCollapsed(new Set());
   const collapseAll = () => setCollapsed(collapseOffPath(index, path));
@@ -214,15 +238,18 @@ function LineageScreen({ routeId, lineage }: { routeId: number; lineage: WholeLi
             selected={selected}
             path={path}
             picked={picked}
+            matches={find.matchSet}
             onToggleCollapsed={toggleCollapsed}
             onActivate={onActivate}
             onOpen={onOpen}
           >
-            {compareMode || picked.length > 0 ? (
-              <Panel position="top-center" className="!m-3 max-w-[calc(100%-1.5rem)]">
+            {/* The find box, and the compare bar beside it (below it where the graph is narrow). */}
+            <Panel position="top-left" className="!pointer-events-none !m-3 flex max-w-[calc(100%-1.5rem)] flex-wrap items-start gap-2 *:pointer-events-auto">
+              <FindBox find={find} inputRef={findInput} onLeave={leaveFind} />
+              {compareMode || picked.length > 0 ? (
                 <CompareBar picked={picked} onUnpick={togglePick} onClear={() => setPicked([])} onCompare={([a, b]) => navigate(`/compare/${a}/${b}`)} />
-              </Panel>
-            ) : null}
+              ) : null}
+            </Panel>
           </LineageGraph>
         </div>
         {selectedNode ? (

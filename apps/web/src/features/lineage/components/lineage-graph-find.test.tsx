@@ -1,0 +1,68 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { render } from '@testing-library/react';
+import { ReactFlowProvider } from '@xyflow/react';
+import { makeNode } from '@/test/image-node';
+import { descendantCounts, indexTree, pathTo } from '../tree';
+import { LineageGraph } from './lineage-graph';
+
+beforeEach(() => {
+  vi.stubGlobal(
+    'ResizeObserver',
+    class {
+      observe() {}
+      unobserve() {}
+      disconnect() {}
+    },
+  );
+});
+afterEach(() => vi.unstubAllGlobals());
+
+//   1 ── 2 ── 3
+//   └─── 4
+const nodes = [makeNode({ id: 1 }), makeNode({ id: 2, parent_id: 1, depth: 1 }), makeNode({ id: 3, parent_id: 2, depth: 2 }), makeNode({ id: 4, parent_id: 1, depth: 1 })];
+const index = indexTree(nodes);
+const descendants = descendantCounts(index);
+const NOTHING = new Set<number>();
+
+function graph(selected: number, matches: ReadonlySet<number>) {
+  return (
+    // A size of its own: jsdom lays nothing out.
+    <ReactFlowProvider initialWidth={1000} initialHeight={800}>
+      <LineageGraph
+        index={index}
+        descendants={descendants}
+        nodes={nodes}
+        collapsed={NOTHING}
+        direction="TB"
+        selected={selected}
+        path={pathTo(selected, index.byId)}
+        picked={[]}
+        matches={matches}
+        onToggleCollapsed={() => {}}
+        onActivate={() => {}}
+        onOpen={() => {}}
+      />
+    </ReactFlowProvider>
+  );
+}
+
+describe('the lineage graph during a find', () => {
+  it('draws the path to the current match, and marks the other matches', () => {
+    const { container, rerender } = render(graph(3, new Set([3, 4])));
+    const card = (id: number) => container.querySelector(`[data-testid="lineage-node-${id}"] .lineage-card`)!;
+    const onPath = (parent: number, child: number) => container.querySelector(`[data-testid="lineage-edge-${parent}-${child}"] path.react-flow__edge-path`)!.hasAttribute('data-on-path');
+    const look = (id: number) => `${card(id).getAttribute('data-emphasis')}${card(id).hasAttribute('data-match') ? '+match' : ''}`;
+
+    expect([1, 2, 3, 4].map(look)).toEqual(['path', 'path', 'selected+match', 'none+match']);
+    expect([onPath(1, 2), onPath(2, 3), onPath(1, 4)]).toEqual([true, true, false]);
+
+    // The next match: the path follows the selection.
+    rerender(graph(4, new Set([3, 4])));
+    expect([1, 2, 3, 4].map(look)).toEqual(['path', 'none', 'none+match', 'selected+match']);
+    expect([onPath(1, 2), onPath(2, 3), onPath(1, 4)]).toEqual([false, false, true]);
+
+    // The find cleared: no marks left, the selection stays.
+    rerender(graph(4, NOTHING));
+    expect([1, 2, 3, 4].map(look)).toEqual(['path', 'none', 'none', 'selected']);
+  });
+});

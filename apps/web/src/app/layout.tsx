@@ -1,4 +1,4 @@
-import { useCallback, useId, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type RefObject } from 'react';
 import { Link, NavLink, Outlet, ScrollRestoration, useLocation } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { Ellipsis, Images, Link2, ListOrdered, Moon, Sparkles, Sun, Trash2, Upload } from 'lucide-react';
@@ -39,7 +39,8 @@ function NavItem({
       className={({ isActive }) =>
         cn(
           display,
-          'items-center gap-2 whitespace-nowrap rounded-lg px-3 py-2 text-sm font-medium transition-colors',
+          // On phones a little narrower (36 px, as wide as the More and theme buttons): five of them and a queue count fit 320 px.
+          'items-center gap-2 whitespace-nowrap rounded-lg px-2.5 py-2 text-sm font-medium transition-colors sm:px-3',
           isActive ? 'bg-zinc-900 text-white dark:bg-white dark:text-zinc-900' : 'text-zinc-600 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800',
         )
       }
@@ -113,7 +114,11 @@ function QueueNavItem() {
       name={count > 0 ? `Queue, ${count} active` : 'Queue'}
       badge={
         count > 0 ? (
-          <span aria-hidden data-testid="queue-badge" className="-ml-1 min-w-5 rounded-full bg-indigo-600 px-1.5 text-center text-[11px] leading-5 font-semibold text-white tabular-nums">
+          <span
+            aria-hidden
+            data-testid="queue-badge"
+            className="-ml-1.5 min-w-5 rounded-full bg-indigo-600 px-1 text-center text-[10px] leading-5 font-semibold text-white tabular-nums sm:-ml-1 sm:px-1.5 sm:text-[11px]"
+          >
             {count > 99 ? '99+' : count}
           </span>
         ) : null
@@ -133,8 +138,44 @@ function BuiltinNotice() {
   );
 }
 
+/**
+ * Keeps --header-bottom on the page's root at where the header ends on screen: below the notice
+ * while it shows, at the top edge once the page scrolls. Toasts on narrow screens sit just below it.
+ */
+function useHeaderBottom(header: RefObject<HTMLElement | null>, above: RefObject<HTMLElement | null>) {
+  useEffect(() => {
+    const el = header.current;
+    if (!el) return;
+    const root = document.documentElement;
+    let frame = 0;
+    const update = () => {
+      frame = 0;
+      root.style.setProperty('--header-bottom', `${Math.max(0, Math.round(el.getBoundingClientRect().bottom))}px`);
+    };
+    const schedule = () => {
+      if (!frame) frame = requestAnimationFrame(update);
+    };
+    update();
+    window.addEventListener('scroll', schedule, { passive: true });
+    window.addEventListener('resize', schedule);
+    const resized = typeof ResizeObserver === 'function' ? new ResizeObserver(schedule) : null;
+    resized?.observe(el);
+    if (above.current) resized?.observe(above.current);
+    return () => {
+      cancelAnimationFrame(frame);
+      window.removeEventListener('scroll', schedule);
+      window.removeEventListener('resize', schedule);
+      resized?.disconnect();
+      root.style.removeProperty('--header-bottom');
+    };
+  }, [header, above]);
+}
+
 export function Layout() {
   const [theme, toggleTheme] = useTheme();
+  const header = useRef<HTMLElement>(null);
+  const notice = useRef<HTMLDivElement>(null);
+  useHeaderBottom(header, notice);
   // With accounts on, shared links and the trash are in the account menu; in single-user mode there
   // is no such menu: they are in the navigation (in a menu of their own on phones).
   const singleUser = useMe().data?.auth === 'off';
@@ -143,14 +184,16 @@ export function Layout() {
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
         Skip to content
       </a>
-      <BuiltinNotice />
-      <header className="sticky top-0 z-30 border-b border-zinc-200 bg-white/85 backdrop-blur dark:border-zinc-800 dark:bg-zinc-950/85">
-        <div className="mx-auto flex h-14 max-w-7xl items-center gap-2 px-3 sm:px-6">
-          <NavLink to="/" className="mr-2 flex shrink-0 items-center gap-2 font-semibold tracking-tight">
+      <div ref={notice}>
+        <BuiltinNotice />
+      </div>
+      <header ref={header} className="sticky top-0 z-30 border-b border-zinc-200 bg-white/85 backdrop-blur dark:border-zinc-800 dark:bg-zinc-950/85">
+        <div className="mx-auto flex h-14 max-w-7xl items-center gap-1 px-3 sm:gap-2 sm:px-6">
+          <NavLink to="/" className="flex shrink-0 items-center gap-2 font-semibold tracking-tight sm:mr-2">
             <img src="/favicon.svg" alt="" className="h-7 w-7" />
             <span className="hidden sm:inline">ImageFlow</span>
           </NavLink>
-          <nav aria-label="Main" className="flex items-center gap-1">
+          <nav aria-label="Main" className="flex items-center gap-0.5 sm:gap-1">
             {/* On phones the icons alone (named for screen readers), so the Queue and its count fit the one line too. */}
             <NavItem to="/" icon={<Sparkles className="h-4 w-4" aria-hidden />} label="Create" labelClass="hidden sm:inline" />
             <NavItem to="/gallery" icon={<Images className="h-4 w-4" aria-hidden />} label="Gallery" labelClass="hidden sm:inline" />
@@ -165,7 +208,7 @@ export function Layout() {
               </>
             ) : null}
           </nav>
-          <div className="ml-auto flex items-center gap-1.5">
+          <div className="ml-auto flex shrink-0 items-center gap-1 sm:gap-1.5">
             <AccountArea />
             <button
               type="button"

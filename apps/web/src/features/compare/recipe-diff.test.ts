@@ -91,6 +91,12 @@ describe('diffParams', () => {
     expect(rows.find((r) => r.key === 'guidance')).toEqual({ key: 'guidance', a: 7, b: 4.5, changed: true });
   });
 
+  it('gives a strength only to an image to image, where it was used', () => {
+    const redrawn = { ...base, action_type: 'img2img', spec_json: { ...base.spec_json, strength: 0.45 } } as ImageNode;
+    expect(diffParams(base, redrawn).find((r) => r.key === 'strength')).toEqual({ key: 'strength', a: null, b: 0.45, changed: true });
+    expect(diffParams(base, base).find((r) => r.key === 'strength')).toEqual({ key: 'strength', a: null, b: null, changed: false });
+  });
+
   it('falls back to the recipe seed and to null for missing values', () => {
     const a = { ...base, seed: null, spec_json: { seed: 9 } } as unknown as ImageNode;
     const rows = diffParams(a, a);

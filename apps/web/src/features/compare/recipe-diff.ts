@@ -150,6 +150,9 @@ function paramOf(node: RecipeFields, key: DiffParamKey): ParamValue {
     case 'width':
     case 'height':
       return node[key];
+    case 'strength':
+      // Only an image to image starts from pixels; elsewhere the stored strength did nothing.
+      return node.action_type === 'img2img' ? fromSpec(key) : null;
     default:
       return fromSpec(key);
   }

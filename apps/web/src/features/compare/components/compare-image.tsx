@@ -1,7 +1,9 @@
 import { forwardRef, type CSSProperties, type HTMLAttributes, type ReactNode } from 'react';
 import { Ghost } from 'lucide-react';
 import type { ImageNode } from '@imageflow/shared';
+import { ACTION_LABELS } from '@/features/image/format';
 import { CHECKER } from '@/features/image/styles';
+import { ACTION_COLORS } from '@/features/lineage/components/action-badge';
 import { cn } from '@/lib/cn';
 
 /** One side's pixels, fitted without cropping; a deleted side shows its tombstone. */
@@ -22,6 +24,22 @@ export function CompareImage({ node, className }: { node: ImageNode; className?:
       className={cn('h-full w-full object-contain', className)}
       style={node.thumbnail_url ? { backgroundImage: `url(${node.thumbnail_url})`, backgroundSize: 'contain', backgroundPosition: 'center', backgroundRepeat: 'no-repeat' } : undefined}
     />
+  );
+}
+
+/** How a side came to be, by the name the settings table uses ("Image to image"), with its lineage colour. */
+export function ActionTag({ action, className }: { action: string; className?: string }) {
+  return (
+    <span
+      data-testid="action-tag"
+      className={cn(
+        'inline-flex items-center gap-1.5 rounded-md bg-white px-1.5 py-px text-[11px] leading-4 font-medium text-zinc-700 ring-1 ring-inset ring-zinc-200 dark:bg-zinc-900 dark:text-zinc-300 dark:ring-zinc-700',
+        className,
+      )}
+    >
+      <span aria-hidden className="h-1.5 w-1.5 shrink-0 rounded-full" style={{ backgroundColor: ACTION_COLORS[action] ?? ACTION_COLORS.generate }} />
+      {ACTION_LABELS[action] ?? action}
+    </span>
   );
 }
 

@@ -95,6 +95,29 @@ describe('ComparePage', () => {
     expect(within(table).getByText('DPM++ 2M Karras').getAttribute('title')).toBe('dpmpp_2m_karras');
   });
 
+  it('says under each side, and in how A and B are related, how it was made by its name, not its code', async () => {
+    open();
+    const figures = await screen.findAllByRole('figure');
+    expect(figures.map((f) => within(f).getByTestId('action-tag').textContent)).toEqual(['Generated', 'Image to image']);
+    expect(screen.getByText('B was made from A (image to image)')).toBeTruthy();
+    for (const code of ['generate', 'img2img']) expect(screen.queryByText(code)).toBeNull();
+  });
+
+  it('a variation, a remix and an upscale read as such', async () => {
+    const cases = [
+      ['variation', 'B is a variation of A', 'Variation'],
+      ['remix', 'B is a remix of A', 'Remix'],
+      ['upscale', 'B is an upscale of A', 'Upscale'],
+    ] as const;
+    for (const [action, relation, tag] of cases) {
+      vi.mocked(api.image).mockImplementation(async (id) => (id === 1 ? a : { ...b, action_type: action }));
+      const { unmount } = open();
+      expect(await screen.findByText(relation)).toBeTruthy();
+      expect(screen.getAllByTestId('action-tag')[1]!.textContent).toBe(tag);
+      unmount();
+    }
+  });
+
   it('difference of a deleted image says its pixels are gone', async () => {
     vi.mocked(api.image).mockImplementation(async (id) => (id === 1 ? a : { ...b, url: null, thumbnail_url: null, deleted_at: '2025-02-01T00:00:00.000Z' }));
     open('/compare/1/2?view=difference');

@@ -5,11 +5,11 @@ import type { ImageNode } from '@imageflow/shared';
 import { Button } from '@/components/ui/button';
 import { Skeleton } from '@/components/ui/skeleton';
 import { tabPanelProps, Tabs, useTabsId } from '@/components/ui/tabs';
-import { ActionBadge } from '@/features/lineage/components/action-badge';
 import { useImage } from '@/features/image/api';
 import { ImageNotFound, isNotFound, LoadError } from '@/features/image/components/states';
+import { ACTION_LABELS } from '@/features/image/format';
 import { CHECKER } from '@/features/image/styles';
-import { CompareImage, SideLabel } from './compare-image';
+import { ActionTag, CompareImage, SideLabel } from './compare-image';
 import { CompareSlider } from './compare-slider';
 import { DifferenceView } from './difference-view';
 import { OnionSkin } from './onion-skin';
@@ -50,17 +50,21 @@ const PAGE = 'mx-auto max-w-[100rem] space-y-6 px-3 py-4 sm:px-6 lg:py-6';
 const AS_NOUN: Record<string, string> = {
   variation: 'a variation',
   remix: 'a remix',
-  img2img: 'an image-to-image',
   upscale: 'an upscale',
   edit: 'an edit',
 };
-const asNoun = (action: string) => AS_NOUN[action] ?? `a ${action}`;
+/** "B is a variation of A"; for the other actions, "B was made from A (image to image)". */
+function madeFrom(child: 'A' | 'B', parent: 'A' | 'B', action: string): string {
+  const noun = AS_NOUN[action];
+  if (noun) return `${child} is ${noun} of ${parent}`;
+  return `${child} was made from ${parent} (${(ACTION_LABELS[action] ?? action).toLowerCase()})`;
+}
 
 /** How A and B are related, in words. */
 function relation(a: ImageNode, b: ImageNode): { text: string; sameTree: boolean } {
   if (a.id === b.id) return { text: 'The same image on both sides', sameTree: true };
-  if (b.parent_id === a.id) return { text: `B is ${asNoun(b.action_type)} of A`, sameTree: true };
-  if (a.parent_id === b.id) return { text: `A is ${asNoun(a.action_type)} of B`, sameTree: true };
+  if (b.parent_id === a.id) return { text: madeFrom('B', 'A', b.action_type), sameTree: true };
+  if (a.parent_id === b.id) return { text: madeFrom('A', 'B', a.action_type), sameTree: true };
   if (a.parent_id !== null && a.parent_id === b.parent_id) return { text: `Siblings: both from #${a.parent_id}`, sameTree: true };
   if (a.root_id === b.root_id) return { text: `Same lineage (root #${a.root_id})`, sameTree: true };
   return { text: 'From different lineages', sameTree: false };
@@ -168,7 +172,7 @@ function SideBySide({ a, b }: { a: ImageNode; b: ImageNode }) {
               #{node.id}
               <ArrowUpRight className="h-3.5 w-3.5" aria-hidden />
             </Link>
-            <ActionBadge action={node.action_type} />
+            <ActionTag action={node.action_type} />
             <span className="text-zinc-500 dark:text-zinc-400">
               {node.width} × {node.height}
             </span>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { render, screen, within } from '@testing-library/react';
 import { makeNode } from '@/test/image-node';
-import { ParamsDiff, PromptDiff, RecipeDiffView } from './recipe-diff-view';
+import { ParamsDiff, PromptDiff, RecipeDiffView, showParam } from './recipe-diff-view';
 
 describe('PromptDiff', () => {
   it('strikes removed words and marks added ones', () => {
@@ -50,5 +50,18 @@ describe('RecipeDiffView', () => {
     // Read without the screen-reader markers, the line is B's prompt with no stray space.
     negative.querySelectorAll('.sr-only').forEach((n) => n.remove());
     expect(negative.textContent).toBe('blurry, people');
+  });
+});
+
+describe('showParam', () => {
+  it('names providers as people do: the builtin engine, a file brought in, the backends by their own names', () => {
+    expect(showParam('provider', 'builtin')).toBe('Builtin (not AI)');
+    expect(showParam('provider', 'upload')).toBe('None (uploaded file)');
+    expect(showParam('provider', 'comfyui')).toBe('ComfyUI');
+    expect(showParam('provider', 'my-gpu-box')).toBe('my-gpu-box');
+    expect(showParam('model', 'upload')).toBe('None (uploaded file)');
+    expect(showParam('sampler', 'euler_a')).toBe('Euler a');
+    expect(showParam('action_type', 'upscale')).toBe('Upscale');
+    expect(showParam('seed', null)).toBe('—');
   });
 });

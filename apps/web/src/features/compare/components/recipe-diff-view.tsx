@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import type { ImageNode } from '@imageflow/shared';
 import { ACTION_LABELS } from '@/features/image/format';
 import { modelLabel, samplerLabel } from '@/features/image/imported';
+import { providerLabel } from '@/features/generate/components/model-picker';
 import { cn } from '@/lib/cn';
 import { diffParams, diffWords, spaceBefore, type DiffParamKey, type ParamValue } from '../recipe-diff';
 
@@ -18,7 +19,7 @@ const PARAM_LABELS: Record<DiffParamKey, string> = {
   action_type: 'Action',
 };
 
-/** A setting as people name it: "SDXL", "DPM++ 2M Karras", "Image to image", "Builtin (not AI)". */
+/** A setting as people name it: "SDXL", "DPM++ 2M Karras", "Image to image", "Builtin (not AI)", "ComfyUI". */
 export function showParam(key: DiffParamKey, value: ParamValue): string {
   if (value === null) return '—';
   if (typeof value === 'number') return String(value);
@@ -30,7 +31,10 @@ export function showParam(key: DiffParamKey, value: ParamValue): string {
     case 'action_type':
       return ACTION_LABELS[value] ?? value;
     case 'provider':
-      return value === 'builtin' ? 'Builtin (not AI)' : value;
+      if (value === 'builtin') return 'Builtin (not AI)';
+      // As the model of a file brought in says it: nothing made it here.
+      if (value === 'upload') return 'None (uploaded file)';
+      return providerLabel(value);
     default:
       return value;
   }
@@ -41,7 +45,8 @@ function ParamCell({ name, value, className }: { name: DiffParamKey; value: Para
   const shown = showParam(name, value);
   const code = value === null ? shown : String(value);
   return (
-    <td className={cn('break-words px-3 py-1.5 tabular-nums', className)} title={code !== shown ? code : undefined}>
+    // A number (a ten-digit seed) is never broken across lines; a name may wrap between words.
+    <td className={cn('px-2 py-1.5 tabular-nums sm:px-3', typeof value === 'number' ? 'whitespace-nowrap' : 'break-words', className)} title={code !== shown ? code : undefined}>
       {shown}
     </td>
   );
@@ -105,17 +110,17 @@ export function ParamsDiff({ a, b }: { a: ImageNode; b: ImageNode }) {
         Settings <span className="font-normal text-zinc-500 dark:text-zinc-400">· {changed === 0 ? 'all the same' : `${changed} of ${rows.length} changed`}</span>
       </h3>
       <div className="overflow-x-auto rounded-xl ring-1 ring-inset ring-zinc-200 dark:ring-zinc-800">
-        <table className="w-full table-fixed text-sm">
+        <table className="w-full table-fixed text-[13px] sm:text-sm">
           <caption className="sr-only">Recipe settings of A (#{a.id}) and B (#{b.id})</caption>
           <thead className="bg-zinc-50 text-left text-xs text-zinc-500 dark:bg-zinc-900/60 dark:text-zinc-400">
             <tr>
-              <th scope="col" className="w-[34%] px-3 py-2 font-medium sm:w-[30%]">
+              <th scope="col" className="w-[30%] px-2 py-2 font-medium sm:px-3">
                 Setting
               </th>
-              <th scope="col" className="px-3 py-2 font-medium">
+              <th scope="col" className="px-2 py-2 font-medium sm:px-3">
                 A · #{a.id}
               </th>
-              <th scope="col" className="px-3 py-2 font-medium">
+              <th scope="col" className="px-2 py-2 font-medium sm:px-3">
                 B · #{b.id}
               </th>
             </tr>
@@ -123,7 +128,7 @@ export function ParamsDiff({ a, b }: { a: ImageNode; b: ImageNode }) {
           <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800/80">
             {rows.map((row) => (
               <tr key={row.key} data-changed={row.changed || undefined} className={row.changed ? 'bg-amber-50/70 dark:bg-amber-950/25' : undefined}>
-                <th scope="row" className="px-3 py-1.5 text-left font-normal text-zinc-600 dark:text-zinc-400">
+                <th scope="row" className="px-2 py-1.5 text-left font-normal text-zinc-600 sm:px-3 dark:text-zinc-400">
                   <span className="inline-flex items-center gap-1.5">
                     <span className={cn('h-1.5 w-1.5 rounded-full', row.changed ? 'bg-amber-500' : 'bg-transparent')} aria-hidden />
                     {PARAM_LABELS[row.key]}

@@ -179,8 +179,12 @@ export function CreatePage() {
   function showErrors(errors: CreateFormErrors) {
     dispatch({ type: 'errors', errors });
     const first = firstInvalidField(errors);
-    // After the render that shows the message, so the scroll makes room for it too.
-    if (first) requestAnimationFrame(() => revealField(document.getElementById(FIELD_IDS[first])));
+    if (!first) return;
+    // This form's field, scrolled after the render that shows the message, so the scroll makes room for it too.
+    const field = document.getElementById(FIELD_IDS[first]);
+    requestAnimationFrame(() => {
+      if (field?.isConnected) revealField(field);
+    });
   }
 
   function onSubmit(event?: FormEvent) {

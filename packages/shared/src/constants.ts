@@ -9,6 +9,22 @@ export type ModelName = (typeof MODEL_NAMES)[number];
 export const ACTION_TYPES = ['generate', 'upload', 'img2img', 'variation', 'remix', 'upscale', 'edit'] as const;
 export type ActionType = (typeof ACTION_TYPES)[number];
 
+/** How a person reads each action. */
+export const ACTION_LABELS: Record<ActionType, string> = {
+  generate: 'Generated',
+  upload: 'Uploaded',
+  img2img: 'Image to image',
+  variation: 'Variation',
+  remix: 'Remix',
+  upscale: 'Upscale',
+  edit: 'Edit',
+};
+
+/** The label of an action, or the text itself for one this version does not know (e.g. from an imported file). */
+export function actionLabel(action: string): string {
+  return Object.hasOwn(ACTION_LABELS, action) ? ACTION_LABELS[action as ActionType] : action;
+}
+
 /** Actions that start a new tree; every other action needs a parent. */
 export const ROOT_ACTIONS: readonly ActionType[] = ['generate', 'upload'];
 

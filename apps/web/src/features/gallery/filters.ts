@@ -1,4 +1,5 @@
 import type { ActionType } from '@imageflow/shared';
+import { ACTION_LABELS } from '@imageflow/shared/constants';
 import type { GalleryParams } from '@/lib/api-client';
 
 /** What the gallery shows and how, as kept in the URL: ?q=…&model=…&action=…&starred=1&order=asc&days=0 */
@@ -19,17 +20,6 @@ export const EMPTY_FILTERS: GalleryFilters = { q: '', model: '', action: '', sta
 export function clearedFilters(filters: GalleryFilters): GalleryFilters {
   return { ...EMPTY_FILTERS, order: filters.order, byDay: filters.byDay };
 }
-
-// Mirrors ACTION_TYPES from @imageflow/shared (a runtime import would bundle zod); filters.test.ts checks it.
-export const ACTION_LABELS: Record<ActionType, string> = {
-  generate: 'Generated',
-  upload: 'Uploaded',
-  img2img: 'Image-to-image',
-  variation: 'Variation',
-  remix: 'Remix',
-  upscale: 'Upscale',
-  edit: 'Edit',
-};
 
 function isActionType(value: string): value is ActionType {
   return Object.hasOwn(ACTION_LABELS, value);

@@ -45,12 +45,3 @@ export function shortSha(sha256: string): string {
   return sha256.slice(0, 12);
 }
 
-export const ACTION_LABELS: Record<string, string> = {
-  generate: 'Generated',
-  upload: 'Uploaded',
-  img2img: 'Image to image',
-  variation: 'Variation',
-  remix: 'Remix',
-  upscale: 'Upscale',
-  edit: 'Edit',
-};

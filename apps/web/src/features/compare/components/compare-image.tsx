@@ -1,7 +1,7 @@
 import { forwardRef, type CSSProperties, type HTMLAttributes, type ReactNode } from 'react';
 import { Ghost } from 'lucide-react';
 import type { ImageNode } from '@imageflow/shared';
-import { ACTION_LABELS } from '@/features/image/format';
+import { actionLabel } from '@imageflow/shared/constants';
 import { CHECKER } from '@/features/image/styles';
 import { ACTION_COLORS } from '@/features/lineage/components/action-badge';
 import { cn } from '@/lib/cn';
@@ -38,7 +38,7 @@ export function ActionTag({ action, className }: { action: string; className?: s
       )}
     >
       <span aria-hidden className="h-1.5 w-1.5 shrink-0 rounded-full" style={{ backgroundColor: ACTION_COLORS[action] ?? ACTION_COLORS.generate }} />
-      {ACTION_LABELS[action] ?? action}
+      {actionLabel(action)}
     </span>
   );
 }

@@ -7,7 +7,7 @@ import { Skeleton } from '@/components/ui/skeleton';
 import { tabPanelProps, Tabs, useTabsId } from '@/components/ui/tabs';
 import { useImage } from '@/features/image/api';
 import { ImageNotFound, isNotFound, LoadError } from '@/features/image/components/states';
-import { ACTION_LABELS } from '@/features/image/format';
+import { actionLabel } from '@imageflow/shared/constants';
 import { CHECKER } from '@/features/image/styles';
 import { ActionTag, CompareImage, SideLabel } from './compare-image';
 import { CompareSlider } from './compare-slider';
@@ -57,7 +57,7 @@ const AS_NOUN: Record<string, string> = {
 function madeFrom(child: 'A' | 'B', parent: 'A' | 'B', action: string): string {
   const noun = AS_NOUN[action];
   if (noun) return `${child} is ${noun} of ${parent}`;
-  return `${child} was made from ${parent} (${(ACTION_LABELS[action] ?? action).toLowerCase()})`;
+  return `${child} was made from ${parent} (${actionLabel(action).toLowerCase()})`;
 }
 
 /** How A and B are related, in words. */

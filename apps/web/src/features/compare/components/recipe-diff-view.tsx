@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import type { ImageNode } from '@imageflow/shared';
-import { ACTION_LABELS } from '@/features/image/format';
+import { actionLabel } from '@imageflow/shared/constants';
 import { modelLabel, samplerLabel } from '@/features/image/imported';
 import { providerLabel } from '@/features/generate/components/model-picker';
 import { cn } from '@/lib/cn';
@@ -29,7 +29,7 @@ export function showParam(key: DiffParamKey, value: ParamValue): string {
     case 'sampler':
       return samplerLabel(value) ?? value;
     case 'action_type':
-      return ACTION_LABELS[value] ?? value;
+      return actionLabel(value);
     case 'provider':
       if (value === 'builtin') return 'Builtin (not AI)';
       // As the model of a file brought in says it: nothing made it here.

@@ -4,7 +4,8 @@ import type { ActionType, ModelInfo } from '@imageflow/shared';
 import { inputClass, Select } from '@/components/ui/field';
 import { Toggle } from '@/components/ui/toggle';
 import { cn } from '@/lib/cn';
-import { ACTION_LABELS, clearedFilters, hasFilters, type GalleryFilters } from '../filters';
+import { clearedFilters, hasFilters, type GalleryFilters } from '../filters';
+import { ACTION_LABELS } from '@imageflow/shared/constants';
 
 export const SEARCH_DEBOUNCE_MS = 250;
 

@@ -1,3 +1,4 @@
+import { actionLabel } from '@imageflow/shared/constants';
 import { cn } from '@/lib/cn';
 
 const STYLES: Record<string, string> = {
@@ -21,17 +22,19 @@ export const ACTION_COLORS: Record<string, string> = {
   edit: '#d97706',
 };
 
-/** How a node came to be: generate, variation, remix, img2img, upscale, edit, upload. */
+/** How a node came to be (generated, variation, remix, image to image, upscale, edit, uploaded), in words. */
 export function ActionBadge({ action, className }: { action: string; className?: string }) {
+  const label = actionLabel(action).toLowerCase();
   return (
     <span
+      title={label}
       className={cn(
         'inline-flex items-center rounded-md px-1.5 py-px text-[11px] font-medium leading-4 ring-1 ring-inset',
         STYLES[action] ?? STYLES.generate,
         className,
       )}
     >
-      {action}
+      {label}
     </span>
   );
 }

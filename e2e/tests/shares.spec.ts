@@ -95,7 +95,7 @@ test('share a branch with a password; a signed-out visitor opens it, sees only i
   const emphasis = (id: number) => v.getByTestId(`lineage-node-${id}`).locator('[data-emphasis]');
   await expect(emphasis(parentId)).toHaveAttribute('data-emphasis', 'selected');
   const big = v.getByRole('img', { name: new RegExp(`^Image #${parentId}:`) });
-  await expect(big).toHaveAttribute('src', new RegExp(`^/s/${key}/images/`));
+  await expect(big).toHaveAttribute('src', new RegExp(`^${authURL}/s/${key}/images/`));
   await expect.poll(() => big.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
 
   // A click on the variation shows it large; the shared image stays marked.

@@ -49,6 +49,7 @@ import { KyselyShareRepository } from './adapters/kysely-share.repository.ts';
 import { installAuth } from './http/auth.ts';
 import { installRateLimits } from './http/rate-limits.ts';
 import { installSecurity } from './http/security.ts';
+import { installRequestOrigin } from './http/request-origin.ts';
 import type { Redis } from 'ioredis';
 import { KyselyAccountRepository } from './adapters/kysely-account.repository.ts';
 import { AccountService } from './services/account.service.ts';
@@ -113,6 +114,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   });
 
   const { config, clock, random } = deps;
+  // First of the hooks, so that every later one, each handler and each serializer sees the request's origin.
+  const requestOrigin = installRequestOrigin(app);
   const sqlite = isSqlite(deps.db);
   // A SQLite file with one process using it: nothing else can be running jobs or writing files.
   const exclusive = sqlite && config.role === 'all';
@@ -136,8 +139,11 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     { instances: new KyselyInstanceRepository(deps.db), jobs, writer, store: deps.store, queue, clock, log: app.log },
     { id: instanceId, role: config.role, exclusive, ttlMs: deps.instance?.ttlMs ?? INSTANCE_TTL_MS, heartbeatMs: deps.instance?.heartbeatMs ?? HEARTBEAT_MS },
   );
-  const urls = new PublicUrls(config.publicBaseUrl);
-  const runner = new JobRunner({ nodes, jobs, store: deps.store, ops: deps.ops, providers: deps.providers, events, writer, clock, workerId: instanceId, urls, log: app.log });
+  // Absolute URLs: under the public base URL, else under the origin of the request being answered.
+  const urls = new PublicUrls(config.publicBaseUrl, requestOrigin);
+  // A job runs for no request (whoever started it, its events go to every follower, in any process):
+  // its URLs are made without one, and each follower makes them its own (GenerationService.follow).
+  const runner = new JobRunner({ nodes, jobs, store: deps.store, ops: deps.ops, providers: deps.providers, events, writer, clock, workerId: instanceId, urls: new PublicUrls(config.publicBaseUrl), log: app.log });
   const generations = new GenerationService({ nodes, jobs, providers: deps.providers, queue, events, clock, random, urls, maxActivePerUser: config.maxActivePerUser });
   const accounts = new AccountService({ accounts: new KyselyAccountRepository(deps.db), clock, random, log: app.log }, config.auth);
   const files = new FileService(deps.store, nodes);

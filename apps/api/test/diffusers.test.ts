@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { startTestApp, type TestApp } from './harness.ts';
+import { injected } from './support/origin.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -18,7 +19,7 @@ describe('diffusers-style routes', () => {
     expect(images).toHaveLength(2);
     for (const image of images) {
       expect(Object.keys(image).sort()).toEqual(['base64', 'filename', 'id', 'url']);
-      expect(image.url).toBe(`/images/${image.filename}`);
+      expect(image.url).toBe(injected(`/images/${image.filename}`));
       const file = (await t.app.inject({ url: image.url })).rawPayload;
       expect(Buffer.from(image.base64, 'base64').equals(file)).toBe(true);
     }

@@ -30,9 +30,11 @@ interface Answer {
 }
 
 /** One request over a connection of its own, with the answer exactly as it came off the wire. */
+/** Asks `port` for the path (and query) of `url`, a URL an answer gave. */
 function request(port: number, url: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+  const { pathname, search } = new URL(url, 'http://localhost');
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: url, method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, path: pathname + search, method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { readPngTextChunks } from '../src/lib/png-text.ts';
 import { generate, GatedProvider, SMALL, startTestApp, until, type TestApp } from './harness.ts';
 import { LOCAL_ACTOR } from '../src/services/access.ts';
+import { injected } from './support/origin.ts';
 
 let t: TestApp;
 afterEach(async () => t?.close());
@@ -45,8 +46,8 @@ describe('POST /api/generations (queued jobs)', () => {
     });
     expect(node.root_id).toBe(node.id);
     expect(node.filename).toMatch(/^sdxl_[0-9a-f-]{36}\.png$/);
-    expect(node.url).toBe(`/images/${node.filename}`);
-    expect(node.thumbnail_url).toBe(`/thumbs/${node.filename.replace('.png', '.webp')}`);
+    expect(node.url).toBe(injected(`/images/${node.filename}`));
+    expect(node.thumbnail_url).toBe(injected(`/thumbs/${node.filename.replace('.png', '.webp')}`));
     expect(node.image_path).toBe(`images/${node.filename}`);
     expect(node.spec_json).toMatchObject({ width: 128, height: 96, steps: 4, seed: 42, model: 'sdxl' });
     expect(node.request_params).toEqual({ prompt: 'a lighthouse at sunset', spec: { ...SMALL, seed: 42 } });

@@ -15,11 +15,14 @@ import { encodeGalleryCursor } from '../src/services/image.service.ts';
 import { encodeTreeCursor } from '../src/services/lineage.service.ts';
 import { presentStored, toImageNode, withStoredJson } from '../src/services/presenter.ts';
 import { PublicUrls } from '../src/services/public-urls.ts';
+import { INJECT_ORIGIN } from './support/origin.ts';
 import { startTestApp, type TestApp } from './harness.ts';
 
 let t: TestApp;
 let repo: KyselyNodeRepository;
 const URLS = new PublicUrls(null);
+/** The URLs of an answer to an injected request. */
+const INJECTED = new PublicUrls(null, () => INJECT_ORIGIN);
 
 beforeEach(async () => {
   t = await startTestApp({ start: false });
@@ -113,7 +116,7 @@ async function plantTree(size: number): Promise<{ root: NewNode; deepest: NewNod
   return { root: all[0]!, deepest: all.at(-1)!, all };
 }
 
-const present = (rows: NodeWithCounts[], urls = URLS): ImageNode[] => rows.map((r) => toImageNode(r, urls));
+const present = (rows: NodeWithCounts[], urls = INJECTED): ImageNode[] => rows.map((r) => toImageNode(r, urls));
 
 async function getJson(url: string): Promise<{ body: string; parsed: unknown }> {
   const res = await t.app.inject({ url });
@@ -139,7 +142,7 @@ describe('nodes presented from their stored JSON', () => {
     expect(parsed.some((p) => p.original !== null && p.deleted_at !== null)).toBe(true);
     expect(parsed.some((p) => p.trashed_at !== null)).toBe(true);
     const asJson = (rows: StoredNode[], urls: PublicUrls) => withStoredJson<ImageNode[]>(JSON.stringify(rows.map((r) => presentStored(r, urls))), rows);
-    for (const urls of [URLS, new PublicUrls('https://cdn.example.com/a "b"/')]) {
+    for (const urls of [URLS, INJECTED, new PublicUrls('https://cdn.example.com/a "b"/')]) {
       for (const [i, s] of stored.entries()) {
         const expected = toImageNode(parsed[i]!, urls);
         expect(withStoredJson(JSON.stringify(presentStored(s, urls)), [s])).toBe(JSON.stringify(expected));

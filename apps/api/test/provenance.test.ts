@@ -57,7 +57,7 @@ describe('uploads keep their original', () => {
     const jpeg = await sharp({ create: { width: 120, height: 80, channels: 3, background: '#468' } }).jpeg({ quality: 83 }).withMetadata({ exif: { IFD0: { Artist: 'someone' } } }).toBuffer();
     const { status, node } = await upload(t, 'holiday.jpg', jpeg);
     expect(status).toBe(201);
-    expect(node.original).toEqual({ url: expect.stringMatching(/^\/originals\/upload_[0-9a-f-]{36}\.original\.jpg$/), sha256: sha256Hex(jpeg), bytes: jpeg.length, content_type: 'image/jpeg' });
+    expect(node.original).toEqual({ url: expect.stringMatching(/^http:\/\/localhost:80\/originals\/upload_[0-9a-f-]{36}\.original\.jpg$/), sha256: sha256Hex(jpeg), bytes: jpeg.length, content_type: 'image/jpeg' });
     const res = await t.app.inject({ url: node.original.url });
     expect(res.headers['content-type']).toBe('image/jpeg');
     expect(res.headers.etag).toBeDefined();

@@ -1,9 +1,11 @@
 /**
  * IMAGEFLOW_PUBLIC_BASE_URL: every URL a response gives for a stored file is absolute under it (the
- * API's public address, or a CDN in front of the API or the bucket); without it, URLs are the API's own.
+ * API's public address, or a CDN in front of the API or the bucket); without it, URLs are the API's own,
+ * absolute under the address the request came to (see absolute-urls.test.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { generate, startTestApp, type TestApp } from './harness.ts';
+import { injected } from './support/origin.ts';
 
 let t: TestApp | undefined;
 afterEach(async () => {
@@ -34,10 +36,10 @@ describe('public file URLs', () => {
     expect(res.headers['content-type']).toBe('image/png');
   });
 
-  it('are relative to the API without one', async () => {
+  it('are the API\'s own without one, under the address the request came to', async () => {
     t = await startTestApp();
     const [node] = await generate(t.app, { prompt: 'a harbour' });
-    expect(node!.url).toBe(`/images/${node!.filename}`);
-    expect(node!.thumbnail_url.startsWith('/thumbs/')).toBe(true);
+    expect(node!.url).toBe(injected(`/images/${node!.filename}`));
+    expect(node!.thumbnail_url.startsWith(injected('/thumbs/'))).toBe(true);
   });
 });

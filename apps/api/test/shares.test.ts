@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { SMALL, makeDataDir, startTestApp, type TestApp } from './harness.ts';
 import { errorOf, multipart } from './http-helpers.ts';
+import { INJECT_ORIGIN, injected } from './support/origin.ts';
 
 const apps: TestApp[] = [];
 afterEach(async () => {
@@ -39,7 +40,7 @@ async function share(app: FastifyInstance, headers: Record<string, string>, body
   const res = await app.inject({ method: 'POST', url: '/api/shares', headers, payload: body });
   expect(res.statusCode, res.body).toBe(201);
   const created = res.json();
-  return { ...created, key: String(created.url).replace(/^\/s\//, '') } as { id: string; url: string; key: string; expires_at: string | null };
+  return { ...created, key: String(created.url).replace(`${INJECT_ORIGIN}/s/`, '') } as { id: string; url: string; key: string; expires_at: string | null };
 }
 
 /** A signed-out visitor: no credentials at all, only what the link (and its unlock cookie) gives. */
@@ -63,7 +64,8 @@ describe('share links', () => {
     const alice = await userToken(t, 'alice');
     const node = await make(t.app, alice, { prompt: 'a lighthouse at dusk' });
     const link = await share(t.app, alice, { node_id: node.id });
-    expect(link.url).toMatch(/^\/s\/[\w-]{43}$/);
+    expect(link.key).toMatch(/^[\w-]{43}$/);
+    expect(link.url).toBe(injected(`/s/${link.key}`));
     expect(Date.parse(link.expires_at!) - Date.now()).toBeGreaterThan(29.9 * 24 * 3600 * 1000);
     expect(JSON.stringify(await t.db.selectFrom('shares').selectAll().execute())).not.toContain(link.key);
 
@@ -72,7 +74,7 @@ describe('share links', () => {
     const body = view.json();
     expect(body).toMatchObject({ share: { scope: 'image', allow_download: true, show_recipe: true }, focus_id: node.id, root_id: node.id, truncated: false });
     expect(body.nodes).toHaveLength(1);
-    expect(body.nodes[0]).toMatchObject({ id: node.id, prompt: 'a lighthouse at dusk', url: `/s/${link.key}/images/${node.filename}`, image_path: null });
+    expect(body.nodes[0]).toMatchObject({ id: node.id, prompt: 'a lighthouse at dusk', url: injected(`/s/${link.key}/images/${node.filename}`), image_path: null });
     const image = await visit(t.app, body.nodes[0].url);
     expect(image.statusCode).toBe(200);
     expect(image.headers['content-type']).toBe('image/png');
@@ -233,7 +235,7 @@ describe('share links', () => {
     const jpeg = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#963' } }).jpeg().withMetadata({ exif: { IFD0: { Artist: 'alice at home' } } }).toBuffer();
     const form = multipart('holiday.jpg', jpeg);
     const uploaded = await t.app.inject({ method: 'POST', url: '/api/images/upload', payload: form.payload, headers: { ...form.headers, ...alice } });
-    expect(uploaded.json().original.url).toMatch(/^\/originals\//);
+    expect(uploaded.json().original.url).toMatch(/^http:\/\/localhost:80\/originals\//);
     const link = await share(t.app, alice, { node_id: uploaded.json().id });
     const body = (await visit(t.app, `/api/s/${link.key}`)).json();
     expect(body.nodes[0]).toMatchObject({ original: null, pending_parent_sha256: null });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services/container.ts';
 import type { ShareService } from '../services/share.service.ts';
 import { NotFoundError } from '../errors.ts';
@@ -14,12 +14,13 @@ export function webRoutes(app: FastifyInstance, { config }: Services, shares: Sh
   const built = fs.existsSync(path.join(root, 'index.html'));
   let indexHtml: string | null = null;
 
-  // A share link's page carries a preview for chat apps (none for a link with a password).
+  // A share link's page carries a preview for chat apps (none for a link with a password); its image URL is
+  // absolute, as every URL the API gives (relative only for a request whose Host a URL cannot name).
   app.get('/s/:key', { schema: { hide: true } }, async (req, reply) => {
     if (!built) return reply.type('text/html; charset=utf-8').send(notBuiltPage());
     const preview = await shares.preview((req.params as { key: string }).key);
     indexHtml ??= await fs.promises.readFile(path.join(root, 'index.html'), 'utf8');
-    const html = preview ? indexHtml.replace('</head>', `${previewTags(preview, originOf(req, config.publicBaseUrl))}</head>`) : indexHtml;
+    const html = preview ? indexHtml.replace('</head>', `${previewTags(preview)}</head>`) : indexHtml;
     return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
   });
 
@@ -46,21 +47,15 @@ export function webRoutes(app: FastifyInstance, { config }: Services, shares: Sh
   });
 }
 
-/** Where links are public: the configured base URL, else the address this request came to. */
-function originOf(req: FastifyRequest, publicBaseUrl: string | null): string {
-  return publicBaseUrl ?? `${req.protocol}://${req.host}`;
-}
-
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function previewTags(preview: { title: string; description: string; imagePath: string }, origin: string): string {
-  const image = preview.imagePath.startsWith('http') ? preview.imagePath : `${origin}${preview.imagePath}`;
+function previewTags(preview: { title: string; description: string; imagePath: string }): string {
   return [
     ['og:title', preview.title],
     ['og:description', preview.description],
-    ['og:image', image],
+    ['og:image', preview.imagePath],
     ['og:type', 'website'],
     ['twitter:card', 'summary_large_image'],
   ]

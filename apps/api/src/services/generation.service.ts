@@ -7,7 +7,7 @@ import type { JobRepository, JobRecord } from '../ports/job.repository.port.ts';
 import type { NodeRepository } from '../ports/node.repository.port.ts';
 import type { Clock, Random } from '../ports/system.port.ts';
 import { IMAGE_OP_ACTIONS, IMAGE_OP_PROVIDER, resolvePlan, type ParentRecipe } from './plan.ts';
-import { loadJob, parentRecipeOf, presentJob, toJob } from './presenter.ts';
+import { loadJob, parentRecipeOf, presentJob, toJob, withUrls } from './presenter.ts';
 import type { ProviderRegistry } from './provider-registry.ts';
 import type { PublicUrls } from './public-urls.ts';
 import { mayAccess, type Actor } from './access.ts';
@@ -170,9 +170,11 @@ export class GenerationService {
    * between is lost. `current` is the state to send first; `start` delivers every later event
    * (those that came in meanwhile first) until a final one, and re-reads the row every few seconds
    * so that a final event lost on the way (another process, Redis) still ends the stream. A follower
-   * receives live previews: while one follows, the job's previews are made and sent.
+   * receives live previews: while one follows, the job's previews are made and sent. Every job it
+   * delivers has the file URLs of the request that follows (a worker presents them for no request).
    */
   async follow(id: string, actor: Actor): Promise<{ current: Job; start(listener: (event: JobEvent) => void): void; stop(): void }> {
+    const urls = this.deps.urls.forThisRequest();
     let listener: ((event: JobEvent) => void) | null = null;
     const early: JobEvent[] = [];
     let done = false;
@@ -181,7 +183,7 @@ export class GenerationService {
       if (done) return;
       if (!listener) return void early.push(event);
       if (event.type !== 'progress' && event.type !== 'preview') stop();
-      listener(event);
+      listener(event.type === 'preview' ? event : { ...event, job: withUrls(event.job, urls) });
     };
     const unsubscribe = this.subscribe(id, deliver, { previews: true });
     const stop = () => {
@@ -205,7 +207,7 @@ export class GenerationService {
         listener = next;
         for (const event of early.splice(0)) deliver(event);
         poll = setInterval(() => {
-          this.load(id).then(
+          loadJob(this.deps.jobs, this.deps.nodes, urls, id).then(
             (job) => {
               if (TERMINAL_STATUSES.includes(job.status)) deliver(eventFor(job));
             },
@@ -216,8 +218,12 @@ export class GenerationService {
     };
   }
 
-  /** Resolves with the job once it has finished, whatever the outcome: from its events, or from its row. */
+  /**
+   * Resolves with the job once it has finished, whatever the outcome: from its events, or from its row;
+   * with the file URLs of the request that waits.
+   */
   async waitUntilFinished(id: string): Promise<Job> {
+    const urls = this.deps.urls.forThisRequest();
     return new Promise<Job>((resolve, reject) => {
       let settled = false;
       const finish = (job: Job) => {
@@ -228,10 +234,10 @@ export class GenerationService {
         resolve(job);
       };
       const unsubscribe = this.subscribe(id, (event) => {
-        if (event.type !== 'progress' && event.type !== 'preview') finish(event.job);
+        if (event.type !== 'progress' && event.type !== 'preview') finish(withUrls(event.job, urls));
       });
       const check = () =>
-        this.load(id).then(
+        loadJob(this.deps.jobs, this.deps.nodes, urls, id).then(
           (job) => {
             if (TERMINAL_STATUSES.includes(job.status)) finish(job);
           },

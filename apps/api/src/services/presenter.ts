@@ -118,6 +118,24 @@ export function toJob(row: JobRecord, images: ImageNode[]): Job {
   };
 }
 
+/**
+ * A job presented outside any request (by the worker that ran it, in this process or another: its file
+ * URLs relative, or under the public base URL) with its file URLs made as `urls` makes them.
+ */
+export function withUrls(job: Job, urls: PublicUrls): Job {
+  if (job.images.length === 0) return job;
+  const resolve = (url: string | null) => (url === null ? null : urls.resolve(url));
+  return {
+    ...job,
+    images: job.images.map((node) => ({
+      ...node,
+      url: resolve(node.url),
+      thumbnail_url: resolve(node.thumbnail_url),
+      original: node.original && { ...node.original, url: resolve(node.original.url) },
+    })),
+  };
+}
+
 /** A stored node as the recipe a derived version starts from. */
 export function parentRecipeOf(row: NodeWithCounts): ParentRecipe {
   return {

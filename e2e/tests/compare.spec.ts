@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { SCREENSHOTS_DIR as out } from '../screenshots';
 
 async function make(request: APIRequestContext, data: unknown): Promise<{ id: number; width: number; height: number }> {
   const res = await request.post('/api/images/generate', { data });
@@ -87,8 +87,6 @@ test('compare two versions side by side, with a slider, as a difference and as o
 // Screenshots of every view, light, dark and phone, for a person to look at:
 //   E2E_SCREENSHOTS=1 node e2e/run.mjs compare
 // Skipped otherwise. PNGs go to test-results/screenshots/.
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const out = path.join(repo, 'test-results/screenshots');
 const VIEWS = [
   { name: 'light', viewport: { width: 1280, height: 800 }, colorScheme: 'light' },
   { name: 'dark', viewport: { width: 1280, height: 800 }, colorScheme: 'dark' },

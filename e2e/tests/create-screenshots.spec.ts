@@ -1,35 +1,17 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { expect, test, type Page } from '@playwright/test';
+import { SCREENSHOTS_DIR as out, imagesLoaded } from '../screenshots';
 
 // Screenshots of the Create screen, light, dark and phone, for a person to look at:
 //   E2E_SCREENSHOTS=1 node e2e/run.mjs create-screenshots
 // Skipped otherwise. PNGs go to test-results/screenshots/.
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const out = path.join(repo, 'test-results/screenshots');
 const VIEWS = [
   { name: 'light', viewport: { width: 1280, height: 800 }, colorScheme: 'light' },
   { name: 'dark', viewport: { width: 1280, height: 800 }, colorScheme: 'dark' },
   { name: 'phone', viewport: { width: 360, height: 740 }, colorScheme: 'light' },
   { name: 'phone-dark', viewport: { width: 360, height: 740 }, colorScheme: 'dark' },
 ] as const;
-
-async function imagesLoaded(page: Page) {
-  await expect
-    .poll(() =>
-      page.evaluate(() =>
-        // The images on screen: those further down may wait to be scrolled to (loading="lazy").
-        [...document.images]
-          .filter((i) => {
-            const r = i.getBoundingClientRect();
-            return r.width > 0 && r.bottom > 0 && r.top < window.innerHeight;
-          })
-          .every((i) => i.complete && i.naturalWidth > 0),
-      ),
-    )
-    .toBe(true);
-}
 
 /** Once a smooth scroll has stopped: the same position a few frames apart. */
 async function scrollSettled(page: Page) {

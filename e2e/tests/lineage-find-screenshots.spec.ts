@@ -1,13 +1,11 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, test, type APIRequestContext, type Page, type Route } from '@playwright/test';
+import { SCREENSHOTS_DIR as out, imagesLoaded } from '../screenshots';
 
 // Screenshots of the lineage screen with a find in progress, light and dark, desktop and phone,
 // and a big tree zoomed out (drawn on the canvas) with its matches, for a person to look at:
 //   E2E_SCREENSHOTS=1 node e2e/run.mjs lineage-find-screenshots
 // Skipped otherwise. PNGs go to test-results/screenshots/. Runs on the single-user API.
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const out = path.join(repo, 'test-results/screenshots');
 const VIEWPORTS = [
   { name: 'desktop', width: 1280, height: 800 },
   { name: 'phone', width: 390, height: 844 },
@@ -18,13 +16,6 @@ async function make(request: APIRequestContext, data: unknown): Promise<{ id: nu
   const res = await request.post('/api/images/generate', { data });
   expect(res.status(), await res.text()).toBe(201);
   return (await res.json()).images[0];
-}
-
-async function imagesLoaded(page: Page) {
-  await expect
-    .poll(() => page.evaluate(() => [...document.images].filter((i) => i.getBoundingClientRect().width > 0).every((i) => i.complete && i.naturalWidth > 0)))
-    .toBe(true);
-  await page.waitForTimeout(500);
 }
 
 const overflows = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);

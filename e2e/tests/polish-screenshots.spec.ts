@@ -2,13 +2,13 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type APIRequestContext, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
+import { SCREENSHOTS_DIR as out, imagesLoaded } from '../screenshots';
 
 // Screenshots of Compare's labels, a toast on the Create screen of a phone, and the header of a
 // narrow phone (single-user and signed in, a "99+" queue), light and dark, for a person to look at:
 //   E2E_SCREENSHOTS=1 node e2e/run.mjs polish-screenshots
 // Skipped otherwise. PNGs go to test-results/screenshots/polish-*.png.
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const out = path.join(repo, 'test-results/screenshots');
 const authURL = `http://127.0.0.1:${process.env.E2E_AUTH_PORT}`;
 const THEMES = ['light', 'dark'] as const;
 type Theme = (typeof THEMES)[number];
@@ -17,21 +17,6 @@ async function make(request: APIRequestContext, data: unknown): Promise<{ id: nu
   const res = await request.post('/api/images/generate', { data });
   expect(res.status(), await res.text()).toBe(201);
   return (await res.json()).images[0];
-}
-
-async function imagesLoaded(page: Page) {
-  await expect
-    .poll(() =>
-      page.evaluate(() =>
-        [...document.images]
-          .filter((i) => {
-            const r = i.getBoundingClientRect();
-            return r.width > 0 && r.bottom > 0 && r.top < window.innerHeight;
-          })
-          .every((i) => i.complete && i.naturalWidth > 0),
-      ),
-    )
-    .toBe(true);
 }
 
 /** Once the element has stopped moving: the same box a few frames apart. */

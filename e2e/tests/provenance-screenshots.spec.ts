@@ -5,25 +5,18 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
+import { SCREENSHOTS_DIR as out, imagesLoaded } from '../screenshots';
 
 // Screenshots of imported images and the Import screen, light and dark, desktop and phone, for a
 // person to look at:
 //   E2E_SCREENSHOTS=1 node e2e/run.mjs provenance-screenshots
 // Skipped otherwise. PNGs go to test-results/screenshots/. Runs on the single-user API.
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const out = path.join(repo, 'test-results/screenshots');
 const fixtures = path.join(repo, 'apps/api/test/fixtures/foreign-png');
 const VIEWPORTS = [
   { name: 'desktop', width: 1280, height: 800 },
   { name: 'phone', width: 390, height: 844 },
 ] as const;
-
-async function imagesLoaded(page: Page) {
-  await expect
-    .poll(() => page.evaluate(() => [...document.images].filter((i) => i.getBoundingClientRect().width > 0).every((i) => i.complete && i.naturalWidth > 0)))
-    .toBe(true);
-  await page.waitForTimeout(400);
-}
 
 /** An ImageFlow PNG with its `imageflow` text chunk changed by `edit`: another file, the same pixels. */
 function withEmbeddedRecipe(png: Buffer, edit: (recipe: Record<string, unknown>) => void): Buffer {

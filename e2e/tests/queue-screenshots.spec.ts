@@ -1,14 +1,12 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { SCREENSHOTS_DIR as out, imagesLoaded } from '../screenshots';
 
 // Screenshots of the Queue and of Create after a reload, light and dark, desktop and phone, for a
 // person to look at:
 //   E2E_SCREENSHOTS=1 node e2e/run.mjs queue-screenshots
 // Skipped otherwise. PNGs go to test-results/screenshots/. Runs on the single-user API: a long
 // FLUX run on the ComfyUI stand-in holds the backend while others wait behind it.
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const out = path.join(repo, 'test-results/screenshots');
 const VIEWPORTS = [
   { name: 'desktop', width: 1280, height: 800 },
   { name: 'phone', width: 360, height: 780 },
@@ -22,13 +20,6 @@ async function submit(request: APIRequestContext, data: Record<string, unknown>)
 }
 
 const statusOf = async (request: APIRequestContext, id: string) => ((await (await request.get(`/api/generations/${id}`)).json()) as { status: string }).status;
-
-async function imagesLoaded(page: Page) {
-  await expect
-    .poll(() => page.evaluate(() => [...document.images].filter((i) => i.getBoundingClientRect().width > 0).every((i) => i.complete && i.naturalWidth > 0)))
-    .toBe(true);
-  await page.waitForTimeout(400);
-}
 
 const overflows = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
 

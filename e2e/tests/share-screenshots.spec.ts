@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
+import { SCREENSHOTS_DIR as out, imagesLoaded } from '../screenshots';
 
 // Screenshots of the share-link screens, desktop and phone, for a person to look at:
 //   E2E_SCREENSHOTS=1 node e2e/run.mjs share-screenshots
@@ -10,7 +11,6 @@ const authURL = `http://127.0.0.1:${process.env.E2E_AUTH_PORT}`;
 test.use({ baseURL: authURL });
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const out = path.join(repo, 'test-results/screenshots');
 const VIEWPORTS = [
   { name: 'desktop', width: 1280, height: 800 },
   { name: 'phone', width: 390, height: 844 },
@@ -24,12 +24,6 @@ function createUser(name: string, password: string) {
     env: { ...process.env, IMAGEFLOW_DATA_DIR: process.env.E2E_AUTH_DATA_DIR, IMAGEFLOW_AUTH: 'on', IMAGEFLOW_LOG_LEVEL: 'warn' },
   });
   expect(result.status, `npm run user failed:\n${result.stdout}\n${result.stderr}`).toBe(0);
-}
-
-async function imagesLoaded(page: Page) {
-  await expect
-    .poll(() => page.evaluate(() => [...document.images].filter((i) => i.getBoundingClientRect().width > 0).every((i) => i.complete && i.naturalWidth > 0)))
-    .toBe(true);
 }
 
 test('share screens, desktop and phone', async ({ browser }) => {

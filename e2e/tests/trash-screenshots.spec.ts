@@ -1,25 +1,15 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
+import { SCREENSHOTS_DIR as out, imagesLoaded } from '../screenshots';
 
 // Screenshots of the trash screens, desktop and phone, for a person to look at:
 //   E2E_SCREENSHOTS=1 node e2e/run.mjs trash-screenshots
 // Skipped otherwise. PNGs go to test-results/screenshots/. Runs on the single-user API, and
 // empties its trash first (it deletes forever whatever other tests left there).
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const out = path.join(repo, 'test-results/screenshots');
 const VIEWPORTS = [
   { name: 'desktop', width: 1280, height: 800 },
   { name: 'phone', width: 390, height: 844 },
 ] as const;
-
-async function imagesLoaded(page: Page) {
-  await expect
-    .poll(() => page.evaluate(() => [...document.images].filter((i) => i.getBoundingClientRect().width > 0).every((i) => i.complete && i.naturalWidth > 0)))
-    .toBe(true);
-  // The full image fades in over its thumbnail.
-  await page.waitForTimeout(400);
-}
 
 test('trash screens, desktop and phone', async ({ browser }) => {
   test.skip(!process.env.E2E_SCREENSHOTS, 'set E2E_SCREENSHOTS=1 to take the screenshots');

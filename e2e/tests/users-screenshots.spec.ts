@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
+import { SCREENSHOTS_DIR as out } from '../screenshots';
 
 // Screenshots of the account page and the Users page, light and dark, desktop and phone, for a
 // person to look at:
@@ -13,7 +14,6 @@ const singleUserURL = `http://127.0.0.1:${process.env.E2E_PORT ?? 8765}`;
 test.use({ baseURL: authURL });
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const out = path.join(repo, 'test-results/screenshots');
 const VIEWPORTS = [
   { name: 'desktop', width: 1280, height: 800 },
   { name: 'phone', width: 390, height: 844 },

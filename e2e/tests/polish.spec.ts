@@ -235,6 +235,20 @@ test('the header keeps to one line at 320 and 360 px, single-user, light and dar
   }
 });
 
+test('the header keeps to one line from tablet to laptop widths, single-user, with "99+" queued', async ({ browser, baseURL }) => {
+  // Between the phone layout and the full labels, each step shows more words: none may push the theme switch off.
+  for (const width of [640, 768, 900, 1024, 1280]) {
+    const label = `single-user, ${width} px`;
+    const { context, page } = await themed(browser, 'light', width, baseURL);
+    await page.goto('/trash');
+    await expect(page.getByRole('heading', { name: 'Trash', exact: true })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Switch to dark mode' })).toBeInViewport({ ratio: 1 });
+    await expectHeaderFits(page, width, label);
+    await context.unrouteAll({ behavior: 'ignoreErrors' });
+    await context.close();
+  }
+});
+
 test('the header keeps to one line at 320 and 360 px, signed in with accounts on, light and dark, with "99+" queued', async ({ browser }) => {
   test.setTimeout(120_000);
   // An account of its own on the accounts API, made on the command line as an administrator would.

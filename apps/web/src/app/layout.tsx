@@ -194,16 +194,17 @@ export function Layout() {
             <span className="hidden sm:inline">ImageFlow</span>
           </NavLink>
           <nav aria-label="Main" className="flex items-center gap-0.5 sm:gap-1">
-            {/* On phones the icons alone (named for screen readers), so the Queue and its count fit the one line too. */}
-            <NavItem to="/" icon={<Sparkles className="h-4 w-4" aria-hidden />} label="Create" labelClass="hidden sm:inline" />
-            <NavItem to="/gallery" icon={<Images className="h-4 w-4" aria-hidden />} label="Gallery" labelClass="hidden sm:inline" />
+            {/* Below md the icons alone (named for screen readers), so the Queue and its count fit the one line too;
+                each wider step names more of them (the theme switch must never be pushed off: polish.spec). */}
+            <NavItem to="/" icon={<Sparkles className="h-4 w-4" aria-hidden />} label="Create" labelClass="hidden md:inline" />
+            <NavItem to="/gallery" icon={<Images className="h-4 w-4" aria-hidden />} label="Gallery" labelClass="hidden md:inline" />
             <QueueNavItem />
             {/* On phones Import is in the More menu (single-user) or the account menu: the header keeps to one line. */}
             <NavItem to="/import" icon={<Upload className="h-4 w-4" aria-hidden />} label="Import" labelClass="hidden md:inline" display="hidden sm:inline-flex" />
             {singleUser ? (
               <>
-                <NavItem to="/shares" icon={<Link2 className="h-4 w-4" aria-hidden />} label="Shared links" labelClass="hidden lg:inline" display="hidden sm:inline-flex" />
-                <NavItem to="/trash" icon={<Trash2 className="h-4 w-4" aria-hidden />} label="Trash" labelClass="hidden lg:inline" display="hidden sm:inline-flex" />
+                <NavItem to="/shares" icon={<Link2 className="h-4 w-4" aria-hidden />} label="Shared links" labelClass="hidden xl:inline" display="hidden sm:inline-flex" />
+                <NavItem to="/trash" icon={<Trash2 className="h-4 w-4" aria-hidden />} label="Trash" labelClass="hidden xl:inline" display="hidden sm:inline-flex" />
                 <MoreMenu />
               </>
             ) : null}

@@ -129,8 +129,8 @@ export function SingleUserNote() {
         className="inline-flex h-8 items-center gap-1.5 whitespace-nowrap rounded-full px-2.5 text-xs font-medium text-zinc-500 ring-1 ring-inset ring-zinc-200 hover:bg-zinc-50 hover:text-zinc-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-500 dark:text-zinc-400 dark:ring-zinc-800 dark:hover:bg-zinc-900 dark:hover:text-zinc-200"
       >
         <LockOpen className="h-3.5 w-3.5" aria-hidden />
-        {/* Named in full from md up: below, the header needs the room for the navigation. */}
-        <span className="sr-only md:not-sr-only">Single-user mode</span>
+        {/* Named in full from lg up: below, the header needs the room for the navigation. */}
+        <span className="sr-only lg:not-sr-only">Single-user mode</span>
       </button>
       {open ? (
         <div id={panelId} role="note" aria-label="Single-user mode" className={cn(popoverPanelClass, 'w-[min(20rem,calc(100vw-1.5rem))] p-3.5')}>

@@ -97,6 +97,13 @@ describe('diffParams', () => {
     expect(diffParams(base, base).find((r) => r.key === 'strength')).toEqual({ key: 'strength', a: null, b: null, changed: false });
   });
 
+  it('gives a file brought in the model its recipe states, and says "upload" when it states none', () => {
+    const uploaded = { ...base, model: 'upload', provider: 'upload', action_type: 'upload', spec_json: {} } as unknown as ImageNode;
+    const stated = { ...uploaded, spec_json: { imported: { tool: 'automatic1111', model: 'sd_xl_base_1.0' } } } as unknown as ImageNode;
+    expect(diffParams(uploaded, stated).find((r) => r.key === 'model')).toEqual({ key: 'model', a: 'upload', b: 'sd_xl_base_1.0', changed: true });
+    expect(diffParams(base, stated).find((r) => r.key === 'model')).toMatchObject({ a: 'sdxl', b: 'sd_xl_base_1.0' });
+  });
+
   it('falls back to the recipe seed and to null for missing values', () => {
     const a = { ...base, seed: null, spec_json: { seed: 9 } } as unknown as ImageNode;
     const rows = diffParams(a, a);

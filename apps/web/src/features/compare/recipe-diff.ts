@@ -1,4 +1,5 @@
 import type { ImageNode } from '@imageflow/shared';
+import { importedRecipeOf } from '@/features/image/imported';
 
 export type DiffType = 'same' | 'added' | 'removed';
 
@@ -142,6 +143,8 @@ function paramOf(node: RecipeFields, key: DiffParamKey): ParamValue {
   };
   switch (key) {
     case 'model':
+      // A file brought in: the model its recipe states, if it states one.
+      return node.model === 'upload' ? (importedRecipeOf(node)?.model ?? node.model) : node.model;
     case 'provider':
     case 'action_type':
       return node[key];

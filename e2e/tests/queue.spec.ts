@@ -101,3 +101,25 @@ test('the queue: live progress, move to front, cancel, retry; Create keeps its r
   await expect(page.getByText('Canceled. Nothing was saved.')).toBeVisible();
   expect(await statusOf(request, running.id)).toBe('canceled');
 });
+
+test('cancel all queued: every waiting job at once, after a second click; the running one goes on', async ({ page, request }) => {
+  test.setTimeout(90_000);
+  const long = await submit(request, 'a slow tide over rocks', 150);
+  await expect.poll(() => statusOf(request, long.id)).toBe('running');
+  const waiting = [await submit(request, 'a wren on a wall', 4), await submit(request, 'a jay in an oak', 4), await submit(request, 'a robin in snow', 4)];
+
+  await page.goto('/queue');
+  await expect(row(page, 'a robin in snow').getByText('#3 in line')).toBeVisible();
+  await page.getByRole('button', { name: 'Cancel all queued' }).click();
+  await page.getByRole('button', { name: /^Cancel \d+ queued$/ }).click();
+  const ended = page.getByRole('list', { name: 'Recently ended' });
+  for (const prompt of ['a wren on a wall', 'a jay in an oak', 'a robin in snow']) {
+    await expect(ended.getByRole('listitem', { name: `${prompt}, ${word}` }).getByText('Canceled')).toBeVisible();
+  }
+  for (const job of waiting) expect(await statusOf(request, job.id)).toBe('canceled');
+  expect(await statusOf(request, long.id)).toBe('running');
+  await expect(row(page, 'a slow tide over rocks')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Cancel all queued' })).toHaveCount(0);
+  await row(page, 'a slow tide over rocks').getByRole('button', { name: /^Cancel:/ }).click();
+  await expect(page.getByRole('heading', { name: 'Nothing is queued or running' })).toBeVisible({ timeout: 30_000 });
+});

@@ -146,6 +146,24 @@ describe('the Queue page', { timeout: 20_000 }, () => {
     await waitFor(() => expect(rowTitles(screen.getByRole('list', { name: 'Recently ended' }))).toContain('neon city at night'));
   });
 
+  it('cancels every queued job at once after a second click, leaving the running one', async () => {
+    const { user } = renderApp('/queue');
+    await screen.findByRole('list', { name: 'Queued and running' }, { timeout: 5000 });
+    await user.click(screen.getByRole('button', { name: 'Cancel all queued' }));
+    // Nothing happens until it is confirmed; "Keep them" backs out.
+    const deletes = () => ['run', 'q1', 'q2', 'q3'].map((id) => http.to(`/api/generations/${id}`, 'DELETE').length);
+    expect(deletes()).toEqual([0, 0, 0, 0]);
+    await user.click(screen.getByRole('button', { name: 'Keep them' }));
+    expect(rowTitles(queueList())).toHaveLength(4);
+    await user.click(screen.getByRole('button', { name: 'Cancel all queued' }));
+    await user.click(screen.getByRole('button', { name: 'Cancel 3 queued' }));
+    await waitFor(() => expect(rowTitles(queueList())).toEqual(['a lighthouse at dusk']));
+    expect(deletes()).toEqual([0, 1, 1, 1]);
+    expect(toast.success).toHaveBeenCalledWith('Canceled 3 queued generations');
+    // With one job left running there is nothing to cancel all of.
+    expect(screen.queryByRole('button', { name: 'Cancel all queued' })).toBeNull();
+  });
+
   it('retries a failed job: a new job joins the queue and takes the focus', async () => {
     const { user } = renderApp('/queue');
     await screen.findByRole('list', { name: 'Recently ended' }, { timeout: 5000 });

@@ -81,6 +81,32 @@ export function QueuePage() {
     });
   };
 
+  // Cancel every job still waiting (never the running ones), after a second click that names how many.
+  const waiting = useMemo(() => queue.filter((j) => j.status === 'queued'), [queue]);
+  const [confirmingAll, setConfirmingAll] = useState(false);
+  const [cancelingAll, setCancelingAll] = useState(false);
+  const onCancelAll = async () => {
+    setConfirmingAll(false);
+    setCancelingAll(true);
+    let canceled = 0;
+    try {
+      for (const job of waiting) {
+        await cancel.mutateAsync(job.id);
+        canceled++;
+      }
+    } catch {
+      // The refusal is told as every refused action is; the ones canceled before it stay canceled.
+    } finally {
+      setCancelingAll(false);
+    }
+    if (canceled > 0) {
+      const text = `Canceled ${canceled.toLocaleString()} queued ${canceled === 1 ? 'generation' : 'generations'}`;
+      setAnnouncement(text);
+      toast.success(text);
+    }
+    focusRow(null, 'queue-heading');
+  };
+
   const onRetry = (job: QueueJob) =>
     act(job, async () => {
       const again = await retry.mutateAsync(job.id);
@@ -137,7 +163,7 @@ export function QueuePage() {
           Queue
         </h1>
         <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
-          Your generations in the order they start. Move one to the front, cancel what you no longer need, and run a failed one again with the same recipe.
+          Your generations in the order they start. Move one to the front, cancel what you no longer need (or all that wait), and run a failed one again with the same recipe.
         </p>
       </div>
       <p className="sr-only" aria-live="polite">
@@ -149,11 +175,30 @@ export function QueuePage() {
           <h2 id="queue-now-heading" className="text-xs font-medium tracking-wide text-zinc-500 uppercase dark:text-zinc-400">
             Now
           </h2>
-          {counts && counts.queued + counts.running > 0 ? (
-            <p className="text-xs text-zinc-500 tabular-nums dark:text-zinc-400" data-testid="queue-counts">
-              {counts.running.toLocaleString()} running · {counts.queued.toLocaleString()} queued
-            </p>
-          ) : null}
+          <div className="flex flex-wrap items-center justify-end gap-x-3 gap-y-2">
+            {counts && counts.queued + counts.running > 0 ? (
+              <p className="text-xs text-zinc-500 tabular-nums dark:text-zinc-400" data-testid="queue-counts">
+                {counts.running.toLocaleString()} running · {counts.queued.toLocaleString()} queued
+              </p>
+            ) : null}
+            {waiting.length >= 2 || cancelingAll ? (
+              confirmingAll ? (
+                <span className="flex items-center gap-2">
+                  <Button size="sm" variant="danger" onClick={() => void onCancelAll()}>
+                    Cancel {waiting.length.toLocaleString()} queued
+                  </Button>
+                  <Button size="sm" variant="ghost" onClick={() => setConfirmingAll(false)}>
+                    Keep them
+                  </Button>
+                </span>
+              ) : (
+                <Button size="sm" onClick={() => setConfirmingAll(true)} disabled={cancelingAll}>
+                  {cancelingAll ? <LoaderCircle className="h-4 w-4 animate-spin" aria-hidden /> : null}
+                  Cancel all queued
+                </Button>
+              )
+            ) : null}
+          </div>
         </div>
         {queueBody}
       </section>

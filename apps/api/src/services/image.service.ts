@@ -50,9 +50,7 @@ export class ImageService {
   }
 
   private async row(id: number, actor: Actor): Promise<NodeWithCounts> {
-    const row = await this.nodes.findById(id);
-    if (!row || !mayAccess(actor, row.owner_id)) throw new NotFoundError(`No image with id ${id}.`);
-    return row;
+    return mine(await this.nodes.findById(id), id, actor);
   }
 
   /** Adds `base64` of each live image's PNG. */
@@ -205,9 +203,11 @@ export class ImageService {
    * have their files, and come along.
    */
   async download(ids: readonly number[], actor: Actor): Promise<ImagesZip & { filename: string }> {
+    const unique = [...new Set(ids)];
+    const found = new Map((await this.nodes.findByIds(unique)).map((r) => [r.id, r]));
     const images: Array<ZipImage & { filename: string }> = [];
-    for (const id of new Set(ids)) {
-      const row = await this.row(id, actor);
+    for (const id of unique) {
+      const row = mine(found.get(id), id, actor);
       if (row.deleted_at !== null) throw new ConflictError(`Image ${id} was deleted for good, and its file with it; leave it out of ids.`);
       const uploadedAs = row.request_params.original_filename;
       const title = row.prompt.trim() || (typeof uploadedAs === 'string' ? uploadedAs.replace(/\.[a-z0-9]{1,5}$/i, '') : '');
@@ -312,6 +312,12 @@ export class ImageService {
     await this.nodes.adoptOrphans({ id: node.id, rootId: node.root_id, depth: node.depth }, [file.sha256, node.sha256], actor.id);
     return this.get(id!, actor);
   }
+}
+
+/** The node with this id if `actor` may see it; else the 404 every route gives, for a node missing or not theirs alike. */
+function mine(row: NodeWithCounts | undefined, id: number, actor: Actor): NodeWithCounts {
+  if (!row || !mayAccess(actor, row.owner_id)) throw new NotFoundError(`No image with id ${id}.`);
+  return row;
 }
 
 /** Up to five ids, then how many more: "3, 5 and 8", "1, 2, 3, 4, 5 and 12 more". */

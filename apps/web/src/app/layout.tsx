@@ -1,8 +1,8 @@
-import { useCallback, useEffect, useId, useRef, useState, type RefObject } from 'react';
+import { useEffect, useRef, type RefObject } from 'react';
 import { Link, NavLink, Outlet, ScrollRestoration, useLocation } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { Ellipsis, Images, Link2, ListOrdered, Moon, Sparkles, Sun, Trash2, Upload } from 'lucide-react';
-import { popoverPanelClass, useDismiss } from '@/components/ui/popover';
+import { popoverPanelClass, usePopover } from '@/components/ui/popover';
 import { api } from '@/lib/api-client';
 import { cn } from '@/lib/cn';
 import { useTheme } from '@/lib/theme';
@@ -57,12 +57,7 @@ function NavItem({
  * trash), in a menu of their own, so the header keeps to one uncluttered line.
  */
 function MoreMenu() {
-  const [open, setOpen] = useState(false);
-  const panelId = useId();
-  const wrapper = useRef<HTMLDivElement>(null);
-  const trigger = useRef<HTMLButtonElement>(null);
-  const close = useCallback(() => setOpen(false), []);
-  useDismiss(open, close, wrapper, trigger);
+  const { open, setOpen, close, panelId, wrapper, trigger } = usePopover();
   const { pathname } = useLocation();
   // Marked like an active nav item while one of its pages is open.
   const active = pathname === '/import' || pathname === '/shares' || pathname === '/trash';

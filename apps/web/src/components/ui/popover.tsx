@@ -1,4 +1,4 @@
-import { useEffect, type RefObject } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type RefObject } from 'react';
 
 /** The panel of a small popover under a header control. */
 export const popoverPanelClass =
@@ -37,4 +37,18 @@ export function useDismiss(
       document.removeEventListener('keydown', onKey);
     };
   }, [open, onClose, container, trigger]);
+}
+
+/**
+ * A popover's state: whether it is open, its panel's id (for aria-controls), and the refs of the
+ * element holding trigger and panel and of the trigger, closed as useDismiss says.
+ */
+export function usePopover() {
+  const [open, setOpen] = useState(false);
+  const panelId = useId();
+  const wrapper = useRef<HTMLDivElement>(null);
+  const trigger = useRef<HTMLButtonElement>(null);
+  const close = useCallback(() => setOpen(false), []);
+  useDismiss(open, close, wrapper, trigger);
+  return { open, setOpen, close, panelId, wrapper, trigger };
 }

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { toast } from 'sonner';
 import { Ban, CircleAlert, CircleCheck, Ellipsis, KeyRound, LoaderCircle, Plus, ShieldCheck, ShieldOff, UserRound, Users } from 'lucide-react';
@@ -6,7 +6,7 @@ import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
 import { EmptyState } from '@/components/ui/empty-state';
 import { Field, Input } from '@/components/ui/field';
-import { popoverPanelClass, useDismiss } from '@/components/ui/popover';
+import { popoverPanelClass, usePopover } from '@/components/ui/popover';
 import { SegmentedControl } from '@/components/ui/segmented-control';
 import { Skeleton } from '@/components/ui/skeleton';
 import { ApiError, type Account, type Role, type User } from '@/lib/api-client';
@@ -262,12 +262,7 @@ function DisableDialog({ account, onClose }: { account: Account | null; onClose:
 
 /** The actions on someone else's account: role, a new password, disabling or enabling it. */
 function AccountActions({ account, onSetPassword, onDisable }: { account: Account; onSetPassword: () => void; onDisable: () => void }) {
-  const [open, setOpen] = useState(false);
-  const panelId = useId();
-  const wrapper = useRef<HTMLDivElement>(null);
-  const trigger = useRef<HTMLButtonElement>(null);
-  const close = useCallback(() => setOpen(false), []);
-  useDismiss(open, close, wrapper, trigger);
+  const { open, setOpen, close, panelId, wrapper, trigger } = usePopover();
   const update = useUpdateAccount();
   const name = account.username;
   const disabled = account.disabled_at !== null;

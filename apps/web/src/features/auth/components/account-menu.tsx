@@ -1,7 +1,6 @@
-import { useCallback, useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { ChevronDown, CircleUserRound, HardDrive, KeyRound, Link2, LoaderCircle, LockOpen, LogOut, Trash2, Upload, UserRound, Users } from 'lucide-react';
-import { popoverPanelClass, useDismiss } from '@/components/ui/popover';
+import { popoverPanelClass, usePopover } from '@/components/ui/popover';
 import type { Role, User } from '@/lib/api-client';
 import { cn } from '@/lib/cn';
 import { useMe, useSignOut } from '../api';
@@ -28,13 +27,8 @@ export const itemClass =
 
 /** The signed-in person in the header: who they are, their account, (admins) the users, their shared links, trash and API tokens, and signing out. */
 export function AccountMenu({ user }: { user: User }) {
-  const [open, setOpen] = useState(false);
-  const panelId = useId();
-  const wrapper = useRef<HTMLDivElement>(null);
-  const trigger = useRef<HTMLButtonElement>(null);
+  const { open, setOpen, close, panelId, wrapper, trigger } = usePopover();
   const signOut = useSignOut();
-  const close = useCallback(() => setOpen(false), []);
-  useDismiss(open, close, wrapper, trigger);
 
   return (
     <div ref={wrapper} className="relative">
@@ -110,12 +104,7 @@ export function AccountMenu({ user }: { user: User }) {
  * address can use everything, and the person running it should know.
  */
 export function SingleUserNote() {
-  const [open, setOpen] = useState(false);
-  const panelId = useId();
-  const wrapper = useRef<HTMLDivElement>(null);
-  const trigger = useRef<HTMLButtonElement>(null);
-  const close = useCallback(() => setOpen(false), []);
-  useDismiss(open, close, wrapper, trigger);
+  const { open, setOpen, close, panelId, wrapper, trigger } = usePopover();
 
   return (
     <div ref={wrapper} className="relative">

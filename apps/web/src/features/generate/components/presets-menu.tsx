@@ -1,8 +1,8 @@
-import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { toast } from 'sonner';
 import { Bookmark, Check, Pencil, Trash2, X } from 'lucide-react';
 import { Button } from '@/components/ui/button';
-import { useDismiss } from '@/components/ui/popover';
+import { usePopover } from '@/components/ui/popover';
 import { cn } from '@/lib/cn';
 import { useLocalStore } from '../local-store';
 import { MAX_PRESET_NAME, presetNameProblem, presets, presetsStore, type Preset } from '../presets';
@@ -48,13 +48,8 @@ export function PresetsMenu({
   /** The form's settings can't be saved as they are: show their errors in the form. */
   onInvalid: (result: Extract<SettingsResult, { ok: false }>) => void;
 }) {
-  const [open, setOpen] = useState(false);
-  const panelId = useId();
+  const { open, setOpen, panelId, wrapper, trigger } = usePopover();
   const nameId = useId();
-  const wrapper = useRef<HTMLDivElement>(null);
-  const trigger = useRef<HTMLButtonElement>(null);
-  const close = useCallback(() => setOpen(false), []);
-  useDismiss(open, close, wrapper, trigger);
 
   const list = useLocalStore(presetsStore, scope);
   const [name, setName] = useState('');

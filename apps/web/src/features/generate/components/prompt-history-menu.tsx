@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { History, LoaderCircle, Search, X } from 'lucide-react';
-import { useDismiss } from '@/components/ui/popover';
+import { usePopover } from '@/components/ui/popover';
 import { formatRelative } from '@/features/image/format';
 import { usePromptsFromImages } from '../api';
 import { useLocalStore } from '../local-store';
@@ -56,14 +56,9 @@ function onListKeys(e: KeyboardEvent<HTMLElement>, search: HTMLInputElement | nu
  * had one) in the form.
  */
 export function PromptHistoryMenu({ scope, onPick }: { scope: string; onPick: (picked: PickedPrompt) => void }) {
-  const [open, setOpen] = useState(false);
+  const { open, setOpen, panelId, wrapper, trigger } = usePopover();
   const [query, setQuery] = useState('');
-  const panelId = useId();
-  const wrapper = useRef<HTMLDivElement>(null);
-  const trigger = useRef<HTMLButtonElement>(null);
   const search = useRef<HTMLInputElement>(null);
-  const close = useCallback(() => setOpen(false), []);
-  useDismiss(open, close, wrapper, trigger);
 
   const entries = useLocalStore(historyStore, scope);
   const local = searchHistory(entries, query);

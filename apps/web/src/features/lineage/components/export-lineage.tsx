@@ -1,7 +1,7 @@
-import { useCallback, useId, useLayoutEffect, useRef, useState, type CSSProperties } from 'react';
+import { useId, useLayoutEffect, useState, type CSSProperties } from 'react';
 import { Download, PackageOpen } from 'lucide-react';
 import { Button } from '@/components/ui/button';
-import { popoverPanelClass, useDismiss } from '@/components/ui/popover';
+import { popoverPanelClass, usePopover } from '@/components/ui/popover';
 import { api, type BundleScope } from '@/lib/api-client';
 import { cn } from '@/lib/cn';
 
@@ -21,14 +21,9 @@ export const downloadLinkClass =
  * plain link, saved by the browser.
  */
 export function ExportLineageButton({ nodeId }: { nodeId: number }) {
-  const [open, setOpen] = useState(false);
+  const { open, setOpen, close, panelId, wrapper, trigger } = usePopover();
   const [scope, setScope] = useState<BundleScope>('branch');
-  const panelId = useId();
   const name = useId();
-  const wrapper = useRef<HTMLDivElement>(null);
-  const trigger = useRef<HTMLButtonElement>(null);
-  const close = useCallback(() => setOpen(false), []);
-  useDismiss(open, close, wrapper, trigger);
   // Under the button, moved left as far as needed to stay on screen (the button may be anywhere in a wrapping row).
   const [place, setPlace] = useState<CSSProperties>({});
   useLayoutEffect(() => {

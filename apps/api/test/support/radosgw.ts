@@ -122,11 +122,20 @@ function portTaken(port: number, answer: string): Error {
   );
 }
 
-/** Stops what an earlier start in `dir` left behind (a monitor without its gateway), then starts afresh. */
+/**
+ * Starts afresh (the script first stops what an earlier start in `dir` left behind, such as a monitor without its
+ * gateway). A start that fails is tried once more after a stop: daemons of a run that was just killed can take a
+ * moment to let go of their ports.
+ */
 async function start(dir: string, port: number): Promise<void> {
-  await run(SCRIPT, [dir, 'stop'], port, 10_000).catch(() => undefined);
   const began = Date.now();
-  await run(SCRIPT, [dir], port, START_TIMEOUT_MS);
+  try {
+    await run(SCRIPT, [dir], port, START_TIMEOUT_MS);
+  } catch (err) {
+    console.warn(`[radosgw] first start failed, trying once more: ${(err as Error).message.split('\n')[0]}`);
+    await run(SCRIPT, [dir, 'stop'], port, 30_000).catch(() => undefined);
+    await run(SCRIPT, [dir], port, START_TIMEOUT_MS);
+  }
   console.warn(`[radosgw] started on 127.0.0.1:${port} in ${((Date.now() - began) / 1000).toFixed(1)} s (state in ${dir}; left running for later runs)`);
 }
 
@@ -159,7 +168,7 @@ async function run(script: string, args: string[], port: number, timeoutMs: numb
  * owner holds it, the server it is starting is probed so a waiter can go on as soon as it answers.
  */
 async function lock(file: string, rgw: Radosgw): Promise<() => Promise<void>> {
-  const deadline = Date.now() + START_TIMEOUT_MS + 30_000;
+  const deadline = Date.now() + 2 * START_TIMEOUT_MS + 60_000;
   for (;;) {
     try {
       await fsp.writeFile(file, String(process.pid), { flag: 'wx' });

@@ -8,11 +8,12 @@
 import { randomUUID } from 'node:crypto';
 import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { GalleryPage, ImageNode, Lineage } from '@imageflow/shared';
+import { NodeSummary, type GalleryPage, type ImageNode, type Lineage, type LineageSummary } from '@imageflow/shared';
 import { KyselyNodeRepository } from '../src/adapters/kysely-node.repository.ts';
 import type { GalleryFilter, NewNode, NodeWithCounts, StoredNode } from '../src/ports/node.repository.port.ts';
 import { encodeGalleryCursor } from '../src/services/image.service.ts';
-import { encodeTreeCursor } from '../src/services/lineage.service.ts';
+import { encodeTreeCursor, LineageService } from '../src/services/lineage.service.ts';
+import { LOCAL_ACTOR } from '../src/services/access.ts';
 import { presentStored, toImageNode, withStoredJson } from '../src/services/presenter.ts';
 import { PublicUrls } from '../src/services/public-urls.ts';
 import { INJECT_ORIGIN } from './support/origin.ts';
@@ -284,6 +285,71 @@ describe('GET /api/images/:id/lineage and /api/images answer what the object for
     await expectAnswer(`/api/images?model=${encodeURIComponent('model "with" quotes 🦊')}`, await page({ model: 'model "with" quotes 🦊' }, 50));
     await expectAnswer('/api/images?action_type=upload', await page({ actionType: 'upload' }, 50));
     expect(await expectAnswer('/api/images?q=nothingmatchesthis', { items: [], next_cursor: null })).toBe('{"items":[],"next_cursor":null}');
+  });
+});
+
+describe('GET /api/images/:id/lineage?fields=summary', () => {
+  const SUMMARY_KEYS = Object.keys(NodeSummary.shape).sort();
+  const summaryOf = (node: ImageNode): NodeSummary => Object.fromEntries(SUMMARY_KEYS.map((k) => [k, node[k as keyof ImageNode]])) as NodeSummary;
+
+  /** The summary answer is the full answer with each node cut down to NodeSummary's fields, no more and no fewer. */
+  async function expectSummaryOf(url: string): Promise<LineageSummary> {
+    const full = (await getJson(url)).parsed as Lineage;
+    const summary = (await getJson(`${url}${url.includes('?') ? '&' : '?'}fields=summary`)).parsed as LineageSummary;
+    expect(summary).toEqual({ ...full, nodes: full.nodes.map(summaryOf) });
+    for (const n of summary.nodes) {
+      expect(Object.keys(n).sort()).toEqual(SUMMARY_KEYS);
+      NodeSummary.strict().parse(n);
+    }
+    return summary;
+  }
+
+  it('holds exactly the summary fields of what the full answer holds, for every scope and page, hard text and all', async () => {
+    const { root, deepest, all } = await plantTree(30);
+    const whole = await expectSummaryOf(`/api/images/${deepest.id}/lineage?scope=tree`);
+    expect(whole.nodes).toHaveLength(all.length);
+    // Deleted: no thumbnail; in the trash and starred as stored; text with quotes, controls, U+2028 and emoji intact.
+    expect(whole.nodes.find((n) => n.id === all[2]!.id)!.thumbnail_url).toBeNull();
+    expect(whole.nodes.find((n) => n.id === all[4]!.id)!.trashed_at).toBe('2026-11-28T01:02:03.004Z');
+    expect(whole.nodes.find((n) => n.id === all[5]!.id)!.starred).toBe(true);
+    expect(whole.nodes.every((n) => n.prompt.startsWith(`${HARD_TEXT} #`))).toBe(true);
+    expect(whole.nodes.some((n) => n.model === 'model "with" quotes 🦊')).toBe(true);
+    expect(whole.nodes.some((n) => n.seed === null) && whole.nodes.some((n) => n.seed !== null && n.seed > Number.MAX_SAFE_INTEGER - 10_000)).toBe(true);
+
+    // Paged: the same pages and cursors as the full answer, followed to the end.
+    let cursor: string | null = null;
+    let seen = 0;
+    do {
+      const page = await expectSummaryOf(`/api/images/${deepest.id}/lineage?scope=tree&limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+      seen += page.nodes.length;
+      cursor = page.next_cursor;
+    } while (cursor !== null);
+    expect(seen).toBe(all.length);
+
+    const ancestors = await expectSummaryOf(`/api/images/${deepest.id}/lineage?scope=ancestors`);
+    expect(ancestors.nodes.map((n) => n.id)).toEqual(ancestors.path);
+    const two = await expectSummaryOf(`/api/images/${deepest.id}/lineage?scope=ancestors&limit=2`);
+    expect(two.truncated).toBe(true);
+    await expectSummaryOf(`/api/images/${deepest.id}/lineage?scope=ancestors&limit=2&cursor=${two.next_cursor}`);
+    expect((await expectSummaryOf(`/api/images/${all[1]!.id}/lineage?scope=descendants&limit=5`)).nodes).toHaveLength(5);
+    expect((await expectSummaryOf(`/api/images/${deepest.id}/lineage?scope=descendants`)).nodes).toEqual([]);
+  });
+
+  it('puts thumbnail URLs under the public base URL as every answer does, escaped', async () => {
+    const { root } = await plantTree(6);
+    const urls = new PublicUrls('https://cdn.example.com/a "b"\\/');
+    const service = new LineageService(repo, urls);
+    const summary = JSON.parse(await service.lineage(root.id, 'tree', 100, LOCAL_ACTOR, undefined, 'summary')) as LineageSummary;
+    const full = JSON.parse(await service.lineage(root.id, 'tree', 100, LOCAL_ACTOR)) as Lineage;
+    expect(summary.nodes.map((n) => n.thumbnail_url)).toEqual(full.nodes.map((n) => n.thumbnail_url));
+    expect(summary.nodes[0]!.thumbnail_url).toMatch(/^https:\/\/cdn\.example\.com\/a "b"\\\/thumbs\/.+\.webp$/);
+  });
+
+  it('refuses fields it does not know, saying which it does', async () => {
+    const { root } = await plantTree(6);
+    const res = await t.app.inject({ url: `/api/images/${root.id}/lineage?fields=everything` });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toMatch(/fields must be "full".*or "summary"/);
   });
 });
 

@@ -161,10 +161,15 @@ export const ImagesResponse = z.object({ images: z.array(ImageNode) });
 export const PatchImage = z.object({ starred: z.boolean() }).strict();
 
 export const LINEAGE_SCOPES = ['tree', 'ancestors', 'descendants'] as const;
+export const LINEAGE_FIELDS = ['full', 'summary'] as const;
 export const LineageQuery = z.object({
   scope: z.enum(LINEAGE_SCOPES).default('tree'),
   limit: urlInteger('limit', { min: 1, max: 5000 }).default(1000),
   cursor: z.string().max(200).optional().describe('next_cursor of the previous page.'),
+  fields: z
+    .enum(LINEAGE_FIELDS, { error: 'fields must be "full" (every field of each image) or "summary" (what a tree view draws)' })
+    .default('full')
+    .describe('full: each node as GET /api/images/{id} gives it; summary: what a tree view draws (NodeSummary), about a half of the bytes, and cheaper to make.'),
 });
 export const Lineage = z.object({
   root_id: z.number().int(),
@@ -175,6 +180,31 @@ export const Lineage = z.object({
   next_cursor: z.string().nullable(),
 });
 export type Lineage = z.infer<typeof Lineage>;
+
+/** A node as a tree view draws it: no recipe, request parameters or file details (GET /api/images/{id} has them). */
+export const NodeSummary = ImageNode.pick({
+  id: true,
+  parent_id: true,
+  depth: true,
+  prompt: true,
+  model: true,
+  provider: true,
+  seed: true,
+  action_type: true,
+  width: true,
+  height: true,
+  starred: true,
+  deleted_at: true,
+  trashed_at: true,
+  created_at: true,
+  children_count: true,
+  thumbnail_url: true,
+});
+export type NodeSummary = z.infer<typeof NodeSummary>;
+
+/** The lineage answer with fields=summary. */
+export const LineageSummary = Lineage.extend({ nodes: z.array(NodeSummary) });
+export type LineageSummary = z.infer<typeof LineageSummary>;
 
 export const GalleryQuery = z.object({
   limit: urlInteger('limit', { min: 1, max: 200 }).default(50),

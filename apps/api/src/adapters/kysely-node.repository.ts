@@ -3,12 +3,13 @@ import type { Db } from '../db/database.ts';
 import { isSqlite } from '../db/dialect.ts';
 import type { Database, ImageNodesTable } from '../db/schema.ts';
 import { JobNoLongerRunningError } from '../errors.ts';
-import type { GalleryFilter, NewNode, NodeReads, NodeRecord, NodeRepository, NodesChange, NodeWithCounts, StoredNode, TreePage } from '../ports/node.repository.port.ts';
+import type { GalleryFilter, NewNode, NodeReads, NodeRecord, NodeRepository, NodesChange, NodeWithCounts, StoredNode, SummaryNode, TreePage, TreeReads } from '../ports/node.repository.port.ts';
 
 /** A node row as read, with its child count. */
 type NodeRow = Selectable<ImageNodesTable> & { children_count: number };
 
-const childrenCount = sql<number>`(SELECT COUNT(*) FROM image_nodes AS c WHERE c.parent_id = n.id)`.as('children_count');
+const CHILDREN_COUNT_SQL = '(SELECT COUNT(*) FROM image_nodes AS c WHERE c.parent_id = n.id)';
+const childrenCount = sql.raw<number>(CHILDREN_COUNT_SQL).as('children_count');
 
 /**
  * The columns of a node row, named rather than `n.*`: PostgreSQL's table also holds the search
@@ -22,6 +23,28 @@ const NODE_COLUMNS: Record<keyof ImageNodesTable, true> = {
   original_filename: true, original_sha256: true, original_bytes: true, pending_parent_sha256: true,
 };
 const nodeColumns = (Object.keys(NODE_COLUMNS) as Array<keyof ImageNodesTable>).map((c) => `n.${c}` as const);
+
+/** The nodes after `after` in breadth-first order (depth, then id). */
+function pastKeyset(after: { depth: number; id: number }) {
+  return sql<boolean>`(n.depth > ${after.depth} OR (n.depth = ${after.depth} AND n.id > ${after.id}))`;
+}
+
+/**
+ * A node's NodeSummary (@imageflow/shared) but for thumbnail_url, which the presenter adds last, as JSON
+ * text made by the database, so that a 1,000-node tree page never becomes 1,000 JavaScript objects. Both
+ * databases escape strings as JSON does. Tested against the full answer, field by field, on both
+ * (apps/api/test/json-passthrough.test.ts).
+ */
+function summaryJson(sqlite: boolean) {
+  const children = CHILDREN_COUNT_SQL;
+  const fields = (starred: string) =>
+    `'id', n.id, 'parent_id', n.parent_id, 'depth', n.depth, 'prompt', n.prompt, 'model', n.model, 'provider', n.provider, ` +
+    `'seed', n.seed, 'action_type', n.action_type, 'width', n.width, 'height', n.height, 'starred', ${starred}, ` +
+    `'deleted_at', n.deleted_at, 'trashed_at', n.trashed_at, 'created_at', n.created_at, 'children_count', ${children}`;
+  return sqlite
+    ? sql.raw<string>(`json_object(${fields(`json(CASE n.starred WHEN 1 THEN 'true' ELSE 'false' END)`)})`).as('summary_json')
+    : sql.raw<string>(`json_build_object(${fields('n.starred = 1')})::text`).as('summary_json');
+}
 
 /** The words of a search, as `\p{L}\p{N}_` runs; anything else in the text only separates them. */
 function searchWords(text: string): string[] {
@@ -49,6 +72,8 @@ export class KyselyNodeRepository implements NodeRepository {
   private readonly sqlite: boolean;
   /** The reads of many nodes with spec and request_params left as their stored JSON text. */
   readonly stored: NodeReads<StoredNode>;
+  /** The tree reads as summaries made by the database. */
+  readonly summaries: TreeReads<SummaryNode>;
 
   constructor(private readonly db: Db) {
     this.sqlite = isSqlite(db);
@@ -57,6 +82,12 @@ export class KyselyNodeRepository implements NodeRepository {
       ancestors: async (id) => (await this.ancestorRows(id)).map(toStoredNode),
       treePage: async (rootId, limit, after) => pageOf(await this.treeRows(rootId, limit, after), limit, toStoredNode),
       descendantsPage: async (id, limit, after) => pageOf(await this.descendantRows(id, limit, after), limit, toStoredNode),
+    };
+    const summary = ['n.id', 'n.depth', 'n.filename', 'n.deleted_at', summaryJson(this.sqlite)] as const;
+    this.summaries = {
+      ancestors: async (id) => (await this.ancestorsQuery(id).select(summary).execute()).map(toSummaryNode),
+      treePage: async (rootId, limit, after) => pageOf(await this.treeQuery(rootId, limit, after).select(summary).execute(), limit, toSummaryNode),
+      descendantsPage: async (id, limit, after) => pageOf(await this.descendantsQuery(id, limit, after).select(summary).execute(), limit, toSummaryNode),
     };
   }
 
@@ -219,6 +250,11 @@ export class KyselyNodeRepository implements NodeRepository {
   }
 
   private ancestorRows(id: number): Promise<NodeRow[]> {
+    return this.ancestorsQuery(id).select(nodeColumns).select(childrenCount).execute();
+  }
+
+  /** `id` and its ancestors, root first; the caller selects the columns. */
+  private ancestorsQuery(id: number) {
     return this.db
       .withRecursive('anc(id, parent_id)', (db) =>
         db
@@ -231,33 +267,34 @@ export class KyselyNodeRepository implements NodeRepository {
       )
       .selectFrom('anc')
       .innerJoin('image_nodes as n', 'n.id', 'anc.id')
-      .select(nodeColumns)
-      .select(childrenCount)
-      .orderBy('n.depth')
-      .execute();
+      .orderBy('n.depth');
   }
 
   async treePage(rootId: number, limit: number, after?: { depth: number; id: number }): Promise<TreePage> {
     return pageOf(await this.treeRows(rootId, limit, after), limit, toNode);
   }
 
-  /** Up to `limit` + 1 rows: the one past the page says there is more. */
   private treeRows(rootId: number, limit: number, after?: { depth: number; id: number }): Promise<NodeRow[]> {
-    let query = this.nodes().where('n.root_id', '=', rootId);
-    if (after) {
-      query = query.where((eb) =>
-        eb.or([eb('n.depth', '>', after.depth), eb.and([eb('n.depth', '=', after.depth), eb('n.id', '>', after.id)])]),
-      );
-    }
-    return query.orderBy('n.depth').orderBy('n.id').limit(limit + 1).execute();
+    return this.treeQuery(rootId, limit, after).select(nodeColumns).select(childrenCount).execute();
+  }
+
+  /** Up to `limit` + 1 nodes of a tree (the one past the page says there is more); the caller selects the columns. */
+  private treeQuery(rootId: number, limit: number, after?: { depth: number; id: number }) {
+    let query = this.db.selectFrom('image_nodes as n').where('n.root_id', '=', rootId);
+    if (after) query = query.where(pastKeyset(after));
+    return query.orderBy('n.depth').orderBy('n.id').limit(limit + 1);
   }
 
   async descendantsPage(id: number, limit: number, after?: { depth: number; id: number }): Promise<TreePage> {
     return pageOf(await this.descendantRows(id, limit, after), limit, toNode);
   }
 
-  /** Up to `limit` + 1 rows: the one past the page says there is more. */
   private descendantRows(id: number, limit: number, after?: { depth: number; id: number }): Promise<NodeRow[]> {
+    return this.descendantsQuery(id, limit, after).select(nodeColumns).select(childrenCount).execute();
+  }
+
+  /** Up to `limit` + 1 descendants (the one past the page says there is more); the caller selects the columns. */
+  private descendantsQuery(id: number, limit: number, after?: { depth: number; id: number }) {
     let query = this.db
       .withRecursive('des(id)', (db) =>
         db
@@ -267,15 +304,9 @@ export class KyselyNodeRepository implements NodeRepository {
           .unionAll(db.selectFrom('image_nodes as c').innerJoin('des', 'des.id', 'c.parent_id').select('c.id')),
       )
       .selectFrom('des')
-      .innerJoin('image_nodes as n', 'n.id', 'des.id')
-      .select(nodeColumns)
-      .select(childrenCount);
-    if (after) {
-      query = query.where((eb) =>
-        eb.or([eb('n.depth', '>', after.depth), eb.and([eb('n.depth', '=', after.depth), eb('n.id', '>', after.id)])]),
-      );
-    }
-    return query.orderBy('n.depth').orderBy('n.id').limit(limit + 1).execute();
+      .innerJoin('image_nodes as n', 'n.id', 'des.id');
+    if (after) query = query.where(pastKeyset(after));
+    return query.orderBy('n.depth').orderBy('n.id').limit(limit + 1);
   }
 
   async retentionCandidates(before: string, now: string, limit: number) {
@@ -454,7 +485,7 @@ function pastOp(filter: GalleryFilter): '<' | '>' {
 }
 
 /** A page of `limit` rows out of `limit` + 1 read, in the form `map` gives. */
-function pageOf<N>(rows: NodeRow[], limit: number, map: (row: NodeRow) => N): TreePage<N> {
+function pageOf<R, N>(rows: R[], limit: number, map: (row: R) => N): TreePage<N> {
   const hasMore = rows.length > limit;
   if (hasMore) rows.length = limit;
   return { rows: rows.map(map), hasMore };
@@ -474,6 +505,10 @@ function toNode(row: NodeRow): NodeWithCounts {
  */
 function toStoredNode(row: NodeRow): StoredNode {
   return { ...nodeFields(row), spec_json: row.spec_json, request_params_json: row.request_params };
+}
+
+function toSummaryNode(row: { id: number; depth: number; filename: string; deleted_at: string | null; summary_json: string }): SummaryNode {
+  return { id: Number(row.id), depth: row.depth, filename: row.filename, live: row.deleted_at === null, json: row.summary_json };
 }
 
 /** A node's columns other than its two JSON ones. */

@@ -90,9 +90,22 @@ export type StoredNode = Omit<NodeWithCounts, 'spec' | 'request_params'> & {
   request_params_json: string;
 };
 
-/** The reads of many nodes, for one form of node. */
-export interface NodeReads<N> {
-  gallery(filter: GalleryFilter): Promise<N[]>;
+/**
+ * A node as a tree view draws it: the JSON text of its NodeSummary (@imageflow/shared) but for
+ * thumbnail_url, made by the database, and what the presenter needs to add that URL and page on.
+ */
+export interface SummaryNode {
+  id: number;
+  depth: number;
+  filename: string;
+  /** Not deleted: its files are there. */
+  live: boolean;
+  /** A JSON object: every NodeSummary field but thumbnail_url. */
+  json: string;
+}
+
+/** The reads of a tree, for one form of node. */
+export interface TreeReads<N> {
   /** Root first, ending at `id`. */
   ancestors(id: number): Promise<N[]>;
   /** Nodes of a tree breadth-first: ordered by (depth, id), after the keyset `after`. */
@@ -101,9 +114,16 @@ export interface NodeReads<N> {
   descendantsPage(id: number, limit: number, after?: { depth: number; id: number }): Promise<TreePage<N>>;
 }
 
+/** The reads of many nodes, for one form of node. */
+export interface NodeReads<N> extends TreeReads<N> {
+  gallery(filter: GalleryFilter): Promise<N[]>;
+}
+
 export interface NodeRepository extends NodeReads<NodeWithCounts> {
   /** The same reads with the JSON columns as stored text: for the gallery and lineage answers, which only present them. */
   readonly stored: NodeReads<StoredNode>;
+  /** The tree reads as summaries made by the database: for lineage answers with fields=summary. */
+  readonly summaries: TreeReads<SummaryNode>;
   /** Reserves ids for nodes not yet written, so files can carry their node id. */
   reserveIds(count: number): Promise<number[]>;
   findById(id: number): Promise<NodeWithCounts | undefined>;

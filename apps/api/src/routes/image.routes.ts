@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance, FastifyReply, onRequestHookHandler } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { BulkImages, BulkImagesResult, DeleteImageQuery, DownloadImages, ErrorBody, GalleryPage, GalleryQuery, ImageNode, IncludeBase64Query, Lineage, LineageQuery, NodeId, PatchImage, TrashPage, TrashQuery, MAX_BULK_IMAGES, MAX_DOWNLOAD_IMAGES } from '@imageflow/shared';
+import { BulkImages, BulkImagesResult, DeleteImageQuery, DownloadImages, ErrorBody, GalleryPage, GalleryQuery, ImageNode, IncludeBase64Query, Lineage, LineageQuery, LineageSummary, NodeId, PatchImage, TrashPage, TrashQuery, MAX_BULK_IMAGES, MAX_DOWNLOAD_IMAGES } from '@imageflow/shared';
 import type { Services } from '../services/container.ts';
 import { clientGoneSignal, readUploadedFile } from '../http/uploads.ts';
 import type { JsonText } from '../lib/json-text.ts';
@@ -98,12 +98,15 @@ export function imageRoutes(app: FastifyInstance, { images, lineage, config }: S
   r.get('/api/images/:id/lineage', {
     schema: {
       tags: ['lineage'],
-      summary: 'The tree around an image, its ancestors, or its descendants',
+      summary: 'The tree around an image, its ancestors, or its descendants; fields=summary: each node as a tree view draws it',
       params: IdParams,
       querystring: LineageQuery,
-      response: { 200: Lineage, ...errors },
+      response: { 200: z.union([Lineage, LineageSummary]).describe('A Lineage, or with fields=summary a LineageSummary.'), ...errors },
     },
-    handler: async (req, reply) => sendJson(reply, await lineage.lineage(req.params.id, req.query.scope, req.query.limit, req.actor, req.query.cursor)),
+    handler: async (req, reply) => {
+      const { scope, limit, cursor, fields } = req.query;
+      return sendJson(reply, await lineage.lineage(req.params.id, scope, limit, req.actor, cursor, fields));
+    },
   });
 
   r.post('/api/images/upload', {

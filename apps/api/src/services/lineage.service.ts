@@ -1,12 +1,21 @@
-import type { Lineage } from '@imageflow/shared';
+import type { Lineage, LineageSummary } from '@imageflow/shared';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { JsonText } from '../lib/json-text.ts';
-import type { NodeRepository, StoredNode, TreePage } from '../ports/node.repository.port.ts';
+import type { NodeRepository, SummaryNode, TreePage, TreeReads } from '../ports/node.repository.port.ts';
 import { presentStored, withStoredJson, type PresentedStored } from './presenter.ts';
 import type { PublicUrls } from './public-urls.ts';
 import { mayAccess, type Actor } from './access.ts';
 
 export type LineageScope = 'tree' | 'ancestors' | 'descendants';
+export type LineageFields = 'full' | 'summary';
+
+/** A page of the nodes a lineage answer holds, and the ids from the root to its focus. */
+interface LineagePage<N> {
+  rootId: number;
+  path: number[];
+  page: TreePage<N>;
+  nextCursor: string | null;
+}
 
 export class LineageService {
   constructor(
@@ -17,39 +26,78 @@ export class LineageService {
   /**
    * The tree around a node `actor` may see (a tree has one owner, so the whole tree is theirs), as
    * the JSON text of a Lineage: the nodes' stored recipes go in as they are (see withStoredJson).
+   * With fields 'summary', of a LineageSummary, its nodes' JSON made by the database (see summaryText).
    */
-  async lineage(id: number, scope: LineageScope, limit: number, actor: Actor, cursor?: string): Promise<JsonText<Lineage>> {
-    const focus = await this.nodes.findById(id);
-    if (!focus || !mayAccess(actor, focus.owner_id)) throw new NotFoundError(`No image with id ${id}.`);
-    const after = cursor === undefined ? undefined : decodeTreeCursor(cursor);
-    const rootId = Number(focus.root_id);
-
-    let page: TreePage<StoredNode>;
-    let path: number[];
-    if (scope === 'ancestors') {
-      // One walk up the chain gives both the path and the nodes, paged root-first by depth.
-      const rows = await this.nodes.stored.ancestors(id);
-      path = rows.map((r) => Number(r.id));
-      const from = after ? rows.findIndex((r) => r.depth > after.depth) : 0;
-      const rest = from < 0 ? [] : rows.slice(from);
-      page = { rows: rest.slice(0, limit), hasMore: rest.length > limit };
-    } else {
-      path = await this.nodes.ancestorIds(id);
-      page =
-        scope === 'descendants' ? await this.nodes.stored.descendantsPage(id, limit, after) : await this.nodes.stored.treePage(rootId, limit, after);
+  async lineage(id: number, scope: LineageScope, limit: number, actor: Actor, cursor?: string, fields?: 'full'): Promise<JsonText<Lineage>>;
+  async lineage(id: number, scope: LineageScope, limit: number, actor: Actor, cursor: string | undefined, fields: 'summary'): Promise<JsonText<LineageSummary>>;
+  async lineage(id: number, scope: LineageScope, limit: number, actor: Actor, cursor?: string, fields?: LineageFields): Promise<JsonText<Lineage | LineageSummary>>;
+  async lineage(id: number, scope: LineageScope, limit: number, actor: Actor, cursor?: string, fields: LineageFields = 'full'): Promise<JsonText<Lineage | LineageSummary>> {
+    if (fields === 'summary') {
+      const { rootId, path, page, nextCursor } = await this.page(this.nodes.summaries, id, scope, limit, actor, cursor);
+      return summaryText({ root_id: rootId, focus_id: id, path }, page.rows, this.urls, page.hasMore, nextCursor);
     }
-
-    const last = page.rows.at(-1);
+    const { rootId, path, page, nextCursor } = await this.page(this.nodes.stored, id, scope, limit, actor, cursor);
     const answer: Omit<Lineage, 'nodes'> & { nodes: PresentedStored[] } = {
       root_id: rootId,
       focus_id: id,
       path,
       nodes: page.rows.map((r) => presentStored(r, this.urls)),
       truncated: page.hasMore,
-      next_cursor: page.hasMore && last ? encodeTreeCursor(last.depth, Number(last.id)) : null,
+      next_cursor: nextCursor,
     };
     return withStoredJson(JSON.stringify(answer), page.rows);
   }
+
+  private async page<N extends { id: number; depth: number }>(
+    reads: TreeReads<N>,
+    id: number,
+    scope: LineageScope,
+    limit: number,
+    actor: Actor,
+    cursor: string | undefined,
+  ): Promise<LineagePage<N>> {
+    const focus = await this.nodes.findById(id);
+    if (!focus || !mayAccess(actor, focus.owner_id)) throw new NotFoundError(`No image with id ${id}.`);
+    const after = cursor === undefined ? undefined : decodeTreeCursor(cursor);
+    const rootId = Number(focus.root_id);
+
+    let page: TreePage<N>;
+    let path: number[];
+    if (scope === 'ancestors') {
+      // One walk up the chain gives both the path and the nodes, paged root-first by depth.
+      const rows = await reads.ancestors(id);
+      path = rows.map((r) => Number(r.id));
+      const from = after ? rows.findIndex((r) => r.depth > after.depth) : 0;
+      const rest = from < 0 ? [] : rows.slice(from);
+      page = { rows: rest.slice(0, limit), hasMore: rest.length > limit };
+    } else {
+      path = await this.nodes.ancestorIds(id);
+      page = scope === 'descendants' ? await reads.descendantsPage(id, limit, after) : await reads.treePage(rootId, limit, after);
+    }
+    const last = page.rows.at(-1);
+    return { rootId, path, page, nextCursor: page.hasMore && last ? encodeTreeCursor(last.depth, Number(last.id)) : null };
+  }
+}
+
+/**
+ * JSON text of a LineageSummary: each node's JSON as the database made it, with its thumbnail URL (made
+ * here, by PublicUrls, as for every other answer) as its last field.
+ */
+function summaryText(
+  head: Pick<LineageSummary, 'root_id' | 'focus_id' | 'path'>,
+  rows: readonly SummaryNode[],
+  urls: PublicUrls,
+  truncated: boolean,
+  nextCursor: string | null,
+): JsonText<LineageSummary> {
+  const nodes = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    const thumbnail = row.live ? JSON.stringify(urls.thumbnail(row.filename)) : 'null';
+    nodes[i] = `${row.json.slice(0, -1)},"thumbnail_url":${thumbnail}}`;
+  }
+  const start = JSON.stringify(head);
+  return `${start.slice(0, -1)},"nodes":[${nodes.join(',')}],"truncated":${truncated},"next_cursor":${JSON.stringify(nextCursor)}}`;
 }
 
 export function encodeTreeCursor(depth: number, id: number): string {

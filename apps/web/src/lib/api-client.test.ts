@@ -126,6 +126,14 @@ describe('the trash', () => {
   });
 });
 
+describe('lineage', () => {
+  it('asks for nodes in summary form, which is all a tree view draws', async () => {
+    http.on('GET', '/api/images/7/lineage', json(200, { root_id: 1, focus_id: 7, path: [1, 7], nodes: [], truncated: false, next_cursor: null }));
+    await api.lineage(7, { scope: 'tree', limit: 5000, cursor: 'dDox' });
+    expect(http.to('/api/images/7/lineage').map((r) => r.url)).toEqual(['/api/images/7/lineage?scope=tree&limit=5000&cursor=dDox&fields=summary']);
+  });
+});
+
 describe('401', () => {
   it('from any call tells the listeners, with the server’s error', async () => {
     const listener = vi.fn();

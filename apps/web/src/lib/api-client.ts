@@ -16,7 +16,7 @@ import type {
   Job,
   JobPage,
   JobStatus,
-  Lineage,
+  LineageSummary,
   ModelList,
   NewAccount,
   PasswordChange,
@@ -229,6 +229,11 @@ export interface JobListParams {
   cursor?: string;
 }
 
+/** The URL of a page of the tree around an image, in summary form. */
+export function lineagePath(id: number, params: LineageParams): string {
+  return `/api/images/${id}/lineage${query({ ...params, fields: 'summary' })}`;
+}
+
 export interface LineageParams {
   scope?: 'tree' | 'ancestors' | 'descendants';
   limit?: number;
@@ -267,7 +272,8 @@ export const api = {
   gallery: (params: GalleryParams) => request<GalleryPage>(`/api/images${query({ ...params })}`),
   /** POST /api/images/download: the PNGs of these images as one .zip, and the name the server gave it. */
   downloadImages: (ids: readonly number[]) => requestFile('/api/images/download', { method: 'POST', json: { ids } }),
-  lineage: (id: number, params: LineageParams = {}) => request<Lineage>(`/api/images/${id}/lineage${query({ ...params })}`),
+  /** A page of the tree around an image, each node as a tree view draws it (fields=summary: no recipes). */
+  lineage: (id: number, params: LineageParams = {}) => request<LineageSummary>(lineagePath(id, params)),
   upload: (file: File) => {
     const form = new FormData();
     form.append('file', file);

@@ -1,13 +1,13 @@
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
-import type { ImageNode, Lineage } from '@imageflow/shared';
-import { api } from '@/lib/api-client';
+import type { NodeSummary, LineageSummary } from '@imageflow/shared';
+import { api, lineagePath } from '@/lib/api-client';
 
 /** Nodes per request when loading a whole tree: the API's largest page, so a 10,000-node tree is two round trips. */
 export const LINEAGE_PAGE_SIZE = 5000;
 /** The lineage screen stops loading here; bigger trees say "Loaded N of many". */
 export const LINEAGE_NODE_CAP = 20_000;
 
-export interface WholeLineage extends Omit<Lineage, 'next_cursor'> {
+export interface WholeLineage extends Omit<LineageSummary, 'next_cursor'> {
   /** True when the tree has more nodes than were loaded (the cap was reached). */
   truncated: boolean;
 }
@@ -15,10 +15,10 @@ export interface WholeLineage extends Omit<Lineage, 'next_cursor'> {
 /** Loads the tree around `id`, following `next_cursor` until done or `cap` nodes; from `first` when that page is already here. */
 export async function fetchWholeLineage(
   id: number,
-  { cap = LINEAGE_NODE_CAP, pageSize = LINEAGE_PAGE_SIZE, signal, first }: { cap?: number; pageSize?: number; signal?: AbortSignal; first?: Lineage } = {},
+  { cap = LINEAGE_NODE_CAP, pageSize = LINEAGE_PAGE_SIZE, signal, first }: { cap?: number; pageSize?: number; signal?: AbortSignal; first?: LineageSummary } = {},
 ): Promise<WholeLineage> {
   let page = first ?? (await api.lineage(id, { scope: 'tree', limit: Math.min(pageSize, cap) }));
-  const nodes: ImageNode[] = [...page.nodes];
+  const nodes: NodeSummary[] = [...page.nodes];
   while (page.truncated && page.next_cursor && nodes.length < cap && !signal?.aborted) {
     page = await api.lineage(id, { scope: 'tree', limit: Math.min(pageSize, cap - nodes.length), cursor: page.next_cursor });
     nodes.push(...page.nodes);
@@ -55,9 +55,9 @@ export function prefetchWholeLineage(rawId: string | undefined): void {
   const id = Number(rawId);
   if (!rawId || !/^\d+$/.test(rawId) || !Number.isSafeInteger(id) || id <= 0 || early.has(id)) return;
   const started = (async () => {
-    const res = await fetch(`/api/images/${id}/lineage?scope=tree&limit=${Math.min(LINEAGE_PAGE_SIZE, LINEAGE_NODE_CAP)}`);
+    const res = await fetch(lineagePath(id, { scope: 'tree', limit: Math.min(LINEAGE_PAGE_SIZE, LINEAGE_NODE_CAP) }));
     if (!res.ok) return null;
-    return fetchWholeLineage(id, { first: (await res.json()) as Lineage });
+    return fetchWholeLineage(id, { first: (await res.json()) as LineageSummary });
   })().catch(() => null);
   early.set(id, started);
 }

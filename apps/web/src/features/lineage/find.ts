@@ -6,7 +6,7 @@
  * The prompts are normalized once per loaded tree (`buildFindIndex`); each query is then a scan
  * of plain strings, a few milliseconds for 10,000 images.
  */
-import type { ImageNode } from '@imageflow/shared';
+import type { NodeSummary } from '@imageflow/shared';
 import type { TreeIndex } from './tree';
 
 /** Lower case, accents removed: "Café ÉTÉ" → "cafe ete". */
@@ -34,7 +34,7 @@ export interface FindIndex {
 }
 
 /** The searchable form of a tree, built once per load. */
-export function buildFindIndex(index: TreeIndex<ImageNode>): FindIndex {
+export function buildFindIndex(index: TreeIndex<NodeSummary>): FindIndex {
   const ids: number[] = [];
   const texts: string[] = [];
   const seeds: Array<number | null> = [];

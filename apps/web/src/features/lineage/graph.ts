@@ -1,5 +1,5 @@
 import { Position, type Edge, type Node, type NodeHandle } from '@xyflow/react';
-import type { ImageNode } from '@imageflow/shared';
+import type { NodeSummary } from '@imageflow/shared';
 import { imageState } from '@/features/trash/state';
 import type { Point } from './layout';
 import type { TreeIndex } from './tree';
@@ -15,7 +15,7 @@ export const SIBLING_GAP = 20;
 export const LEVEL_GAP: Record<Direction, number> = { TB: 60, LR: 110 };
 
 export interface LineageNodeData extends Record<string, unknown> {
-  node: ImageNode;
+  node: NodeSummary;
   /** Direct children in the loaded tree. */
   childCount: number;
   /** Descendants hidden because this node is collapsed (0 when expanded). */
@@ -34,13 +34,13 @@ export interface LineageEdgeData extends Record<string, unknown> {
 export type LineageFlowEdge = Edge<LineageEdgeData, 'lineage'>;
 
 /** Accessible name of a node, read by screen readers and used by tests. */
-export function nodeLabel(node: ImageNode): string {
+export function nodeLabel(node: NodeSummary): string {
   const state = imageState(node);
   return `Image #${node.id}, ${node.action_type}${node.starred ? ', starred' : ''}${state === 'deleted' ? ', deleted' : state === 'trashed' ? ', in the trash' : ''}`;
 }
 
 /** A node's colour in the overview (minimap): its action's, pale amber in the trash, grey once deleted. */
-export function minimapColorOf(node: ImageNode): string {
+export function minimapColorOf(node: NodeSummary): string {
   const state = imageState(node);
   return state === 'deleted' ? '#d4d4d8' : state === 'trashed' ? '#fde68a' : (ACTION_COLORS[node.action_type] ?? '#71717a');
 }
@@ -76,7 +76,7 @@ export interface LineageGraphData {
  * 10,000-node tree touches only what moved).
  */
 export function buildGraph(
-  index: TreeIndex<ImageNode>,
+  index: TreeIndex<NodeSummary>,
   positions: ReadonlyMap<number, Point>,
   descendants: ReadonlyMap<number, number>,
   collapsed: ReadonlySet<number>,

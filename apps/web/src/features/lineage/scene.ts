@@ -3,7 +3,7 @@
  * (thousands of nodes in view, where one DOM element per node would make every pan frame slow),
  * and the minimap. No React here; the components in ./components draw and hit-test with it.
  */
-import type { ImageNode } from '@imageflow/shared';
+import type { NodeSummary } from '@imageflow/shared';
 import { imageState } from '@/features/trash/state';
 import { ACTION_COLORS } from './components/action-badge';
 import { LEVEL_GAP, NODE_HEIGHT, NODE_WIDTH, type Direction } from './graph';
@@ -31,7 +31,7 @@ export const STATE_TRASHED = 1;
 export const STATE_DELETED = 2;
 
 /** Flat arrays of the visible (positioned) nodes of a tree. */
-export function buildScene(positions: ReadonlyMap<number, Point>, byId: ReadonlyMap<number, ImageNode>, direction: Direction): Scene {
+export function buildScene(positions: ReadonlyMap<number, Point>, byId: ReadonlyMap<number, NodeSummary>, direction: Direction): Scene {
   const n = positions.size;
   const ids = new Int32Array(n);
   const xs = new Float64Array(n);

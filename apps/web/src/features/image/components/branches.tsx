@@ -1,6 +1,6 @@
 import { Link } from 'react-router';
 import { Ghost, GitBranch, Star, Trash2 } from 'lucide-react';
-import type { ImageNode } from '@imageflow/shared';
+import type { ImageNode, NodeSummary } from '@imageflow/shared';
 import { Skeleton } from '@/components/ui/skeleton';
 import { ActionBadge } from '@/features/lineage/components/action-badge';
 import { useChildren } from '@/features/lineage/api';
@@ -50,7 +50,7 @@ export function Branches({ node }: { node: ImageNode }) {
   );
 }
 
-function BranchCard({ node }: { node: ImageNode }) {
+function BranchCard({ node }: { node: NodeSummary }) {
   const state = imageState(node);
   return (
     <Link

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type RefObject } from 'react';
 import { ChevronDown, ChevronUp, Search, X } from 'lucide-react';
-import type { ImageNode } from '@imageflow/shared';
+import type { NodeSummary } from '@imageflow/shared';
 import { Kbd } from '@/components/ui/kbd';
 import { cn } from '@/lib/cn';
 import { buildFindIndex, findMatches, matchIndexOf, parseQuery, stepMatch } from '../find';
@@ -35,7 +35,7 @@ export interface LineageFind {
  * simply leaves "N found" until the next step. A new query moves to its first match after the
  * selection, unless the selection already matches; no match moves nothing.
  */
-export function useLineageFind(index: TreeIndex<ImageNode>, selected: number, goTo: (id: number) => void): LineageFind {
+export function useLineageFind(index: TreeIndex<NodeSummary>, selected: number, goTo: (id: number) => void): LineageFind {
   const find = useMemo(() => buildFindIndex(index), [index]);
   const [query, setQuery] = useState('');
   const terms = useMemo(() => parseQuery(query), [query]);

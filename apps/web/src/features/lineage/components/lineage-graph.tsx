@@ -23,7 +23,7 @@ import {
   type Node,
   type ReactFlowState,
 } from '@xyflow/react';
-import type { ImageNode } from '@imageflow/shared';
+import type { NodeSummary } from '@imageflow/shared';
 import { useTheme } from '@/lib/theme';
 import { buildGraph, LEVEL_GAP, NODE_HEIGHT, NODE_WIDTH, SIBLING_GAP, type Direction, type LineageGraphData } from '../graph';
 import { layoutTree } from '../layout';
@@ -62,9 +62,9 @@ export interface LineageGraphHandle {
 }
 
 export interface LineageGraphProps {
-  index: TreeIndex<ImageNode>;
+  index: TreeIndex<NodeSummary>;
   descendants: ReadonlyMap<number, number>;
-  nodes: readonly ImageNode[];
+  nodes: readonly NodeSummary[];
   collapsed: ReadonlySet<number>;
   direction: Direction;
   selected: number;

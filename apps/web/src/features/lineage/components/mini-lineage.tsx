@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { Link } from 'react-router';
 import { ArrowUpRight, Ghost, Star, Trash2 } from 'lucide-react';
-import type { ImageNode } from '@imageflow/shared';
+import type { ImageNode, NodeSummary } from '@imageflow/shared';
 import { Skeleton } from '@/components/ui/skeleton';
 import { imageState } from '@/features/trash/state';
 import { cn } from '@/lib/cn';
@@ -97,7 +97,7 @@ export function MiniLineage({ node }: { node: ImageNode }) {
                   </li>
                 );
               }
-              const item = view.byId.get(row.id) as ImageNode | undefined;
+              const item = view.byId.get(row.id) as NodeSummary | undefined;
               const state = item ? imageState(item) : 'live';
               return (
                 <li key={row.id} style={{ paddingLeft: level * INDENT }} className="relative">
@@ -152,7 +152,7 @@ function Guides({ level, guides, onPath }: { level: number; guides: RowGuides; o
   );
 }
 
-function Thumb({ node }: { node: ImageNode | undefined }) {
+function Thumb({ node }: { node: NodeSummary | undefined }) {
   if (node?.thumbnail_url && imageState(node) === 'trashed') {
     return (
       <span className="relative h-7 w-7 shrink-0" title="In the trash">

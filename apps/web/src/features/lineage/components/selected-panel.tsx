@@ -1,6 +1,6 @@
 import { Link } from 'react-router';
 import { ArrowUpRight, ChevronRight, GitCompareArrows, Ghost, Star, Trash2 } from 'lucide-react';
-import type { ImageNode } from '@imageflow/shared';
+import type { NodeSummary } from '@imageflow/shared';
 import { MODEL_LABELS, isModelName } from '@imageflow/shared/constants';
 import { Button } from '@/components/ui/button';
 import { ProviderBadge } from '@/components/ui/provider-badge';
@@ -22,14 +22,13 @@ export function SelectedPanel({
   onSelect,
   onTogglePick,
 }: {
-  node: ImageNode;
+  node: NodeSummary;
   path: readonly number[];
   childCount: number;
   picked: boolean;
   onSelect: (id: number) => void;
   onTogglePick: () => void;
 }) {
-  const seed = node.seed ?? (node.spec_json as { seed?: number }).seed;
   const trashed = imageState(node) === 'trashed';
   return (
     <aside aria-label="Selected image" className="space-y-4 rounded-2xl bg-white p-4 ring-1 ring-inset ring-zinc-200 lg:max-h-[calc(100dvh-11.5rem)] lg:overflow-y-auto dark:bg-zinc-900/40 dark:ring-zinc-800">
@@ -59,7 +58,7 @@ export function SelectedPanel({
         </div>
         <p className="line-clamp-4 text-sm leading-relaxed text-zinc-700 dark:text-zinc-300">{node.prompt || <span className="text-zinc-400">No prompt</span>}</p>
         <p className="text-xs text-zinc-500 dark:text-zinc-400">
-          {isModelName(node.model) ? MODEL_LABELS[node.model] : node.model} · seed {seed ?? '—'} · {node.width}×{node.height} · {formatRelative(node.created_at)}
+          {isModelName(node.model) ? MODEL_LABELS[node.model] : node.model} · seed {node.seed ?? '—'} · {node.width}×{node.height} · {formatRelative(node.created_at)}
         </p>
         <p className="text-xs text-zinc-500 dark:text-zinc-400">
           {childCount} {childCount === 1 ? 'branch' : 'branches'} · generation {path.length}

@@ -226,6 +226,8 @@ const tree: CaseDefinition = {
     const bare = ctx.bare.statement(ctx.sql.treePage);
     const page = sameAnswer<Lineage>('tree page', await ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, ACTOR), (await previousLineage(ctx, focusId, 'tree', TREE_PAGE, true)) as string);
     if (!page.truncated) throw new Error('the tree under test should have more than one page');
+    const summary = JSON.parse(await ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, ACTOR, undefined, 'summary')) as Lineage;
+    if (summary.nodes.map((n) => n.id).join() !== page.nodes.map((n) => n.id).join()) throw new Error('tree page: the summary holds other nodes than the full answer');
     sameRows('tree page', page.nodes, (await bare([rootId, TREE_PAGE + 1])).slice(0, TREE_PAGE));
     const issued = await ctx.statementsOf((s) => s.lineage.lineage(focusId, 'tree', TREE_PAGE, ACTOR));
     const rows = (await ctx.repo.treePage(rootId, TREE_PAGE)).rows;
@@ -239,6 +241,8 @@ const tree: CaseDefinition = {
           { label: `LineageService.lineage(id, 'tree', ${TREE_PAGE}): the JSON text the route sends`, role: 'service', run: () => ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, ACTOR) },
           { label: `bare: WHERE root_id = ? ORDER BY depth, id LIMIT ${TREE_PAGE + 1}`, role: 'bare', run: bound(bare, [rootId, TREE_PAGE + 1]) },
           ...previousVariants('tree page', (serialise) => previousLineage(ctx, focusId, 'tree', TREE_PAGE, serialise)),
+          { label: `LineageService.lineage(id, 'tree', ${TREE_PAGE}, fields 'summary'): the summary the web app asks for`, role: 'detail', run: () => ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, ACTOR, undefined, 'summary') },
+          { label: `repo.summaries.treePage(root, ${TREE_PAGE}) (JSON made by the database)`, role: 'detail', run: () => ctx.repo.summaries.treePage(rootId, TREE_PAGE) },
           { label: `repo.stored.treePage(root, ${TREE_PAGE}) (JSON columns as stored)`, role: 'detail', run: () => ctx.repo.stored.treePage(rootId, TREE_PAGE) },
           { label: `repo.treePage(root, ${TREE_PAGE}) (JSON columns parsed)`, role: 'detail', run: () => ctx.repo.treePage(rootId, TREE_PAGE) },
           ...presenters(rows, stored),

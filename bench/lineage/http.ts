@@ -120,11 +120,19 @@ export interface HttpRow {
   bytes?: number;
 }
 
+interface Sizes {
+  identity: number;
+  gzip: number;
+  br: number;
+}
+
 export interface HttpResult {
   path: string;
   rows: HttpRow[];
   /** The three bodies' sizes: plain, gzip, br. */
-  bytes: { identity: number; gzip: number; br: number };
+  bytes: Sizes;
+  /** The same with fields=summary. */
+  summaryBytes: Sizes;
 }
 
 export interface HttpSetup {
@@ -172,13 +180,26 @@ export async function measureHttp(ctx: BenchContext, setup: HttpSetup, log: (lin
     if (gzip.headers['content-encoding'] !== 'gzip' || zlib.gunzipSync(gzip.rawPayload).toString() !== plain.body) throw new Error('the gzip answer is not the plain one');
     if (br.headers['content-encoding'] !== 'br' || zlib.brotliDecompressSync(br.rawPayload).toString() !== plain.body) throw new Error('the br answer is not the plain one');
 
-    type Variant = { label: string; http?: string; run?: () => unknown };
+    // The summary form (what the web app's lineage screen asks for) is the service's summary text too.
+    const summaryPath = `${path}&fields=summary`;
+    const summary = await app.inject({ url: summaryPath });
+    const expectedSummary = await ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, LOCAL_ACTOR, undefined, 'summary');
+    if (summary.statusCode !== 200 || summary.body.replaceAll('"http://localhost:80/', '"/') !== expectedSummary) throw new Error(`HTTP ${summary.statusCode}: the summary through HTTP is not the service's answer`);
+    if ((JSON.parse(summary.body) as Lineage).nodes.length !== TREE_PAGE) throw new Error('the summary tree page through HTTP is not full');
+    const summaryGzip = await app.inject({ url: summaryPath, headers: { 'accept-encoding': 'gzip' } });
+    const summaryBr = await app.inject({ url: summaryPath, headers: { 'accept-encoding': 'br' } });
+
+    type Variant = { label: string; http?: string; path?: string; run?: () => unknown };
     const variants: Variant[] = [
       { label: 'GET tree page, no Accept-Encoding (plain JSON)', http: 'none' },
       { label: 'GET tree page, Accept-Encoding: gzip', http: 'gzip' },
       { label: 'GET tree page, Accept-Encoding: br (brotli quality 4)', http: 'br' },
       { label: 'GET tree page, Accept-Encoding: gzip, deflate, br, zstd (a browser)', http: 'gzip, deflate, br, zstd' },
+      { label: 'GET tree page, fields=summary, no Accept-Encoding', http: 'none', path: summaryPath },
+      { label: 'GET tree page, fields=summary, Accept-Encoding: gzip', http: 'gzip', path: summaryPath },
+      { label: 'GET tree page, fields=summary, Accept-Encoding: gzip, deflate, br, zstd (a browser)', http: 'gzip, deflate, br, zstd', path: summaryPath },
       { label: "in process: LineageService.lineage(...) (the route's JSON text)", run: () => ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, LOCAL_ACTOR) },
+      { label: "in process: LineageService.lineage(..., 'summary')", run: () => ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, LOCAL_ACTOR, undefined, 'summary') },
       { label: 'in process: until 2026-11-28, parsed rows, toImageNode, JSON.stringify', run: setup.previousTreePage },
       { label: 'in process: the bare tree page query', run: setup.bareTreePage },
     ];
@@ -189,7 +210,7 @@ export async function measureHttp(ctx: BenchContext, setup: HttpSetup, log: (lin
         const index = (round + k) % variants.length;
         const v = variants[index]!;
         if (v.http !== undefined) {
-          const r = await clientRound(port, path, v.http);
+          const r = await clientRound(port, v.path ?? path, v.http);
           samples[index]!.cpu.push(r.cpuPerRequest);
           samples[index]!.wall.push(r.wallPerRequest);
           samples[index]!.bytes = r.bytes;
@@ -201,6 +222,7 @@ export async function measureHttp(ctx: BenchContext, setup: HttpSetup, log: (lin
     return {
       path,
       bytes: { identity: plain.rawPayload.length, gzip: gzip.rawPayload.length, br: br.rawPayload.length },
+      summaryBytes: { identity: summary.rawPayload.length, gzip: summaryGzip.rawPayload.length, br: summaryBr.rawPayload.length },
       rows: variants.map((v, i) => ({
         label: v.label,
         cpuMedian: median(samples[i]!.cpu),
@@ -217,8 +239,10 @@ export async function measureHttp(ctx: BenchContext, setup: HttpSetup, log: (lin
 const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
 
 export function httpTable(result: HttpResult): string {
+  const sizes = (b: Sizes) =>
+    `${b.identity.toLocaleString('en')} bytes plain, ${b.gzip.toLocaleString('en')} gzip (${((100 * b.gzip) / b.identity).toFixed(1)} %), ${b.br.toLocaleString('en')} br (${((100 * b.br) / b.identity).toFixed(1)} %)`;
   const lines = [
-    `The tree page through HTTP: GET ${result.path}; ${result.bytes.identity.toLocaleString('en')} bytes plain, ${result.bytes.gzip.toLocaleString('en')} gzip (${((100 * result.bytes.gzip) / result.bytes.identity).toFixed(1)} %), ${result.bytes.br.toLocaleString('en')} br (${((100 * result.bytes.br) / result.bytes.identity).toFixed(1)} %)`,
+    `The tree page through HTTP: GET ${result.path}; ${sizes(result.bytes)}. With fields=summary: ${sizes(result.summaryBytes)}.`,
     '',
     '| What | Server CPU ms per request, median of rounds | Range over rounds | Wall ms per request | Bytes on the wire |',
     '| --- | --- | --- | --- | --- |',

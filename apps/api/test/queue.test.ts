@@ -122,6 +122,21 @@ describe('GET /api/generations', () => {
     await t.services.queue.idle();
   });
 
+  it('gives each job of a page exactly the images it made, as the job itself answers', async () => {
+    const t = await start();
+    const made = [await submit(t.app, 'two at once', {}, { ...SMALL, batch_size: 2 }), await submit(t.app, 'one'), await submit(t.app, 'three', {}, { ...SMALL, batch_size: 3 })];
+    for (const job of made) await until(async () => (await jobOf(t.app, job.id)).status === 'succeeded', `job ${job.id} to finish`);
+    await t.services.queue.idle();
+
+    const page = await list(t.app);
+    const listed = new Map(page.items.map((j) => [j.id, j.images]));
+    for (const job of made) {
+      const own = (await t.app.inject({ url: `/api/generations/${job.id}` })).json() as { images: unknown[] };
+      expect(listed.get(job.id), job.id).toEqual(own.images);
+    }
+    expect(made.map((j) => listed.get(j.id)!.length)).toEqual([2, 1, 3]);
+  });
+
   it('refuses a status or cursor it does not know, saying what it takes', async () => {
     const t = await start();
     const bad = await t.app.inject({ url: '/api/generations?status=queued,done' });

@@ -173,6 +173,11 @@ export class KyselyNodeRepository implements NodeRepository {
     return (await this.nodes().where('n.job_id', '=', jobId).orderBy('n.id').execute()).map(toNode);
   }
 
+  async findByJobs(jobIds: readonly string[]) {
+    if (jobIds.length === 0) return [];
+    return (await this.nodes().where('n.job_id', 'in', jobIds).orderBy('n.id').execute()).map(toNode);
+  }
+
   async gallery(filter: GalleryFilter): Promise<NodeWithCounts[]> {
     return (await this.galleryRows(filter)).map(toNode);
   }

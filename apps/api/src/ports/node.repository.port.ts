@@ -130,6 +130,8 @@ export interface NodeRepository extends NodeReads<NodeWithCounts> {
   /** The nodes among these ids that exist, in no particular order. */
   findByIds(ids: readonly number[]): Promise<NodeWithCounts[]>;
   findByJob(jobId: string): Promise<NodeWithCounts[]>;
+  /** The nodes these jobs made, in id order (a page of jobs in one query). */
+  findByJobs(jobIds: readonly string[]): Promise<NodeWithCounts[]>;
   /**
    * The oldest node whose image or original file has this hash, of this owner (null: anyone's);
    * `live`: not deleted nor in the trash.

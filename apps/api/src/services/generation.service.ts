@@ -7,7 +7,7 @@ import type { JobRepository, JobRecord } from '../ports/job.repository.port.ts';
 import type { NodeRepository } from '../ports/node.repository.port.ts';
 import type { Clock, Random } from '../ports/system.port.ts';
 import { IMAGE_OP_ACTIONS, IMAGE_OP_PROVIDER, resolvePlan, type ParentRecipe } from './plan.ts';
-import { loadJob, parentRecipeOf, presentJob, toJob, withUrls } from './presenter.ts';
+import { loadJob, parentRecipeOf, presentJob, presentJobs, toJob, withUrls } from './presenter.ts';
 import type { ProviderRegistry } from './provider-registry.ts';
 import type { PublicUrls } from './public-urls.ts';
 import { mayAccess, type Actor } from './access.ts';
@@ -117,7 +117,8 @@ export class GenerationService {
     const page = rows.slice(0, query.limit);
     const [order, counts] = await Promise.all([page.some((r) => r.status === 'queued') ? jobs.queuedOrder(ownerId) : [], jobs.countActiveByStatus(ownerId)]);
     const positions = new Map(order.map((id, i) => [id, i + 1]));
-    const items = await Promise.all(page.map(async (row): Promise<QueueJob> => ({ ...(await this.present(row)), position: positions.get(row.id) ?? null })));
+    const jobsOfPage = await presentJobs(page, this.deps.nodes, this.deps.urls);
+    const items = jobsOfPage.map((job): QueueJob => ({ ...job, position: positions.get(job.id) ?? null }));
     const last = page.at(-1);
     return { items, next_cursor: rows.length > query.limit && last ? encodeJobCursor(last.created_at, last.id) : null, counts };
   }

@@ -163,3 +163,16 @@ export async function presentJob(row: JobRecord, nodes: NodeRepository, urls: Pu
   const images = row.status === 'succeeded' ? (await nodes.findByJob(row.id)).map((n) => toImageNode(n, urls)) : [];
   return toJob(row, images);
 }
+
+/** Jobs with their images, read in one query for them all (a page of the queue). */
+export async function presentJobs(rows: readonly JobRecord[], nodes: NodeRepository, urls: PublicUrls): Promise<Job[]> {
+  const succeeded = rows.filter((r) => r.status === 'succeeded').map((r) => r.id);
+  const byJob = new Map<string, ImageNode[]>();
+  for (const node of await nodes.findByJobs(succeeded)) {
+    if (node.job_id === null) continue;
+    const list = byJob.get(node.job_id) ?? [];
+    list.push(toImageNode(node, urls));
+    byJob.set(node.job_id, list);
+  }
+  return rows.map((row) => toJob(row, byJob.get(row.id) ?? []));
+}

@@ -169,10 +169,6 @@ export class KyselyNodeRepository implements NodeRepository {
     });
   }
 
-  async findByJob(jobId: string) {
-    return (await this.nodes().where('n.job_id', '=', jobId).orderBy('n.id').execute()).map(toNode);
-  }
-
   async findByJobs(jobIds: readonly string[]) {
     if (jobIds.length === 0) return [];
     return (await this.nodes().where('n.job_id', 'in', jobIds).orderBy('n.id').execute()).map(toNode);

@@ -129,7 +129,6 @@ export interface NodeRepository extends NodeReads<NodeWithCounts> {
   findById(id: number): Promise<NodeWithCounts | undefined>;
   /** The nodes among these ids that exist, in no particular order. */
   findByIds(ids: readonly number[]): Promise<NodeWithCounts[]>;
-  findByJob(jobId: string): Promise<NodeWithCounts[]>;
   /** The nodes these jobs made, in id order (a page of jobs in one query). */
   findByJobs(jobIds: readonly string[]): Promise<NodeWithCounts[]>;
   /**

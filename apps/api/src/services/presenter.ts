@@ -160,11 +160,10 @@ export async function loadJob(jobs: JobRepository, nodes: NodeRepository, urls: 
 }
 
 export async function presentJob(row: JobRecord, nodes: NodeRepository, urls: PublicUrls): Promise<Job> {
-  const images = row.status === 'succeeded' ? (await nodes.findByJob(row.id)).map((n) => toImageNode(n, urls)) : [];
-  return toJob(row, images);
+  return (await presentJobs([row], nodes, urls))[0]!;
 }
 
-/** Jobs with their images, read in one query for them all (a page of the queue). */
+/** Jobs with the images of those that succeeded, read in one query for them all (a page of the queue). */
 export async function presentJobs(rows: readonly JobRecord[], nodes: NodeRepository, urls: PublicUrls): Promise<Job[]> {
   const succeeded = rows.filter((r) => r.status === 'succeeded').map((r) => r.id);
   const byJob = new Map<string, ImageNode[]>();

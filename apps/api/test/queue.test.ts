@@ -237,6 +237,49 @@ describe('POST /api/generations/:id/front', () => {
     await db.destroy();
   });
 
+  it('cancels with queued_only=true only a job that still waits: one that has started answers 409 and runs on', async () => {
+    const provider = new GatedProvider();
+    const t = await start({ provider, env: { IMAGEFLOW_JOB_CONCURRENCY: '1' } });
+    const running = await submit(t.app, 'running');
+    await provider.waitForStart();
+    const queued = await submit(t.app, 'queued');
+
+    const left = await t.app.inject({ method: 'DELETE', url: `/api/generations/${running.id}?queued_only=true` });
+    expect(left.statusCode).toBe(409);
+    expect(errorOf(left).message).toBe(`Job ${running.id} has started, so it was left running (queued_only); cancel it without queued_only to stop it.`);
+    expect((await jobOf(t.app, running.id)).status).toBe('running');
+    const canceled = await t.app.inject({ method: 'DELETE', url: `/api/generations/${queued.id}?queued_only=true` });
+    expect(canceled.statusCode).toBe(200);
+    expect(canceled.json().status).toBe('canceled');
+    const bad = await t.app.inject({ method: 'DELETE', url: `/api/generations/${running.id}?queued_only=yes` });
+    expect(bad.statusCode).toBe(400);
+    expect(errorOf(bad).message).toMatch(/queued_only must be "true" or "false"/);
+
+    // The running one was never told to stop: it finishes with its image.
+    provider.letGo();
+    await until(async () => (await jobOf(t.app, running.id)).status === 'succeeded', 'the running job to finish');
+    expect((await jobOf(t.app, running.id)).images).toHaveLength(1);
+    await t.services.queue.idle();
+  });
+
+  it('cancelQueued changes a job only while it is queued, so a job claimed in between is never canceled', async () => {
+    const db = await openTestDatabase(await makeDataDir());
+    await migrate(db);
+    const jobs = new KyselyJobRepository(db);
+    const now = () => new Date().toISOString();
+    const job = queuedJob({ createdAt: now(), client: 'ip:a' });
+    await jobs.insert(job);
+    const claimed = await jobs.claim('w', now(), {});
+    expect(claimed?.id).toBe(job.id);
+    expect(await jobs.cancelQueued(job.id, now(), { code: 'canceled', message: 'x' })).toBe(false);
+    expect((await jobs.findById(job.id))?.status).toBe('running');
+    const waiting = queuedJob({ createdAt: now(), client: 'ip:a' });
+    await jobs.insert(waiting);
+    expect(await jobs.cancelQueued(waiting.id, now(), { code: 'canceled', message: 'x' })).toBe(true);
+    expect((await jobs.findById(waiting.id))?.status).toBe('canceled');
+    await db.destroy();
+  });
+
   it('answers 409 for a job that has started or ended, and 404 for one that does not exist', async () => {
     const provider = new GatedProvider();
     const t = await start({ provider, env: { IMAGEFLOW_JOB_CONCURRENCY: '1' } });

@@ -25,6 +25,15 @@ export const JobListQuery = z.object({
 });
 export type JobListQuery = z.infer<typeof JobListQuery>;
 
+/** DELETE /api/generations/{id}: with queued_only=true, a job that has started is left running (409) instead of canceled. */
+export const CancelJobQuery = z.object({
+  queued_only: z
+    .enum(['true', 'false'], { error: 'queued_only must be "true" or "false"' })
+    .optional()
+    .transform((v) => v === 'true')
+    .describe('true: cancel only while the job waits; one that has started (even a moment ago) answers 409 and runs on.'),
+});
+
 export const QueueJob = Job.extend({
   position: z
     .number()

@@ -80,6 +80,16 @@ export class KyselyJobRepository implements JobRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  async cancelQueued(id: string, at: string, error: { code: string; message: string }) {
+    const result = await this.db
+      .updateTable('jobs')
+      .set({ status: 'canceled', finished_at: at, error_code: error.code, error_message: error.message })
+      .where('id', '=', id)
+      .where('status', '=', 'queued')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async findOrphaned() {
     const rows = await this.db
       .selectFrom('jobs')

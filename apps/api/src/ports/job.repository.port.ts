@@ -79,6 +79,8 @@ export interface JobRepository {
    * (null: no instance) runs it. Returns whether it changed.
    */
   finish(id: string, status: 'failed' | 'canceled', at: string, error?: { code: string; message: string }, workerId?: string | null): Promise<boolean>;
+  /** Cancels a job only while it is queued (not once claimed). Returns whether it did. */
+  cancelQueued(id: string, at: string, error: { code: string; message: string }): Promise<boolean>;
   /** Running jobs whose instance is gone (no live instance row names it). */
   findOrphaned(): Promise<JobRecord[]>;
   /** How many jobs of this owner are queued or running. */

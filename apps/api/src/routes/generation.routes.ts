@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ErrorBody, GenerationRequest, ImagesResponse, IncludeBase64Query, Job, JobListQuery, JobPage, QueueJob, TERMINAL_STATUSES } from '@imageflow/shared';
+import { CancelJobQuery, ErrorBody, GenerationRequest, ImagesResponse, IncludeBase64Query, Job, JobListQuery, JobPage, QueueJob, TERMINAL_STATUSES } from '@imageflow/shared';
 import type { Services } from '../services/container.ts';
 import { eventFor } from '../lib/job-events.ts';
 import { jobFailure } from './job-failure.ts';
@@ -47,8 +47,14 @@ export function generationRoutes(app: FastifyInstance, { generations, images }: 
   });
 
   r.delete('/api/generations/:id', {
-    schema: { tags: ['generations'], summary: 'Cancel a queued or running job', params: JobParams, response: { 200: Job, ...errors } },
-    handler: (req) => generations.cancel(req.params.id, req.actor),
+    schema: {
+      tags: ['generations'],
+      summary: 'Cancel a queued or running job (queued_only=true: only while it waits)',
+      params: JobParams,
+      querystring: CancelJobQuery,
+      response: { 200: Job, ...errors },
+    },
+    handler: (req) => generations.cancel(req.params.id, req.actor, { queuedOnly: req.query.queued_only }),
   });
 
   r.post('/api/generations/:id/retry', {

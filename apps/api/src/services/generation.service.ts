@@ -92,13 +92,22 @@ export class GenerationService {
   }
 
   /** Marks the job canceled (the row is the truth), then asks whichever instance runs it to stop. */
-  async cancel(id: string, actor: Actor): Promise<Job> {
+  /** Cancels a queued or running job; with `queuedOnly`, only while it waits (one that has started runs on: 409). */
+  async cancel(id: string, actor: Actor, { queuedOnly = false }: { queuedOnly?: boolean } = {}): Promise<Job> {
     const row = await this.own(id, actor);
     if (TERMINAL_STATUSES.includes(row.status as Job['status'])) {
       throw new ConflictError(`Job ${id} has already ${row.status === 'succeeded' ? 'succeeded' : `been ${row.status}`}; only queued or running jobs can be canceled.`);
     }
     const at = this.deps.clock.now().toISOString();
-    const changed = await this.deps.jobs.finish(id, 'canceled', at, { code: 'canceled', message: 'Canceled by request.' });
+    const reason = { code: 'canceled', message: 'Canceled by request.' };
+    let changed: boolean;
+    if (queuedOnly) {
+      // Checked and changed in one statement: a job a worker claims in between is left running.
+      changed = row.status === 'queued' && (await this.deps.jobs.cancelQueued(id, at, reason));
+      if (!changed) throw new ConflictError(`Job ${id} has started, so it was left running (queued_only); cancel it without queued_only to stop it.`);
+    } else {
+      changed = await this.deps.jobs.finish(id, 'canceled', at, reason);
+    }
     this.deps.events.publishCancel(id);
     const job = await this.load(id);
     if (changed) this.deps.events.publish(eventFor(job));

@@ -245,7 +245,9 @@ export const api = {
   models: () => request<ModelList>('/api/models'),
   submitGeneration: (body: GenerationRequest) => request<Job>('/api/generations', { method: 'POST', json: body }),
   job: (id: string) => request<Job>(`/api/generations/${encodeURIComponent(id)}`),
-  cancelJob: (id: string) => request<Job>(`/api/generations/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  /** Cancels a job; with `queuedOnly`, only while it waits (one that has started is left running: a 409). */
+  cancelJob: (id: string, { queuedOnly = false }: { queuedOnly?: boolean } = {}) =>
+    request<Job>(`/api/generations/${encodeURIComponent(id)}${queuedOnly ? '?queued_only=true' : ''}`, { method: 'DELETE' }),
   jobEventsUrl: (id: string) => `/api/generations/${encodeURIComponent(id)}/events`,
   /** My jobs, newest first; queued ones with their place in line; how many are queued and running now. */
   jobs: ({ status, ...params }: JobListParams = {}) => request<JobPage>(`/api/generations${query({ ...params, status: status?.join(',') })}`),

@@ -1,6 +1,6 @@
 import { infiniteQueryOptions, queryOptions, useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import type { Job, JobStatus } from '@imageflow/shared';
-import { api, type JobPage } from '@/lib/api-client';
+import { api, ApiError, type JobPage } from '@/lib/api-client';
 import { jobQueryKey } from '@/features/generate/api';
 
 /** Every list of jobs (the queue, the recent ones, the header's count) sits under this key. */
@@ -82,6 +82,35 @@ export function useCancelQueuedJob() {
   return useMutation({
     mutationFn: (id: string) => api.cancelJob(id),
     onSuccess: (job) => jobChanged(queryClient, job),
+  });
+}
+
+/**
+ * Cancels these jobs while they wait, one request each (DELETE …?queued_only=true): a job that has
+ * started meanwhile runs on, and is counted as such. Another refusal stops the run (and is told as
+ * every refused action is); the ones canceled before it stay canceled.
+ */
+export function useCancelWaitingJobs() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (ids: readonly string[]) => {
+      let canceled = 0;
+      let started = 0;
+      try {
+        for (const id of ids) {
+          try {
+            jobChanged(queryClient, await api.cancelJob(id, { queuedOnly: true }));
+            canceled++;
+          } catch (error) {
+            if (!(error instanceof ApiError && error.status === 409)) throw error;
+            started++;
+          }
+        }
+      } finally {
+        void queryClient.invalidateQueries({ queryKey: generationsKey });
+      }
+      return { canceled, started };
+    },
   });
 }
 

@@ -56,6 +56,9 @@ function serveJobs(initial: QueueJob[]) {
     })
     .on('DELETE', /^\/api\/generations\/[^/]+$/, (req) => {
       const canceled = jobs.find((j) => j.id === idOf(req.path))!;
+      if (new URL(req.url, 'http://x').searchParams.get('queued_only') === 'true' && canceled.status !== 'queued') {
+        return apiError(409, 'conflict', `Job ${canceled.id} has started, so it was left running (queued_only); cancel it without queued_only to stop it.`);
+      }
       Object.assign(canceled, { status: 'canceled', finished_at: new Date().toISOString(), error: { code: 'canceled', message: 'Canceled by request.' } });
       renumber();
       return json(200, canceled);
@@ -162,6 +165,23 @@ describe('the Queue page', { timeout: 20_000 }, () => {
     expect(toast.success).toHaveBeenCalledWith('Canceled 3 queued generations');
     // With one job left running there is nothing to cancel all of.
     expect(screen.queryByRole('button', { name: 'Cancel all queued' })).toBeNull();
+  });
+
+  it('cancels all queued only while they wait: a job that starts meanwhile runs on, and the toast says so', async () => {
+    const { user } = renderApp('/queue');
+    await screen.findByRole('list', { name: 'Queued and running' }, { timeout: 5000 });
+    await user.click(screen.getByRole('button', { name: 'Cancel all queued' }));
+    // The next in line starts between the click and its cancel.
+    jobs.find((j) => j.id === 'q1')!.status = 'running';
+    await user.click(screen.getByRole('button', { name: 'Cancel 3 queued' }));
+    await waitFor(() => expect(toast.success).toHaveBeenCalledWith('Canceled 2 queued generations; 1 had started and runs on'));
+    expect(['q1', 'q2', 'q3'].map((id) => http.to(`/api/generations/${id}`, 'DELETE').map((r) => r.url))).toEqual([
+      ['/api/generations/q1?queued_only=true'],
+      ['/api/generations/q2?queued_only=true'],
+      ['/api/generations/q3?queued_only=true'],
+    ]);
+    expect(jobs.find((j) => j.id === 'q1')!.status).toBe('running');
+    expect(toast.error).not.toHaveBeenCalled();
   });
 
   it('retries a failed job: a new job joins the queue and takes the focus', async () => {

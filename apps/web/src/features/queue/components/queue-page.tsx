@@ -6,7 +6,7 @@ import { Button } from '@/components/ui/button';
 import { EmptyState } from '@/components/ui/empty-state';
 import { Skeleton } from '@/components/ui/skeleton';
 import type { QueueJob } from '@/lib/api-client';
-import { useActiveJobs, useCancelQueuedJob, useMoveToFront, useRecentJobs, useRetryJob } from '../api';
+import { useActiveJobs, useCancelQueuedJob, useCancelWaitingJobs, useMoveToFront, useRecentJobs, useRetryJob } from '../api';
 import { jobTitle, runOrder } from '../describe';
 import { JobRow } from './job-row';
 
@@ -39,6 +39,7 @@ export function QueuePage() {
   const active = useActiveJobs();
   const recent = useRecentJobs();
   const cancel = useCancelQueuedJob();
+  const cancelWaiting = useCancelWaitingJobs();
   const retry = useRetryJob();
   const front = useMoveToFront();
   const [pendingId, setPendingId] = useState<string | null>(null);
@@ -84,23 +85,23 @@ export function QueuePage() {
   // Cancel every job still waiting (never the running ones), after a second click that names how many.
   const waiting = useMemo(() => queue.filter((j) => j.status === 'queued'), [queue]);
   const [confirmingAll, setConfirmingAll] = useState(false);
-  const [cancelingAll, setCancelingAll] = useState(false);
+  const cancelingAll = cancelWaiting.isPending;
   const onCancelAll = async () => {
     setConfirmingAll(false);
-    setCancelingAll(true);
     let canceled = 0;
+    let started = 0;
     try {
-      for (const job of waiting) {
-        await cancel.mutateAsync(job.id);
-        canceled++;
-      }
+      ({ canceled, started } = await cancelWaiting.mutateAsync(waiting.map((j) => j.id)));
     } catch {
-      // The refusal is told as every refused action is; the ones canceled before it stay canceled.
-    } finally {
-      setCancelingAll(false);
+      // Told as every refused action is.
     }
-    if (canceled > 0) {
-      const text = `Canceled ${canceled.toLocaleString()} queued ${canceled === 1 ? 'generation' : 'generations'}`;
+    if (canceled > 0 || started > 0) {
+      const text = [
+        canceled > 0 ? `Canceled ${canceled.toLocaleString()} queued ${canceled === 1 ? 'generation' : 'generations'}` : null,
+        started > 0 ? `${started.toLocaleString()} had started and ${started === 1 ? 'runs' : 'run'} on` : null,
+      ]
+        .filter(Boolean)
+        .join('; ');
       setAnnouncement(text);
       toast.success(text);
     }

@@ -52,6 +52,11 @@ const CANVAS_ZOOM = 0.4;
 const CANVAS_ABOVE = 400;
 const MIN_ZOOM = 0.02;
 const MAX_ZOOM = 2;
+/**
+ * Room kept free when the whole tree is fitted into view: the find box over the top, the zoom
+ * buttons at the bottom left (on a phone they would otherwise sit on the cards of that corner).
+ */
+const FIT_PADDING = { top: '72px', left: '56px', right: '16px', bottom: '16px' } as const;
 const zoomedOut = (s: ReactFlowState) => s.transform[2] < CANVAS_ZOOM;
 
 export interface LineageGraphHandle {
@@ -136,7 +141,7 @@ export function LineageGraph(props: LineageGraphProps) {
   const fitAll = useCallback(() => {
     const { width, height } = flowStore.getState();
     if (!scene.ids.length || !width || !height) return;
-    void flow.setViewport(getViewportForBounds(scene.bounds, width, height, MIN_ZOOM, MAX_ZOOM, 0.1), { duration: 300 });
+    void flow.setViewport(getViewportForBounds(scene.bounds, width, height, MIN_ZOOM, MAX_ZOOM, FIT_PADDING), { duration: 300 });
   }, [flow, flowStore, scene]);
   const centerOn = useCallback(
     (id: number, { keepZoom = false }: { keepZoom?: boolean } = {}) => {
@@ -172,7 +177,7 @@ export function LineageGraph(props: LineageGraphProps) {
       if (!width || !height) return void requestAnimationFrame(() => void place());
       const { positions: at, scene: all, selected: id } = firstView.current;
       const focus = at.get(id);
-      if (at.size <= FIT_ALL_UP_TO || !focus) await flow.setViewport(getViewportForBounds(all.bounds, width, height, MIN_ZOOM, 1.1, 0.15));
+      if (at.size <= FIT_ALL_UP_TO || !focus) await flow.setViewport(getViewportForBounds(all.bounds, width, height, MIN_ZOOM, 1.1, FIT_PADDING));
       else await flow.setViewport({ x: width / 2 - (focus.x + NODE_WIDTH / 2) * 0.75, y: height / 2 - (focus.y + NODE_HEIGHT / 2) * 0.75, zoom: 0.75 });
       setReady(true);
     };

@@ -50,6 +50,16 @@ async function jobOf(app: FastifyInstance, id: string) {
 }
 
 /** Lets a gated provider's runs go one at a time, each once it has started, until `count` have run. */
+/** An app running one job at a time, with a job held running and another queued behind it. */
+async function oneRunningOneQueued() {
+  const provider = new GatedProvider();
+  const t = await start({ provider, env: { IMAGEFLOW_JOB_CONCURRENCY: '1' } });
+  const running = await submit(t.app, 'running');
+  await provider.waitForStart();
+  const queued = await submit(t.app, 'queued');
+  return { provider, t, running, queued };
+}
+
 async function letRun(provider: GatedProvider, count: number): Promise<void> {
   for (let i = 1; i <= count; i++) {
     await until(() => provider.started >= i, `run ${i} to start`);
@@ -238,11 +248,7 @@ describe('POST /api/generations/:id/front', () => {
   });
 
   it('cancels with queued_only=true only a job that still waits: one that has started answers 409 and runs on', async () => {
-    const provider = new GatedProvider();
-    const t = await start({ provider, env: { IMAGEFLOW_JOB_CONCURRENCY: '1' } });
-    const running = await submit(t.app, 'running');
-    await provider.waitForStart();
-    const queued = await submit(t.app, 'queued');
+    const { provider, t, running, queued } = await oneRunningOneQueued();
 
     const left = await t.app.inject({ method: 'DELETE', url: `/api/generations/${running.id}?queued_only=true` });
     expect(left.statusCode).toBe(409);
@@ -281,11 +287,7 @@ describe('POST /api/generations/:id/front', () => {
   });
 
   it('answers 409 for a job that has started or ended, and 404 for one that does not exist', async () => {
-    const provider = new GatedProvider();
-    const t = await start({ provider, env: { IMAGEFLOW_JOB_CONCURRENCY: '1' } });
-    const running = await submit(t.app, 'running');
-    await provider.waitForStart();
-    const queued = await submit(t.app, 'queued');
+    const { provider, t, running, queued } = await oneRunningOneQueued();
     const started = await t.app.inject({ method: 'POST', url: `/api/generations/${running.id}/front` });
     expect(started.statusCode).toBe(409);
     expect(errorOf(started).message).toBe(`Job ${running.id} has already started; only a queued job can be moved to the front.`);
@@ -324,11 +326,7 @@ describe('POST /api/generations/:id/retry', () => {
   });
 
   it('runs a canceled job again; refuses a job that succeeded or has not ended', async () => {
-    const provider = new GatedProvider();
-    const t = await start({ provider, env: { IMAGEFLOW_JOB_CONCURRENCY: '1' } });
-    const running = await submit(t.app, 'running');
-    await provider.waitForStart();
-    const queued = await submit(t.app, 'queued');
+    const { provider, t, running, queued } = await oneRunningOneQueued();
     const early = await t.app.inject({ method: 'POST', url: `/api/generations/${queued.id}/retry` });
     expect(early.statusCode).toBe(409);
     expect(errorOf(early).message).toBe(`Job ${queued.id} is still queued; only a failed or canceled job is retried. Cancel it first (DELETE /api/generations/${queued.id}) to run it again.`);

@@ -91,8 +91,10 @@ export class GenerationService {
     return loadJob(this.deps.jobs, this.deps.nodes, this.deps.urls, id);
   }
 
-  /** Marks the job canceled (the row is the truth), then asks whichever instance runs it to stop. */
-  /** Cancels a queued or running job; with `queuedOnly`, only while it waits (one that has started runs on: 409). */
+  /**
+   * Marks the job canceled (the row is the truth), then asks whichever instance runs it to stop. With
+   * `queuedOnly`, only while it waits: one that has started runs on, and the answer is a 409.
+   */
   async cancel(id: string, actor: Actor, { queuedOnly = false }: { queuedOnly?: boolean } = {}): Promise<Job> {
     const row = await this.own(id, actor);
     if (TERMINAL_STATUSES.includes(row.status as Job['status'])) {

@@ -89,6 +89,17 @@ test('the lineage with a find in progress, light and dark, desktop and phone, an
       await box.fill('red zebra');
       await expect(page.getByTestId('lineage-find-none')).toBeVisible();
       await page.screenshot({ path: path.join(out, `${vp.name}-${theme}-lineage-find-none.png`) });
+
+      // A branch folded away with matches in it (#b1 and its variation, which keeps its prompt): its button says so.
+      await box.fill('');
+      await page.getByRole('button', { name: `Collapse branch #${b.id}` }).click();
+      await box.fill('red lighthouse');
+      const fold = page.getByRole('button', { name: `Expand branch #${b.id} (3 hidden, 2 matches)` });
+      await expect(fold).toHaveText('+3 · 2 found');
+      await page.locator('.react-flow__controls-fitview').click();
+      await imagesLoaded(page);
+      await page.screenshot({ path: path.join(out, `${vp.name}-${theme}-lineage-find-folded.png`) });
+      await fold.click();
     }
   }
 

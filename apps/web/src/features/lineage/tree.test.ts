@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collapseOffPath, descendantCounts, hiddenByCollapse, indexTree, miniTreeRows, pathTo, treeGuides } from './tree';
+import { collapseOffPath, descendantCounts, foldedCounts, hiddenByCollapse, indexTree, miniTreeRows, pathTo, treeGuides } from './tree';
 
 const nodes = [
   { id: 1, parent_id: null },
@@ -33,6 +33,15 @@ describe('tree helpers', () => {
   it('hides everything under collapsed nodes', () => {
     expect([...hiddenByCollapse(indexTree(nodes), new Set([2]))].sort()).toEqual([4, 5]);
     expect(hiddenByCollapse(indexTree(nodes), new Set()).size).toBe(0);
+  });
+
+  it('counts the matches each folded node hides, on the highest fold above them only', () => {
+    const index = indexTree(nodes);
+    // 4 and 5 under folded 2 (5 is under folded 4 too, which is itself hidden); 6 under folded 3; 1 and 2 are in view.
+    expect(foldedCounts(index, new Set([2, 3, 4]), [1, 2, 4, 5, 6])).toEqual(new Map([[2, 2], [3, 1]]));
+    expect(foldedCounts(index, new Set([4]), [5, 6])).toEqual(new Map([[4, 1]]));
+    expect(foldedCounts(index, new Set(), [5, 6]).size).toBe(0);
+    expect(foldedCounts(index, new Set([2]), [99]).size).toBe(0);
   });
 });
 

@@ -80,6 +80,25 @@ export function hiddenByCollapse(index: TreeIndex<TreeNodeLike>, collapsed: Read
   return hidden;
 }
 
+/**
+ * For each folded node in view, how many of `ids` (a find's matches) are hidden under it: each hidden
+ * one counts for the highest collapsed node above it, which is the one on screen.
+ */
+export function foldedCounts(index: TreeIndex<TreeNodeLike>, collapsed: ReadonlySet<number>, ids: Iterable<number>): Map<number, number> {
+  const counts = new Map<number, number>();
+  if (collapsed.size === 0) return counts;
+  for (const id of ids) {
+    let folded: number | null = null;
+    const seen = new Set<number>([id]);
+    for (let at = index.byId.get(id)?.parent_id ?? null; at !== null && !seen.has(at); at = index.byId.get(at)?.parent_id ?? null) {
+      seen.add(at);
+      if (collapsed.has(at)) folded = at;
+    }
+    if (folded !== null) counts.set(folded, (counts.get(folded) ?? 0) + 1);
+  }
+  return counts;
+}
+
 export type MiniTreeRow =
   | { kind: 'node'; id: number; level: number; onPath: boolean; current: boolean }
   | { kind: 'more'; parentId: number; level: number; count: number };

@@ -12,6 +12,8 @@ export interface LineageViewState {
   picked: readonly number[];
   /** Nodes matching the words in the find box (the current match is the selected node). */
   matches: ReadonlySet<number>;
+  /** For each folded node, how many of those matches it hides. */
+  foldedMatches: ReadonlyMap<number, number>;
 }
 
 export function createViewStore(initial: LineageViewState) {
@@ -54,13 +56,15 @@ export interface NodeLook {
   pick: '' | 'A' | 'B';
   /** Matched by the find box. */
   match: boolean;
+  /** Matches hidden under this node while it is folded. */
+  foldedMatches: number;
 }
 
 /** How one node is shown: "selected|path|none", its compare pick ("A", "B" or "") and whether a find matched it. */
 export function nodeLook(state: LineageViewState, id: number): NodeLook {
   const emphasis: NodeEmphasis = state.selected === id ? 'selected' : state.path.has(id) ? 'path' : 'none';
   const at = state.picked.indexOf(id);
-  return { emphasis, pick: at === 0 ? 'A' : at === 1 ? 'B' : '', match: state.matches.has(id) };
+  return { emphasis, pick: at === 0 ? 'A' : at === 1 ? 'B' : '', match: state.matches.has(id), foldedMatches: state.foldedMatches.get(id) ?? 0 };
 }
 
 export function useNodeLook(id: number) {
@@ -68,10 +72,10 @@ export function useNodeLook(id: number) {
   // A string snapshot, so unrelated changes compare equal and skip the re-render.
   const key = useSyncExternalStore(store.subscribe, () => {
     const look = nodeLook(store.get(), id);
-    return `${look.emphasis}:${look.pick}:${look.match ? 'm' : ''}`;
+    return `${look.emphasis}:${look.pick}:${look.match ? 'm' : ''}:${look.foldedMatches}`;
   });
-  const [emphasis, pick, match] = key.split(':') as [NodeEmphasis, '' | 'A' | 'B', string];
-  return { emphasis, pick, match: match === 'm' };
+  const [emphasis, pick, match, folded] = key.split(':') as [NodeEmphasis, '' | 'A' | 'B', string, string];
+  return { emphasis, pick, match: match === 'm', foldedMatches: Number(folded) };
 }
 
 /** An edge is on the path when its child is (its parent then is too). */

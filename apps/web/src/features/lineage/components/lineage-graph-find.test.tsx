@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { render } from '@testing-library/react';
+import { render, screen } from '@testing-library/react';
 import { ReactFlowProvider } from '@xyflow/react';
 import { makeNode } from '@/test/image-node';
 import { descendantCounts, indexTree, pathTo } from '../tree';
@@ -24,7 +24,7 @@ const index = indexTree(nodes);
 const descendants = descendantCounts(index);
 const NOTHING = new Set<number>();
 
-function graph(selected: number, matches: ReadonlySet<number>) {
+function graph(selected: number, matches: ReadonlySet<number>, collapsed: ReadonlySet<number> = NOTHING) {
   return (
     // A size of its own: jsdom lays nothing out.
     <ReactFlowProvider initialWidth={1000} initialHeight={800}>
@@ -32,7 +32,7 @@ function graph(selected: number, matches: ReadonlySet<number>) {
         index={index}
         descendants={descendants}
         nodes={nodes}
-        collapsed={NOTHING}
+        collapsed={collapsed}
         direction="TB"
         selected={selected}
         path={pathTo(selected, index.byId)}
@@ -64,5 +64,15 @@ describe('the lineage graph during a find', () => {
     // The find cleared: no marks left, the selection stays.
     rerender(graph(4, NOTHING));
     expect([1, 2, 3, 4].map(look)).toEqual(['path', 'none', 'none', 'selected']);
+  });
+
+  it('tells on a folded branch how many matches it hides', () => {
+    const { rerender } = render(graph(1, new Set([3, 4]), new Set([2])));
+    const fold = screen.getByRole('button', { name: 'Expand branch #2 (1 hidden, 1 match)' });
+    expect(fold.textContent).toBe('+1 · 1 found');
+    expect(fold.title).toBe('Show 1 hidden version; 1 of them matches the find');
+    // Without a find, only the count of what it hides.
+    rerender(graph(1, NOTHING, new Set([2])));
+    expect(screen.getByRole('button', { name: 'Expand branch #2 (1 hidden)' }).textContent).toBe('+1');
   });
 });

@@ -28,7 +28,7 @@ import { useTheme } from '@/lib/theme';
 import { buildGraph, LEVEL_GAP, NODE_HEIGHT, NODE_WIDTH, SIBLING_GAP, type Direction, type LineageGraphData } from '../graph';
 import { layoutTree } from '../layout';
 import { buildScene, hitTest } from '../scene';
-import type { TreeIndex } from '../tree';
+import { foldedCounts, type TreeIndex } from '../tree';
 import { createViewStore, ViewStoreContext } from '../view-store';
 import { LineageCanvas } from './lineage-canvas';
 import { LineageEdge } from './lineage-edge';
@@ -131,10 +131,11 @@ export function LineageGraph(props: LineageGraphProps) {
   const canvasMode = far && positions.size > CANVAS_ABOVE;
 
   // Selection lives in a store the nodes subscribe to: changing it never rebuilds the graph.
-  const [store] = useState(() => createViewStore({ selected, path: new Set(path), picked, matches }));
+  const foldedMatches = useMemo(() => foldedCounts(index, collapsed, matches), [index, collapsed, matches]);
+  const [store] = useState(() => createViewStore({ selected, path: new Set(path), picked, matches, foldedMatches }));
   useLayoutEffect(() => store.set({ selected, path: new Set(path) }), [store, selected, path]);
   useLayoutEffect(() => store.set({ picked }), [store, picked]);
-  useLayoutEffect(() => store.set({ matches }), [store, matches]);
+  useLayoutEffect(() => store.set({ matches, foldedMatches }), [store, matches, foldedMatches]);
 
 
   // Fit and centre from the layout, not from React Flow's nodes: on the canvas there are none.

@@ -19,7 +19,7 @@ const zoomedOut = (s: ReactFlowState) => s.transform[2] < DETAIL_ZOOM;
 
 function LineageNodeView({ data, sourcePosition, targetPosition }: NodeProps<LineageFlowNode>) {
   const { node, childCount, hiddenCount, collapsed, direction } = data;
-  const { emphasis, pick, match } = useNodeLook(node.id);
+  const { emphasis, pick, match, foldedMatches } = useNodeLook(node.id);
   const far = useStore(zoomedOut);
   const { toggleCollapsed } = useContext(LineageActionsContext);
   // Deleted (purged): a dashed ghost, the pixels gone. In the trash: the picture faded, with the
@@ -27,6 +27,7 @@ function LineageNodeView({ data, sourcePosition, targetPosition }: NodeProps<Lin
   const state = imageState(node);
   const deleted = state === 'deleted';
   const trashed = state === 'trashed';
+  const foldsMatches = collapsed && foldedMatches > 0;
 
   if (far) {
     // Zoomed far out: a flat tile, cheap to paint a thousand times; the path shows as colour, a
@@ -147,17 +148,25 @@ function LineageNodeView({ data, sourcePosition, targetPosition }: NodeProps<Lin
             'nodrag nopan absolute z-10 flex h-6 min-w-6 items-center justify-center rounded-full border bg-white px-1.5 text-[11px] font-semibold tabular-nums shadow-sm transition-colors hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:bg-zinc-900 dark:hover:bg-zinc-800',
             direction === 'TB' ? 'left-1/2 -bottom-3 -translate-x-1/2' : '-right-3 top-1/2 -translate-y-1/2',
             collapsed ? 'border-indigo-300 text-indigo-700 dark:border-indigo-700 dark:text-indigo-300' : 'border-zinc-300 text-zinc-500 dark:border-zinc-700 dark:text-zinc-400',
+            // The find's matches folded away in here: told on the button that shows them.
+            foldsMatches && 'whitespace-nowrap border-yellow-500 bg-yellow-100 text-yellow-900 hover:bg-yellow-200 dark:border-yellow-400 dark:bg-yellow-950 dark:text-yellow-200 dark:hover:bg-yellow-900',
           )}
           onClick={(e) => {
             e.stopPropagation();
             toggleCollapsed(node.id);
           }}
           onDoubleClick={(e) => e.stopPropagation()}
-          aria-label={collapsed ? `Expand branch #${node.id} (${hiddenCount} hidden)` : `Collapse branch #${node.id}`}
+          aria-label={
+            collapsed ? `Expand branch #${node.id} (${hiddenCount} hidden${foldsMatches ? `, ${foldedMatches} ${foldedMatches === 1 ? 'match' : 'matches'}` : ''})` : `Collapse branch #${node.id}`
+          }
           aria-expanded={!collapsed}
-          title={collapsed ? `Show ${hiddenCount} hidden ${hiddenCount === 1 ? 'version' : 'versions'}` : 'Hide this branch'}
+          title={
+            collapsed
+              ? `Show ${hiddenCount} hidden ${hiddenCount === 1 ? 'version' : 'versions'}${foldsMatches ? `; ${foldedMatches} of them ${foldedMatches === 1 ? 'matches' : 'match'} the find` : ''}`
+              : 'Hide this branch'
+          }
         >
-          {collapsed ? `+${hiddenCount}` : <Minus className="h-3 w-3" aria-hidden />}
+          {collapsed ? (foldsMatches ? `+${hiddenCount} · ${foldedMatches} found` : `+${hiddenCount}`) : <Minus className="h-3 w-3" aria-hidden />}
         </button>
       ) : null}
 

@@ -47,8 +47,11 @@ test('back from an image, focus is on its tile; the arrow keys walk the filtered
   await expect(page.getByRole('button', { name: `Next image (#${newestFirst[3]})` })).toBeVisible();
   await page.keyboard.press('ArrowRight');
   await expect(page).toHaveURL(new RegExp(`/image/${newestFirst[3]}$`));
+  // The address changes as the key is pressed; the next press is for the image once it is shown.
+  await expect(page.getByRole('button', { name: `Next image (#${newestFirst[4]})` })).toBeVisible();
   await page.keyboard.press('ArrowRight');
   await expect(page).toHaveURL(new RegExp(`/image/${newestFirst[4]}$`));
+  await expect(page.getByRole('button', { name: `Previous image (#${newestFirst[3]})` })).toBeVisible();
   await page.keyboard.press('ArrowLeft');
   await expect(page.getByRole('heading', { name: `Image #${newestFirst[3]}` })).toBeVisible();
 

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { act, fireEvent, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import type { ImageNode } from '@imageflow/shared';
 import { makeNode } from '@/test/image-node';
 import { ImageViewer } from './image-viewer';
 
@@ -151,16 +152,24 @@ describe('ImageViewer', () => {
     const onGo = vi.fn();
     const previous = makeNode({ id: 8 });
     const next = makeNode({ id: 6 });
-    render(
+    const page = (node: ImageNode, before: ImageNode, after: ImageNode) => (
       <>
         <input aria-label="Notes" />
-        <ImageViewer node={huge} previous={previous} next={next} onGo={onGo} />
-      </>,
+        <ImageViewer node={node} previous={before} next={after} onGo={onGo} />
+      </>
     );
+    const { rerender } = render(page(huge, previous, next));
     await user.keyboard('{ArrowRight}');
     expect(onGo).toHaveBeenLastCalledWith(next);
+    // Pressed again before #6 is shown: these neighbours are the last image's, so the press is dropped.
     await user.keyboard('{ArrowLeft}');
-    expect(onGo).toHaveBeenLastCalledWith(previous);
+    expect(onGo).toHaveBeenCalledTimes(1);
+    // #6 shown, with its own neighbours.
+    rerender(page(next, huge, makeNode({ id: 5 })));
+    await user.keyboard('{ArrowLeft}');
+    expect(onGo).toHaveBeenLastCalledWith(huge);
+    expect(onGo).toHaveBeenCalledTimes(2);
+    rerender(page(huge, previous, next));
     await user.click(screen.getByRole('button', { name: 'Next image (#6)' }));
     expect(onGo).toHaveBeenCalledTimes(3);
     await user.click(screen.getByLabelText('Notes'));

@@ -45,14 +45,19 @@ export function ImageViewer({ node, className, downloads = false, previous = nul
     else void frameRef.current?.requestFullscreen().catch(() => undefined);
   }, []);
 
-  // ← and → go to the neighbours, wherever focus is on the page (but in a field or a dialog).
+  // ← and → go to the neighbours, wherever focus is on the page (but in a field or a dialog). A press
+  // made before the image gone to is shown is dropped: these neighbours are the previous image's.
+  const going = useRef(false);
   useEffect(() => {
+    going.current = false;
     if (!onGo) return;
     const onKey = (event: KeyboardEvent) => {
       if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey || isTyping(event.target)) return;
       const target = event.key === 'ArrowLeft' ? previous : event.key === 'ArrowRight' ? next : null;
       if (!target) return;
       event.preventDefault();
+      if (going.current) return;
+      going.current = true;
       onGo(target);
     };
     window.addEventListener('keydown', onKey);

@@ -217,6 +217,22 @@ describe('POST /api/images/bulk', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 429]);
   });
 
+  it('PATCH star of an image moved to the trash elsewhere between the check and the change: refused, not starred', async () => {
+    /** Someone else moves the image to the trash just before the star is given. */
+    class RacingTrash extends KyselyNodeRepository {
+      override async updateMany(ids: readonly number[], change: NodesChange, ownerId: string | undefined): Promise<boolean> {
+        await this.setTrashed(ids[0]!, new Date().toISOString());
+        return super.updateMany(ids, change, ownerId);
+      }
+    }
+    const t = await start({ nodes: (db) => new RacingTrash(db) });
+    const [a] = await threeImages(t);
+    const res = await t.app.inject({ method: 'PATCH', url: `/api/images/${a}`, payload: { starred: true } });
+    expect(res.statusCode).toBe(400);
+    expect(errorOf(res).message).toBe(`Image ${a} is in the trash; restore it first (POST /api/images/${a}/restore).`);
+    expect((await states(t, [a!])).map((s) => [s.starred, s.trashed_at !== null])).toEqual([[0, true]]);
+  });
+
   it('when an image changes elsewhere between the check and the change, the change is undone and checked again', async () => {
     let raced = false;
     /** Someone else moves the last image to the trash just before the first change is made. */

@@ -70,7 +70,7 @@ export function imageRoutes(app: FastifyInstance, { images, lineage, config }: S
   });
 
   r.patch('/api/images/:id', {
-    schema: { tags: ['images'], summary: 'Star or unstar an image', params: IdParams, body: PatchImage, response: { 200: ImageNode, ...errors } },
+    schema: { tags: ['images'], summary: 'Star or unstar an image', params: IdParams, body: PatchImage, response: { 200: ImageNode, ...errors, 409: ErrorBody } },
     handler: (req) => images.setStarred(req.params.id, req.body.starred, req.actor),
   });
 

@@ -72,10 +72,16 @@ export class ImageService {
   }
 
   async setStarred(id: number, starred: boolean, actor: Actor): Promise<ImageNode> {
-    const node = await this.get(id, actor);
-    if (node.deleted_at) throw new ValidationError(`Image ${id} was deleted and can no longer be starred.`);
-    if (node.trashed_at) throw new ValidationError(`Image ${id} is in the trash; restore it first (POST /api/images/${id}/restore).`);
-    await this.nodes.setStarred(id, starred);
+    const starrable = (node: ImageNode) => {
+      if (node.deleted_at) throw new ValidationError(`Image ${id} was deleted and can no longer be starred.`);
+      if (node.trashed_at) throw new ValidationError(`Image ${id} is in the trash; restore it first (POST /api/images/${id}/restore).`);
+    };
+    starrable(await this.get(id, actor));
+    // Changed only while it is neither trashed nor deleted: one trashed in between is told as such, unstarred.
+    if (!(await this.nodes.updateMany([id], { starred }, undefined))) {
+      starrable(await this.get(id, actor));
+      throw new ConflictError(`Image ${id} was being changed elsewhere at the same time; reload and try again.`);
+    }
     return this.get(id, actor);
   }
 

@@ -8,23 +8,15 @@
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { GatedProvider, SMALL, makeDataDir, startTestApp, until, type TestApp } from './harness.ts';
+import { GatedProvider, SMALL, makeDataDir, startClosedAfterEach, until } from './harness.ts';
 import { listen, multipart, parseRawResponse, rawRequest, type RawResponse } from './http-helpers.ts';
 import { LOCAL_ACTOR } from '../src/services/access.ts';
 
-const apps: TestApp[] = [];
-afterEach(async () => {
-  for (const t of apps.splice(0).reverse()) await t.close().catch(() => undefined);
-});
-
-async function start(options: Parameters<typeof startTestApp>[0] = {}): Promise<TestApp> {
-  const t = await startTestApp(options);
-  apps.push(t);
-  return t;
-}
+/** Each app a test starts is closed after it. */
+const start = startClosedAfterEach();
 
 /** Every value of a key that names a URL (url, thumbnail_url), anywhere in an answer. */
 function urlsIn(value: unknown, out: string[] = []): string[] {

@@ -2,26 +2,18 @@
  * POST /api/images/bulk: star, unstar, trash or restore many images in one request, all or
  * nothing, with the rules of each image's own route (an id that is not mine is not there).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { InjectOptions } from 'fastify';
 import { MAX_BULK_IMAGES } from '@imageflow/shared';
 import { KyselyNodeRepository } from '../src/adapters/kysely-node.repository.ts';
 import type { NodesChange } from '../src/ports/node.repository.port.ts';
-import { generate, SMALL, startTestApp, type TestApp } from './harness.ts';
+import { generate, SMALL, startClosedAfterEach, type TestApp } from './harness.ts';
 import { errorOf } from './http-helpers.ts';
 
 type Node = { id: number; starred: boolean; trashed_at: string | null; deleted_at: string | null; parent_id: number | null };
 
-const apps: TestApp[] = [];
-afterEach(async () => {
-  for (const t of apps.splice(0).reverse()) await t.close().catch(() => undefined);
-});
-
-async function start(options: Parameters<typeof startTestApp>[0] = {}): Promise<TestApp> {
-  const t = await startTestApp(options);
-  apps.push(t);
-  return t;
-}
+/** Each app a test starts is closed after it. */
+const start = startClosedAfterEach();
 
 function bulk(t: TestApp, payload: unknown, headers: Record<string, string> = {}) {
   return t.app.inject({ method: 'POST', url: '/api/images/bulk', payload: payload as InjectOptions['payload'], headers });

@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -169,6 +170,22 @@ export async function startTestApp(
 
 /** Small, quick recipe for tests. */
 export const SMALL = { width: 128, height: 96, steps: 4 } as const;
+
+/**
+ * `startTestApp` for one test file: each app a test starts is closed after that test, the last
+ * started first. Call it once, at the top of the file.
+ */
+export function startClosedAfterEach(): (options?: Parameters<typeof startTestApp>[0]) => Promise<TestApp> {
+  const apps: TestApp[] = [];
+  afterEach(async () => {
+    for (const t of apps.splice(0).reverse()) await t.close().catch(() => undefined);
+  });
+  return async (options = {}) => {
+    const t = await startTestApp(options);
+    apps.push(t);
+    return t;
+  };
+}
 
 export async function generate(app: FastifyInstance, body: Record<string, unknown>) {
   const res = await app.inject({ method: 'POST', url: '/api/images/generate', payload: { ...body, spec: { ...SMALL, ...(body.spec as object) } } });

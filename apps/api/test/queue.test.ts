@@ -4,28 +4,20 @@
  * front, which then starts before the jobs queued ahead of it: in process and over BullMQ. Runs on
  * SQLite and on PostgreSQL.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { KyselyJobRepository } from '../src/adapters/kysely-job.repository.ts';
 import { ProviderError } from '../src/errors.ts';
 import type { Provider } from '../src/ports/provider.port.ts';
 import { BuiltinProvider } from '../src/providers/builtin/builtin.provider.ts';
 import { migrate } from '../src/db/database.ts';
-import { GatedProvider, makeDataDir, openTestDatabase, SMALL, startTestApp, until, type TestApp } from './harness.ts';
+import { GatedProvider, makeDataDir, openTestDatabase, SMALL, startClosedAfterEach, until } from './harness.ts';
 import { queuedJob } from './support/jobs.ts';
 import { errorOf } from './http-helpers.ts';
 import { redisAvailable, redisTestPrefix, removeRedisKeys, TEST_REDIS_URL } from './support/redis.ts';
 
-const apps: TestApp[] = [];
-afterEach(async () => {
-  for (const t of apps.splice(0).reverse()) await t.close().catch(() => undefined);
-});
-
-async function start(options: Parameters<typeof startTestApp>[0] = {}): Promise<TestApp> {
-  const t = await startTestApp(options);
-  apps.push(t);
-  return t;
-}
+/** Each app a test starts is closed after it. */
+const start = startClosedAfterEach();
 
 type Headers = Record<string, string>;
 

@@ -36,11 +36,10 @@ function pastKeyset(after: { depth: number; id: number }) {
  * (apps/api/test/json-passthrough.test.ts).
  */
 function summaryJson(sqlite: boolean) {
-  const children = CHILDREN_COUNT_SQL;
   const fields = (starred: string) =>
     `'id', n.id, 'parent_id', n.parent_id, 'depth', n.depth, 'prompt', n.prompt, 'model', n.model, 'provider', n.provider, ` +
     `'seed', n.seed, 'action_type', n.action_type, 'width', n.width, 'height', n.height, 'starred', ${starred}, ` +
-    `'deleted_at', n.deleted_at, 'trashed_at', n.trashed_at, 'created_at', n.created_at, 'children_count', ${children}`;
+    `'deleted_at', n.deleted_at, 'trashed_at', n.trashed_at, 'created_at', n.created_at, 'children_count', ${CHILDREN_COUNT_SQL}`;
   return sqlite
     ? sql.raw<string>(`json_object(${fields(`json(CASE n.starred WHEN 1 THEN 'true' ELSE 'false' END)`)})`).as('summary_json')
     : sql.raw<string>(`json_build_object(${fields('n.starred = 1')})::text`).as('summary_json');

@@ -99,7 +99,8 @@ export function useCancelWaitingJobs() {
       try {
         for (const id of ids) {
           try {
-            jobChanged(queryClient, await api.cancelJob(id, { queuedOnly: true }));
+            const job = await api.cancelJob(id, { queuedOnly: true });
+            queryClient.setQueryData(jobQueryKey(job.id), job);
             canceled++;
           } catch (error) {
             if (!(error instanceof ApiError && error.status === 409)) throw error;
@@ -107,6 +108,7 @@ export function useCancelWaitingJobs() {
           }
         }
       } finally {
+        // The lists are read again once, after the last.
         void queryClient.invalidateQueries({ queryKey: generationsKey });
       }
       return { canceled, started };

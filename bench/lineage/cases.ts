@@ -2,11 +2,12 @@ import { GalleryQuery, type GalleryPage, type ImageNode, type Lineage } from '@i
 import { CompiledQuery } from 'kysely';
 import type { KyselyNodeRepository } from '../../apps/api/src/adapters/kysely-node.repository.ts';
 import type { Db } from '../../apps/api/src/db/database.ts';
-import type { NodeWithCounts, StoredNode } from '../../apps/api/src/ports/node.repository.port.ts';
+import type { JsonText } from '../../apps/api/src/lib/json-text.ts';
+import type { JsonNode, NodeWithCounts } from '../../apps/api/src/ports/node.repository.port.ts';
 import { decodeGalleryCursor, encodeGalleryCursor, type ImageService } from '../../apps/api/src/services/image.service.ts';
 import { encodeTreeCursor, type LineageService } from '../../apps/api/src/services/lineage.service.ts';
 import { LOCAL_ACTOR } from '../../apps/api/src/services/access.ts';
-import { presentStored, toImageNode, withStoredJson } from '../../apps/api/src/services/presenter.ts';
+import { answerText, nodeText, toImageNode } from '../../apps/api/src/services/presenter.ts';
 import { PublicUrls } from '../../apps/api/src/services/public-urls.ts';
 import type { BareDb, Run } from './bare-db.ts';
 import { SEARCH_ALTERNATIVES, searchParameter, type BareSql } from './bare.ts';
@@ -105,15 +106,15 @@ function otherWays(ctx: BenchContext, sql: string, parameters: readonly unknown[
 
 /**
  * The presenter both ways: the objects the route built until 2026-11-28, serialised by Fastify's
- * JSON.stringify; and the JSON text it assembles now from the stored JSON columns.
+ * JSON.stringify; and the JSON text it assembles now from the nodes' JSON made by the database.
  */
-function presenters(rows: NodeWithCounts[], stored: StoredNode[]): Variant[] {
+function presenters(rows: NodeWithCounts[], json: JsonNode[]): Variant[] {
   return [
     { label: `presenter until 2026-11-28: JSON.stringify(toImageNode x ${rows.length})`, role: 'detail', run: () => JSON.stringify(rows.map((r) => toImageNode(r, RELATIVE))) },
     {
-      label: `presenter: presentStored x ${stored.length}, JSON.stringify, withStoredJson (stored JSON spliced in)`,
+      label: `presenter: nodeText x ${json.length}, answerText, toBuffer (the database's JSON, the stored recipes spliced in, the bytes)`,
       role: 'detail',
-      run: () => withStoredJson(JSON.stringify(stored.map((r) => presentStored(r, RELATIVE))), stored),
+      run: () => answerText({}, 'items', json.map((r) => nodeText(r, RELATIVE)), { next_cursor: null }).toBuffer(),
     },
   ];
 }
@@ -170,7 +171,8 @@ async function previousGallery(ctx: BenchContext, query: GalleryQuery, serialise
  * Fails unless the service's JSON text is, byte for byte, what the route sent until 2026-11-28;
  * returns it parsed.
  */
-function sameAnswer<T>(what: string, text: string, previous: string): T {
+function sameAnswer<T>(what: string, answer: JsonText<T>, previous: string): T {
+  const text = answer.toString();
   if (text !== previous) throw new Error(`${what}: the service's JSON text differs from JSON.stringify of the presenter's objects.`);
   return JSON.parse(text) as T;
 }
@@ -196,21 +198,21 @@ const ancestors: CaseDefinition = {
     sameRows('ancestors', answer.nodes, await bare([id]));
     const issued = await ctx.statementsOf((s) => s.lineage.lineage(id, 'ancestors', CHAIN_DEPTH, ACTOR));
     const rows = await ctx.repo.ancestors(id);
-    const stored = await ctx.repo.stored.ancestors(id);
+    const json = await ctx.repo.json.ancestors(id);
     return {
       bench: {
         name: `ancestors of a node ${CHAIN_DEPTH.toLocaleString('en')} deep`,
         warmup: 5,
         iterations: 30,
         variants: [
-          { label: `LineageService.lineage(id, 'ancestors', ${CHAIN_DEPTH}): the JSON text the route sends`, role: 'service', run: () => ctx.lineage.lineage(id, 'ancestors', CHAIN_DEPTH, ACTOR) },
+          { label: `LineageService.lineage(id, 'ancestors', ${CHAIN_DEPTH}): the bytes the route sends`, role: 'service', run: async () => (await ctx.lineage.lineage(id, 'ancestors', CHAIN_DEPTH, ACTOR)).toBuffer() },
           { label: 'bare: recursive CTE joined to image_nodes, ORDER BY depth', role: 'bare', run: bound(bare, [id]) },
           ...previousVariants('ancestors', (serialise) => previousLineage(ctx, id, 'ancestors', CHAIN_DEPTH, serialise)),
-          { label: 'repo.stored.ancestors(id) (JSON columns as stored)', role: 'detail', run: () => ctx.repo.stored.ancestors(id) },
+          { label: 'repo.json.ancestors(id) (JSON made by the database)', role: 'detail', run: () => ctx.repo.json.ancestors(id) },
           { label: 'repo.ancestors(id) (JSON columns parsed)', role: 'detail', run: () => ctx.repo.ancestors(id) },
           { label: 'repo.ancestorIds(id) (the path)', role: 'detail', run: () => ctx.repo.ancestorIds(id) },
           { label: 'repo.findById(id)', role: 'detail', run: () => ctx.repo.findById(id) },
-          ...presenters(rows, stored),
+          ...presenters(rows, json),
           { label: `the service's ${issued.length} statements, bare`, role: 'detail', run: bareStatements(ctx.bare, issued) },
         ],
       },
@@ -226,26 +228,26 @@ const tree: CaseDefinition = {
     const bare = ctx.bare.statement(ctx.sql.treePage);
     const page = sameAnswer<Lineage>('tree page', await ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, ACTOR), (await previousLineage(ctx, focusId, 'tree', TREE_PAGE, true)) as string);
     if (!page.truncated) throw new Error('the tree under test should have more than one page');
-    const summary = JSON.parse(await ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, ACTOR, undefined, 'summary')) as Lineage;
+    const summary = JSON.parse(String(await ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, ACTOR, undefined, 'summary'))) as Lineage;
     if (summary.nodes.map((n) => n.id).join() !== page.nodes.map((n) => n.id).join()) throw new Error('tree page: the summary holds other nodes than the full answer');
     sameRows('tree page', page.nodes, (await bare([rootId, TREE_PAGE + 1])).slice(0, TREE_PAGE));
     const issued = await ctx.statementsOf((s) => s.lineage.lineage(focusId, 'tree', TREE_PAGE, ACTOR));
     const rows = (await ctx.repo.treePage(rootId, TREE_PAGE)).rows;
-    const stored = (await ctx.repo.stored.treePage(rootId, TREE_PAGE)).rows;
+    const json = (await ctx.repo.json.treePage(rootId, TREE_PAGE)).rows;
     return {
       bench: {
         name: `tree page of ${TREE_PAGE.toLocaleString('en')} nodes`,
         warmup: 20,
         iterations: 150,
         variants: [
-          { label: `LineageService.lineage(id, 'tree', ${TREE_PAGE}): the JSON text the route sends`, role: 'service', run: () => ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, ACTOR) },
+          { label: `LineageService.lineage(id, 'tree', ${TREE_PAGE}): the bytes the route sends`, role: 'service', run: async () => (await ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, ACTOR)).toBuffer() },
           { label: `bare: WHERE root_id = ? ORDER BY depth, id LIMIT ${TREE_PAGE + 1}`, role: 'bare', run: bound(bare, [rootId, TREE_PAGE + 1]) },
           ...previousVariants('tree page', (serialise) => previousLineage(ctx, focusId, 'tree', TREE_PAGE, serialise)),
-          { label: `LineageService.lineage(id, 'tree', ${TREE_PAGE}, fields 'summary'): the summary the web app asks for`, role: 'detail', run: () => ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, ACTOR, undefined, 'summary') },
+          { label: `LineageService.lineage(id, 'tree', ${TREE_PAGE}, fields 'summary'): the bytes the route sends`, role: 'detail', run: async () => (await ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, ACTOR, undefined, 'summary')).toBuffer() },
           { label: `repo.summaries.treePage(root, ${TREE_PAGE}) (JSON made by the database)`, role: 'detail', run: () => ctx.repo.summaries.treePage(rootId, TREE_PAGE) },
-          { label: `repo.stored.treePage(root, ${TREE_PAGE}) (JSON columns as stored)`, role: 'detail', run: () => ctx.repo.stored.treePage(rootId, TREE_PAGE) },
+          { label: `repo.json.treePage(root, ${TREE_PAGE}) (JSON made by the database)`, role: 'detail', run: () => ctx.repo.json.treePage(rootId, TREE_PAGE) },
           { label: `repo.treePage(root, ${TREE_PAGE}) (JSON columns parsed)`, role: 'detail', run: () => ctx.repo.treePage(rootId, TREE_PAGE) },
-          ...presenters(rows, stored),
+          ...presenters(rows, json),
           { label: `the service's ${issued.length} statements, bare`, role: 'detail', run: bareStatements(ctx.bare, issued) },
         ],
       },
@@ -264,22 +266,22 @@ const gallery: CaseDefinition = {
     sameRows('gallery', answer.items, bareRows.slice(0, GALLERY_PAGE));
     const issued = await ctx.statementsOf((s) => s.images.gallery(query, ACTOR));
     const rows = (await ctx.repo.gallery({ limit: GALLERY_PAGE + 1 })).slice(0, GALLERY_PAGE);
-    const stored = (await ctx.repo.stored.gallery({ limit: GALLERY_PAGE + 1 })).slice(0, GALLERY_PAGE);
+    const json = (await ctx.repo.json.gallery({ limit: GALLERY_PAGE + 1 })).slice(0, GALLERY_PAGE);
     return {
       bench: {
         name: `gallery page (${GALLERY_PAGE}, newest)`,
         warmup: 50,
         iterations: 400,
         variants: [
-          { label: `ImageService.gallery({ limit: ${GALLERY_PAGE} }): the JSON text the route sends`, role: 'service', run: () => ctx.images.gallery(query, ACTOR) },
+          { label: `ImageService.gallery({ limit: ${GALLERY_PAGE} }): the bytes the route sends`, role: 'service', run: async () => (await ctx.images.gallery(query, ACTOR)).toBuffer() },
           { label: `bare: WHERE deleted_at IS NULL ORDER BY id DESC LIMIT ${GALLERY_PAGE + 1}`, role: 'bare', run: bound(bare, [GALLERY_PAGE + 1]) },
           ...previousVariants('gallery', (serialise) => previousGallery(ctx, query, serialise)),
-          { label: `repo.stored.gallery({ limit: ${GALLERY_PAGE + 1} }) (JSON columns as stored)`, role: 'detail', run: () => ctx.repo.stored.gallery({ limit: GALLERY_PAGE + 1 }) },
+          { label: `repo.json.gallery({ limit: ${GALLERY_PAGE + 1} }) (JSON made by the database)`, role: 'detail', run: () => ctx.repo.json.gallery({ limit: GALLERY_PAGE + 1 }) },
           { label: `repo.gallery({ limit: ${GALLERY_PAGE + 1} }) (JSON columns parsed)`, role: 'detail', run: () => ctx.repo.gallery({ limit: GALLERY_PAGE + 1 }) },
           ...otherWays(ctx, ctx.sql.gallery, [GALLERY_PAGE + 1]),
           throughKysely(ctx, ctx.sql.gallery, [GALLERY_PAGE + 1]),
           jsonParse(bareRows),
-          ...presenters(rows, stored),
+          ...presenters(rows, json),
         ],
       },
       plans: [{ title: 'bare gallery', sql: ctx.sql.gallery, parameters: [GALLERY_PAGE + 1] }, ...servicePlans('gallery', issued)],
@@ -302,7 +304,7 @@ const galleryCursor: CaseDefinition = {
         warmup: 50,
         iterations: 400,
         variants: [
-          { label: `ImageService.gallery({ limit: ${GALLERY_PAGE}, cursor }): the JSON text the route sends`, role: 'service', run: () => ctx.images.gallery(query, ACTOR) },
+          { label: `ImageService.gallery({ limit: ${GALLERY_PAGE}, cursor }): the bytes the route sends`, role: 'service', run: async () => (await ctx.images.gallery(query, ACTOR)).toBuffer() },
           { label: `bare: ... AND id < ? ORDER BY id DESC LIMIT ${GALLERY_PAGE + 1}`, role: 'bare', run: bound(bare, [beforeId, GALLERY_PAGE + 1]) },
           ...previousVariants('gallery', (serialise) => previousGallery(ctx, query, serialise)),
           { label: `repo.gallery({ limit: ${GALLERY_PAGE + 1}, beforeId })`, role: 'detail', run: () => ctx.repo.gallery({ limit: GALLERY_PAGE + 1, pastId: beforeId }) },
@@ -357,9 +359,10 @@ const gallerySearch: CaseDefinition = {
         warmup: 10,
         iterations: 100,
         variants: [
-          { label: `ImageService.gallery({ limit: ${GALLERY_PAGE}, q }): the JSON text the route sends`, role: 'service', run: () => ctx.images.gallery(query, ACTOR) },
+          { label: `ImageService.gallery({ limit: ${GALLERY_PAGE}, q }): the bytes the route sends`, role: 'service', run: async () => (await ctx.images.gallery(query, ACTOR)).toBuffer() },
           { label: bareLabel, role: 'bare', run: bound(bare, parameters) },
           ...previousVariants('gallery search', (serialise) => previousGallery(ctx, query, serialise)),
+          { label: `repo.json.gallery({ limit: ${GALLERY_PAGE + 1}, q }) (JSON made by the database)`, role: 'detail', run: () => ctx.repo.json.gallery({ limit: GALLERY_PAGE + 1, q: SEARCH_TEXT }) },
           { label: `repo.gallery({ limit: ${GALLERY_PAGE + 1}, q })`, role: 'detail', run: () => ctx.repo.gallery({ limit: GALLERY_PAGE + 1, q: SEARCH_TEXT }) },
           ...otherWays(ctx, ctx.sql.gallerySearch, parameters, 1),
           ...other.variants,
@@ -399,7 +402,7 @@ const gallerySearchCursor: CaseDefinition = {
         warmup: 10,
         iterations: 100,
         variants: [
-          { label: `ImageService.gallery({ limit: ${GALLERY_PAGE}, q, cursor }): the JSON text the route sends`, role: 'service', run: () => ctx.images.gallery(query, ACTOR) },
+          { label: `ImageService.gallery({ limit: ${GALLERY_PAGE}, q, cursor }): the bytes the route sends`, role: 'service', run: async () => (await ctx.images.gallery(query, ACTOR)).toBuffer() },
           { label: bareLabel, role: 'bare', run: bound(bare, parameters) },
           ...previousVariants('gallery search', (serialise) => previousGallery(ctx, query, serialise)),
           { label: `repo.gallery({ limit: ${GALLERY_PAGE + 1}, q, beforeId })`, role: 'detail', run: () => ctx.repo.gallery({ limit: GALLERY_PAGE + 1, q: SEARCH_TEXT, pastId: beforeId }) },

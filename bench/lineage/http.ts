@@ -172,7 +172,7 @@ export async function measureHttp(ctx: BenchContext, setup: HttpSetup, log: (lin
     // localhost:80; the service here answers for no request, so its URLs are relative), and the
     // compressed ones decompress to it.
     const plain = await app.inject({ url: path });
-    const expected = await ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, LOCAL_ACTOR);
+    const expected = String(await ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, LOCAL_ACTOR));
     if (plain.statusCode !== 200 || plain.body.replaceAll('"http://localhost:80/', '"/') !== expected) throw new Error(`HTTP ${plain.statusCode}: the tree page through HTTP is not the service's answer`);
     if ((JSON.parse(plain.body) as Lineage).nodes.length !== TREE_PAGE) throw new Error('the tree page through HTTP is not full');
     const gzip = await app.inject({ url: path, headers: { 'accept-encoding': 'gzip' } });
@@ -183,7 +183,7 @@ export async function measureHttp(ctx: BenchContext, setup: HttpSetup, log: (lin
     // The summary form (what the web app's lineage screen asks for) is the service's summary text too.
     const summaryPath = `${path}&fields=summary`;
     const summary = await app.inject({ url: summaryPath });
-    const expectedSummary = await ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, LOCAL_ACTOR, undefined, 'summary');
+    const expectedSummary = String(await ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, LOCAL_ACTOR, undefined, 'summary'));
     if (summary.statusCode !== 200 || summary.body.replaceAll('"http://localhost:80/', '"/') !== expectedSummary) throw new Error(`HTTP ${summary.statusCode}: the summary through HTTP is not the service's answer`);
     if ((JSON.parse(summary.body) as Lineage).nodes.length !== TREE_PAGE) throw new Error('the summary tree page through HTTP is not full');
     const summaryGzip = await app.inject({ url: summaryPath, headers: { 'accept-encoding': 'gzip' } });
@@ -198,8 +198,8 @@ export async function measureHttp(ctx: BenchContext, setup: HttpSetup, log: (lin
       { label: 'GET tree page, fields=summary, no Accept-Encoding', http: 'none', path: summaryPath },
       { label: 'GET tree page, fields=summary, Accept-Encoding: gzip', http: 'gzip', path: summaryPath },
       { label: 'GET tree page, fields=summary, Accept-Encoding: gzip, deflate, br, zstd (a browser)', http: 'gzip, deflate, br, zstd', path: summaryPath },
-      { label: "in process: LineageService.lineage(...) (the route's JSON text)", run: () => ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, LOCAL_ACTOR) },
-      { label: "in process: LineageService.lineage(..., 'summary')", run: () => ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, LOCAL_ACTOR, undefined, 'summary') },
+      { label: "in process: LineageService.lineage(...), the bytes the route sends", run: async () => (await ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, LOCAL_ACTOR)).toBuffer() },
+      { label: "in process: LineageService.lineage(..., 'summary'), the bytes the route sends", run: async () => (await ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, LOCAL_ACTOR, undefined, 'summary')).toBuffer() },
       { label: 'in process: until 2026-11-28, parsed rows, toImageNode, JSON.stringify', run: setup.previousTreePage },
       { label: 'in process: the bare tree page query', run: setup.bareTreePage },
     ];

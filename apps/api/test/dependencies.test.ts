@@ -44,7 +44,7 @@ describe('a dependency that is down', () => {
     class DroppedConnection extends KyselyNodeRepository {
       constructor(db: Db) {
         super(db);
-        this.stored.gallery = dropped;
+        this.json.gallery = dropped;
       }
     }
     t = await startTestApp({ nodes: (db) => new DroppedConnection(db) });

@@ -1,9 +1,9 @@
-import { sql, type Selectable, type SelectQueryBuilder } from 'kysely';
+import { sql, type AliasedRawBuilder, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { isSqlite } from '../db/dialect.ts';
 import type { Database, ImageNodesTable } from '../db/schema.ts';
 import { JobNoLongerRunningError } from '../errors.ts';
-import type { GalleryFilter, NewNode, NodeReads, NodeRecord, NodeRepository, NodesChange, NodeWithCounts, StoredNode, SummaryNode, TreePage, TreeReads } from '../ports/node.repository.port.ts';
+import type { GalleryFilter, JsonNode, NewNode, NodeReads, NodeRecord, NodeRepository, NodesChange, NodeWithCounts, StoredOriginal, SummaryNode, TreePage, TreeReads } from '../ports/node.repository.port.ts';
 
 /** A node row as read, with its child count. */
 type NodeRow = Selectable<ImageNodesTable> & { children_count: number };
@@ -23,27 +23,54 @@ const NODE_COLUMNS: Record<keyof ImageNodesTable, true> = {
   original_filename: true, original_sha256: true, original_bytes: true, pending_parent_sha256: true,
 };
 const nodeColumns = (Object.keys(NODE_COLUMNS) as Array<keyof ImageNodesTable>).map((c) => `n.${c}` as const);
+/** A node row with its child count. */
+const NODE_SELECTION = [...nodeColumns, childrenCount];
+/** What a gallery page may select (see galleryRows). */
+type GallerySelection = ReadonlyArray<`n.${keyof ImageNodesTable}` | AliasedRawBuilder<unknown, string>>;
 
 /** The nodes after `after` in breadth-first order (depth, then id). */
 function pastKeyset(after: { depth: number; id: number }) {
   return sql<boolean>`(n.depth > ${after.depth} OR (n.depth = ${after.depth} AND n.id > ${after.id}))`;
 }
 
+/** A JSON field made by the database: its key, the SQL of its value, and whether that is a 0/1 column to write as a boolean. */
+type JsonField = readonly [key: string, sql: string, boolean?: 'boolean'];
+
 /**
- * A node's NodeSummary (@imageflow/shared) but for thumbnail_url, which the presenter adds last, as JSON
- * text made by the database, so that a 1,000-node tree page never becomes 1,000 JavaScript objects. Both
- * databases escape strings as JSON does. Tested against the full answer, field by field, on both
- * (apps/api/test/json-passthrough.test.ts).
+ * SQL of a JSON object of these fields, in this order, as compact text (as JSON.stringify writes it):
+ * json_object on SQLite; on PostgreSQL row_to_json of a row of them (json_build_object would write
+ * `"key" : value`). Both databases escape strings as JSON.stringify does.
  */
-function summaryJson(sqlite: boolean) {
-  const fields = (starred: string) =>
-    `'id', n.id, 'parent_id', n.parent_id, 'depth', n.depth, 'prompt', n.prompt, 'model', n.model, 'provider', n.provider, ` +
-    `'seed', n.seed, 'action_type', n.action_type, 'width', n.width, 'height', n.height, 'starred', ${starred}, ` +
-    `'deleted_at', n.deleted_at, 'trashed_at', n.trashed_at, 'created_at', n.created_at, 'children_count', ${CHILDREN_COUNT_SQL}`;
-  return sqlite
-    ? sql.raw<string>(`json_object(${fields(`json(CASE n.starred WHEN 1 THEN 'true' ELSE 'false' END)`)})`).as('summary_json')
-    : sql.raw<string>(`json_build_object(${fields('n.starred = 1')})::text`).as('summary_json');
+function jsonObjectSql(fields: readonly JsonField[], sqlite: boolean): string {
+  if (sqlite) {
+    const pairs = fields.map(([key, value, bool]) => `'${key}', ${bool ? `json(CASE ${value} WHEN 1 THEN 'true' ELSE 'false' END)` : value}`);
+    return `json_object(${pairs.join(', ')})`;
+  }
+  const columns = fields.map(([key, value, bool]) => `${bool ? `${value} = 1` : value} AS "${key}"`);
+  return `(SELECT row_to_json(j) FROM (SELECT ${columns.join(', ')}) AS j)::text`;
 }
+
+/**
+ * A node's fields as JSON made by the database, so that a page of nodes never becomes one JavaScript
+ * object per column: in ImageNode's order (services/presenter.ts), up to the recipe; the presenter adds
+ * the stored recipe and request parameters and the file URLs after them. Tested against the object
+ * form byte for byte, on both databases (apps/api/test/json-passthrough.test.ts).
+ */
+const NODE_JSON: readonly JsonField[] = [
+  ['id', 'n.id'], ['is_root', 'n.is_root', 'boolean'], ['parent_id', 'n.parent_id'], ['root_id', 'n.root_id'], ['depth', 'n.depth'],
+  ['prompt', 'n.prompt'], ['negative_prompt', 'n.negative_prompt'], ['model', 'n.model'], ['provider', 'n.provider'], ['seed', 'n.seed'],
+  ['action_type', 'n.action_type'], ['image_path', 'n.image_path'], ['filename', 'n.filename'], ['width', 'n.width'], ['height', 'n.height'],
+  ['bytes', 'n.bytes'], ['sha256', 'n.sha256'], ['starred', 'n.starred', 'boolean'], ['deleted_at', 'n.deleted_at'],
+  ['trashed_at', 'n.trashed_at'], ['created_at', 'n.created_at'], ['children_count', CHILDREN_COUNT_SQL],
+  ['pending_parent_sha256', 'n.pending_parent_sha256'],
+];
+
+/** A node's NodeSummary (@imageflow/shared) but for thumbnail_url, which the presenter adds last. */
+const SUMMARY_JSON: readonly JsonField[] = [
+  ['id', 'n.id'], ['parent_id', 'n.parent_id'], ['depth', 'n.depth'], ['prompt', 'n.prompt'], ['model', 'n.model'], ['provider', 'n.provider'],
+  ['seed', 'n.seed'], ['action_type', 'n.action_type'], ['width', 'n.width'], ['height', 'n.height'], ['starred', 'n.starred', 'boolean'],
+  ['deleted_at', 'n.deleted_at'], ['trashed_at', 'n.trashed_at'], ['created_at', 'n.created_at'], ['children_count', CHILDREN_COUNT_SQL],
+];
 
 /** The words of a search, as `\p{L}\p{N}_` runs; anything else in the text only separates them. */
 function searchWords(text: string): string[] {
@@ -69,20 +96,24 @@ export function toTsQuery(text: string): string | null {
 
 export class KyselyNodeRepository implements NodeRepository {
   private readonly sqlite: boolean;
-  /** The reads of many nodes with spec and request_params left as their stored JSON text. */
-  readonly stored: NodeReads<StoredNode>;
+  /** The reads of many nodes as JSON made by the database. */
+  readonly json: NodeReads<JsonNode>;
   /** The tree reads as summaries made by the database. */
   readonly summaries: TreeReads<SummaryNode>;
 
   constructor(private readonly db: Db) {
     this.sqlite = isSqlite(db);
-    this.stored = {
-      gallery: async (filter) => (await this.galleryRows(filter)).map(toStoredNode),
-      ancestors: async (id) => (await this.ancestorRows(id)).map(toStoredNode),
-      treePage: async (rootId, limit, after) => pageOf(await this.treeRows(rootId, limit, after), limit, toStoredNode),
-      descendantsPage: async (id, limit, after) => pageOf(await this.descendantRows(id, limit, after), limit, toStoredNode),
+    const json = [
+      'n.id', 'n.depth', 'n.filename', 'n.deleted_at', 'n.spec_json', 'n.request_params', 'n.original_filename', 'n.original_sha256', 'n.original_bytes',
+      sql.raw<string>(jsonObjectSql(NODE_JSON, this.sqlite)).as('json'),
+    ] as const;
+    this.json = {
+      gallery: async (filter) => (await this.galleryRows<JsonRow>(filter, json)).map(toJsonNode),
+      ancestors: async (id) => (await this.ancestorsQuery(id).select(json).execute()).map(toJsonNode),
+      treePage: async (rootId, limit, after) => pageOf(await this.treeQuery(rootId, limit, after).select(json).execute(), limit, toJsonNode),
+      descendantsPage: async (id, limit, after) => pageOf(await this.descendantsQuery(id, limit, after).select(json).execute(), limit, toJsonNode),
     };
-    const summary = ['n.id', 'n.depth', 'n.filename', 'n.deleted_at', summaryJson(this.sqlite)] as const;
+    const summary = ['n.id', 'n.depth', 'n.filename', 'n.deleted_at', sql.raw<string>(jsonObjectSql(SUMMARY_JSON, this.sqlite)).as('json')] as const;
     this.summaries = {
       ancestors: async (id) => (await this.ancestorsQuery(id).select(summary).execute()).map(toSummaryNode),
       treePage: async (rootId, limit, after) => pageOf(await this.treeQuery(rootId, limit, after).select(summary).execute(), limit, toSummaryNode),
@@ -91,7 +122,7 @@ export class KyselyNodeRepository implements NodeRepository {
   }
 
   private nodes() {
-    return this.db.selectFrom('image_nodes as n').select(nodeColumns).select(childrenCount);
+    return this.db.selectFrom('image_nodes as n').select(NODE_SELECTION);
   }
 
   async reserveIds(count: number): Promise<number[]> {
@@ -174,17 +205,21 @@ export class KyselyNodeRepository implements NodeRepository {
   }
 
   async gallery(filter: GalleryFilter): Promise<NodeWithCounts[]> {
-    return (await this.galleryRows(filter)).map(toNode);
+    return (await this.galleryRows<NodeRow>(filter, NODE_SELECTION)).map(toNode);
   }
 
-  private async galleryRows(filter: GalleryFilter): Promise<NodeRow[]> {
-    if (filter.q !== undefined) return this.searchGallery(filter, filter.q);
-    let query = this.nodes().where('n.deleted_at', 'is', null).where('n.trashed_at', 'is', null);
+  /**
+   * A gallery page's rows as `selection` selects them (NODE_SELECTION or the JSON form): one
+   * selection for the two shapes of query, its rows typed by the caller.
+   */
+  private async galleryRows<R>(filter: GalleryFilter, selection: GallerySelection): Promise<R[]> {
+    if (filter.q !== undefined) return (await this.searchGallery(filter, filter.q, selection)) as R[];
+    let query = this.db.selectFrom('image_nodes as n').select(selection as never).where('n.deleted_at', 'is', null).where('n.trashed_at', 'is', null);
     if (filter.pastId !== undefined) query = query.where('n.id', pastOp(filter), filter.pastId);
-    return this.filtered(query, filter).orderBy('n.id', filter.order ?? 'desc').limit(filter.limit).execute();
+    return (await this.filtered(query, filter).orderBy('n.id', filter.order ?? 'desc').limit(filter.limit).execute()) as R[];
   }
 
-  private filtered<Q extends SelectQueryBuilder<Database & { n: Database['image_nodes'] }, 'n' | 'image_nodes_fts', NodeRow>>(
+  private filtered<Q extends SelectQueryBuilder<Database & { n: Database['image_nodes'] }, 'n' | 'image_nodes_fts', object>>(
     query: Q,
     filter: GalleryFilter,
   ): Q {
@@ -196,12 +231,14 @@ export class KyselyNodeRepository implements NodeRepository {
     return q;
   }
 
-  private async searchGallery(filter: GalleryFilter, text: string): Promise<NodeRow[]> {
+  private async searchGallery(filter: GalleryFilter, text: string, selection: GallerySelection): Promise<unknown[]> {
     if (!this.sqlite) {
       const tsquery = toTsQuery(text);
       if (tsquery === null) return [];
       // The stored vector of migration 004, through its GIN index.
-      let query = this.nodes()
+      let query = this.db
+        .selectFrom('image_nodes as n')
+        .select(selection as never)
         .where('n.deleted_at', 'is', null)
         .where('n.trashed_at', 'is', null)
         .where(sql<boolean>`n.prompt_tsv @@ to_tsquery('simple', ${tsquery})`);
@@ -215,8 +252,7 @@ export class KyselyNodeRepository implements NodeRepository {
     let query = this.db
       .selectFrom('image_nodes_fts')
       .innerJoin('image_nodes as n', 'n.id', 'image_nodes_fts.rowid')
-      .select(nodeColumns)
-      .select(childrenCount)
+      .select(selection as never)
       .where(sql<boolean>`image_nodes_fts MATCH ${ftsQuery}`)
       .where('n.deleted_at', 'is', null)
       .where('n.trashed_at', 'is', null);
@@ -246,11 +282,7 @@ export class KyselyNodeRepository implements NodeRepository {
   }
 
   async ancestors(id: number) {
-    return (await this.ancestorRows(id)).map(toNode);
-  }
-
-  private ancestorRows(id: number): Promise<NodeRow[]> {
-    return this.ancestorsQuery(id).select(nodeColumns).select(childrenCount).execute();
+    return (await this.ancestorsQuery(id).select(NODE_SELECTION).execute()).map(toNode);
   }
 
   /** `id` and its ancestors, root first; the caller selects the columns. */
@@ -271,11 +303,7 @@ export class KyselyNodeRepository implements NodeRepository {
   }
 
   async treePage(rootId: number, limit: number, after?: { depth: number; id: number }): Promise<TreePage> {
-    return pageOf(await this.treeRows(rootId, limit, after), limit, toNode);
-  }
-
-  private treeRows(rootId: number, limit: number, after?: { depth: number; id: number }): Promise<NodeRow[]> {
-    return this.treeQuery(rootId, limit, after).select(nodeColumns).select(childrenCount).execute();
+    return pageOf(await this.treeQuery(rootId, limit, after).select(NODE_SELECTION).execute(), limit, toNode);
   }
 
   /** Up to `limit` + 1 nodes of a tree (the one past the page says there is more); the caller selects the columns. */
@@ -286,11 +314,7 @@ export class KyselyNodeRepository implements NodeRepository {
   }
 
   async descendantsPage(id: number, limit: number, after?: { depth: number; id: number }): Promise<TreePage> {
-    return pageOf(await this.descendantRows(id, limit, after), limit, toNode);
-  }
-
-  private descendantRows(id: number, limit: number, after?: { depth: number; id: number }): Promise<NodeRow[]> {
-    return this.descendantsQuery(id, limit, after).select(nodeColumns).select(childrenCount).execute();
+    return pageOf(await this.descendantsQuery(id, limit, after).select(NODE_SELECTION).execute(), limit, toNode);
   }
 
   /** Up to `limit` + 1 descendants (the one past the page says there is more); the caller selects the columns. */
@@ -499,16 +523,35 @@ function toNode(row: NodeRow): NodeWithCounts {
   };
 }
 
-/**
- * toNode with the JSON columns as stored. They are trusted as JSON because only toRow writes them,
- * with JSON.stringify: JSON.stringify(JSON.parse(text)) is the text itself.
- */
-function toStoredNode(row: NodeRow): StoredNode {
-  return { ...nodeFields(row), spec_json: row.spec_json, request_params_json: row.request_params };
+type SummaryRow = Pick<ImageNodesTable, 'id' | 'depth' | 'filename' | 'deleted_at'> & { json: string };
+type JsonRow = SummaryRow & Pick<ImageNodesTable, 'spec_json' | 'request_params' | 'original_filename' | 'original_sha256' | 'original_bytes'>;
+
+function toSummaryNode(row: SummaryRow): SummaryNode {
+  // PostgreSQL's driver hands bigints back as strings.
+  return { id: Number(row.id), depth: row.depth, filename: row.filename, live: row.deleted_at === null, json: row.json };
 }
 
-function toSummaryNode(row: { id: number; depth: number; filename: string; deleted_at: string | null; summary_json: string }): SummaryNode {
-  return { id: Number(row.id), depth: row.depth, filename: row.filename, live: row.deleted_at === null, json: row.summary_json };
+/**
+ * The JSON columns go on as stored. They are trusted as JSON because only toRow writes them, with
+ * JSON.stringify: JSON.stringify(JSON.parse(text)) is the text itself.
+ */
+function toJsonNode(row: JsonRow): JsonNode {
+  return {
+    id: Number(row.id),
+    depth: row.depth,
+    filename: row.filename,
+    live: row.deleted_at === null,
+    json: row.json,
+    spec_json: row.spec_json,
+    request_params_json: row.request_params,
+    original: originalOf(row),
+  };
+}
+
+function originalOf(row: Pick<ImageNodesTable, 'original_filename' | 'original_sha256' | 'original_bytes'>): StoredOriginal | null {
+  return row.original_filename === null || row.original_sha256 === null
+    ? null
+    : { filename: row.original_filename, sha256: row.original_sha256, bytes: Number(row.original_bytes) };
 }
 
 /** A node's columns other than its two JSON ones. */
@@ -538,10 +581,7 @@ function nodeFields(row: NodeRow): Omit<NodeWithCounts, 'spec' | 'request_params
     job_id: row.job_id,
     owner_id: row.owner_id,
     trashed_at: row.trashed_at,
-    original:
-      row.original_filename === null || row.original_sha256 === null
-        ? null
-        : { filename: row.original_filename, sha256: row.original_sha256, bytes: Number(row.original_bytes) },
+    original: originalOf(row),
     pending_parent_sha256: row.pending_parent_sha256,
     children_count: Number(row.children_count),
   };

@@ -79,18 +79,6 @@ export interface TreePage<N = NodeWithCounts> {
 }
 
 /**
- * A node as read for an answer that only presents it: the recipe and the request's parameters stay
- * the JSON text the repository stored (written with JSON.stringify when the node was committed), so
- * they go into the response as they are, without a parse and a re-serialisation.
- */
-export type StoredNode = Omit<NodeWithCounts, 'spec' | 'request_params'> & {
-  /** `spec` as stored: JSON text of an object. */
-  spec_json: string;
-  /** `request_params` as stored: JSON text of an object. */
-  request_params_json: string;
-};
-
-/**
  * A node as a tree view draws it: the JSON text of its NodeSummary (@imageflow/shared) but for
  * thumbnail_url, made by the database, and what the presenter needs to add that URL and page on.
  */
@@ -102,6 +90,22 @@ export interface SummaryNode {
   live: boolean;
   /** A JSON object: every NodeSummary field but thumbnail_url. */
   json: string;
+}
+
+/**
+ * A node as read for an answer that only presents it: its JSON made by the database, and what the
+ * presenter adds to it. The recipe and the request's parameters stay the JSON text the repository
+ * stored (written with JSON.stringify when the node was committed), so they go into the answer as they
+ * are, without a parse and a re-serialisation.
+ */
+export interface JsonNode extends Omit<SummaryNode, 'json'> {
+  /** A JSON object: the ImageNode's fields in its order up to the recipe (presenter.ts), without it and what follows. */
+  json: string;
+  /** `spec` as stored: JSON text of an object. */
+  spec_json: string;
+  /** `request_params` as stored: JSON text of an object. */
+  request_params_json: string;
+  original: StoredOriginal | null;
 }
 
 /** The reads of a tree, for one form of node. */
@@ -120,8 +124,8 @@ export interface NodeReads<N> extends TreeReads<N> {
 }
 
 export interface NodeRepository extends NodeReads<NodeWithCounts> {
-  /** The same reads with the JSON columns as stored text: for the gallery and lineage answers, which only present them. */
-  readonly stored: NodeReads<StoredNode>;
+  /** The same reads as JSON made by the database: for the gallery and lineage answers, which only present them. */
+  readonly json: NodeReads<JsonNode>;
   /** The tree reads as summaries made by the database: for lineage answers with fields=summary. */
   readonly summaries: TreeReads<SummaryNode>;
   /** Reserves ids for nodes not yet written, so files can carry their node id. */

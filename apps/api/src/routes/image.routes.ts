@@ -10,11 +10,11 @@ const IdParams = z.object({ id: NodeId });
 const errors = { 400: ErrorBody, 404: ErrorBody };
 
 /**
- * Sends JSON text a service assembled (gallery and lineage pages) as it is: with the content type
- * set, Fastify skips the serializer for a string; compression still applies (security.ts).
+ * Sends JSON text a service assembled (gallery and lineage pages) as it is, as bytes: Fastify skips the
+ * serializer for them; compression still applies (security.ts).
  */
 function sendJson<T>(reply: FastifyReply, body: JsonText<T>): FastifyReply {
-  return reply.type('application/json; charset=utf-8').send(body);
+  return reply.type('application/json; charset=utf-8').send(body.toBuffer());
 }
 
 export function imageRoutes(app: FastifyInstance, { images, lineage, config }: Services, uploadGate: onRequestHookHandler): void {

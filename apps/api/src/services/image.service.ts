@@ -14,7 +14,7 @@ import { readRecipe } from '../lib/recipes/index.ts';
 import { specFromRecipe } from '../lib/recipes/spec.ts';
 import type { JsonText } from '../lib/json-text.ts';
 import type { NodeDraft, NodeWriter } from './node-writer.ts';
-import { presentStored, toImageNode, withStoredJson, type PresentedStored } from './presenter.ts';
+import { answerText, nodeText, toImageNode } from './presenter.ts';
 import type { PublicUrls } from './public-urls.ts';
 import { mayAccess, ownerScope, type Actor } from './access.ts';
 
@@ -179,10 +179,10 @@ export class ImageService {
     return this.get(id, actor);
   }
 
-  /** A gallery page as the JSON text of a GalleryPage: the nodes' stored recipes go in as they are (see withStoredJson). */
+  /** A gallery page as the JSON text of a GalleryPage, its nodes' JSON made by the database (see nodeText). */
   async gallery(query: GalleryQuery, actor: Actor): Promise<JsonText<GalleryPage>> {
     const pastId = query.cursor === undefined ? undefined : decodeGalleryCursor(query.cursor);
-    const rows = await this.nodes.stored.gallery({
+    const rows = await this.nodes.json.gallery({
       limit: query.limit + 1,
       order: query.order,
       pastId,
@@ -195,11 +195,8 @@ export class ImageService {
     const hasMore = rows.length > query.limit;
     if (hasMore) rows.length = query.limit;
     const last = rows.at(-1);
-    const page: Omit<GalleryPage, 'items'> & { items: PresentedStored[] } = {
-      items: rows.map((r) => presentStored(r, this.urls)),
-      next_cursor: hasMore && last ? encodeGalleryCursor(last.id) : null,
-    };
-    return withStoredJson(JSON.stringify(page), rows);
+    const items = rows.map((r) => nodeText(r, this.urls));
+    return answerText({}, 'items', items, { next_cursor: hasMore && last ? encodeGalleryCursor(last.id) : null });
   }
 
   /**

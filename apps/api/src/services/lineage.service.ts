@@ -1,8 +1,8 @@
 import type { Lineage, LineageSummary } from '@imageflow/shared';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { JsonText } from '../lib/json-text.ts';
-import type { NodeRepository, SummaryNode, TreePage, TreeReads } from '../ports/node.repository.port.ts';
-import { presentStored, withStoredJson, type PresentedStored } from './presenter.ts';
+import type { NodeRepository, TreePage, TreeReads } from '../ports/node.repository.port.ts';
+import { answerText, nodeText, summaryText } from './presenter.ts';
 import type { PublicUrls } from './public-urls.ts';
 import { mayAccess, type Actor } from './access.ts';
 
@@ -25,27 +25,17 @@ export class LineageService {
 
   /**
    * The tree around a node `actor` may see (a tree has one owner, so the whole tree is theirs), as
-   * the JSON text of a Lineage: the nodes' stored recipes go in as they are (see withStoredJson).
-   * With fields 'summary', of a LineageSummary, its nodes' JSON made by the database (see summaryText).
+   * the JSON text of a Lineage, its nodes' JSON made by the database (see nodeText); with fields
+   * 'summary', of a LineageSummary (see summaryText).
    */
   async lineage(id: number, scope: LineageScope, limit: number, actor: Actor, cursor?: string, fields?: 'full'): Promise<JsonText<Lineage>>;
   async lineage(id: number, scope: LineageScope, limit: number, actor: Actor, cursor: string | undefined, fields: 'summary'): Promise<JsonText<LineageSummary>>;
   async lineage(id: number, scope: LineageScope, limit: number, actor: Actor, cursor?: string, fields?: LineageFields): Promise<JsonText<Lineage | LineageSummary>>;
   async lineage(id: number, scope: LineageScope, limit: number, actor: Actor, cursor?: string, fields: LineageFields = 'full'): Promise<JsonText<Lineage | LineageSummary>> {
-    if (fields === 'summary') {
-      const { rootId, path, page, nextCursor } = await this.page(this.nodes.summaries, id, scope, limit, actor, cursor);
-      return summaryText({ root_id: rootId, focus_id: id, path }, page.rows, this.urls, page.hasMore, nextCursor);
-    }
-    const { rootId, path, page, nextCursor } = await this.page(this.nodes.stored, id, scope, limit, actor, cursor);
-    const answer: Omit<Lineage, 'nodes'> & { nodes: PresentedStored[] } = {
-      root_id: rootId,
-      focus_id: id,
-      path,
-      nodes: page.rows.map((r) => presentStored(r, this.urls)),
-      truncated: page.hasMore,
-      next_cursor: nextCursor,
-    };
-    return withStoredJson(JSON.stringify(answer), page.rows);
+    const answer = <N>({ rootId, path, page, nextCursor }: LineagePage<N>, text: (row: N) => string) =>
+      answerText<Lineage | LineageSummary>({ root_id: rootId, focus_id: id, path }, 'nodes', page.rows.map(text), { truncated: page.hasMore, next_cursor: nextCursor });
+    if (fields === 'summary') return answer(await this.page(this.nodes.summaries, id, scope, limit, actor, cursor), (r) => summaryText(r, this.urls));
+    return answer(await this.page(this.nodes.json, id, scope, limit, actor, cursor), (r) => nodeText(r, this.urls));
   }
 
   private async page<N extends { id: number; depth: number }>(
@@ -77,27 +67,6 @@ export class LineageService {
     const last = page.rows.at(-1);
     return { rootId, path, page, nextCursor: page.hasMore && last ? encodeTreeCursor(last.depth, Number(last.id)) : null };
   }
-}
-
-/**
- * JSON text of a LineageSummary: each node's JSON as the database made it, with its thumbnail URL (made
- * here, by PublicUrls, as for every other answer) as its last field.
- */
-function summaryText(
-  head: Pick<LineageSummary, 'root_id' | 'focus_id' | 'path'>,
-  rows: readonly SummaryNode[],
-  urls: PublicUrls,
-  truncated: boolean,
-  nextCursor: string | null,
-): JsonText<LineageSummary> {
-  const nodes = new Array<string>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!;
-    const thumbnail = row.live ? JSON.stringify(urls.thumbnail(row.filename)) : 'null';
-    nodes[i] = `${row.json.slice(0, -1)},"thumbnail_url":${thumbnail}}`;
-  }
-  const start = JSON.stringify(head);
-  return `${start.slice(0, -1)},"nodes":[${nodes.join(',')}],"truncated":${truncated},"next_cursor":${JSON.stringify(nextCursor)}}`;
 }
 
 export function encodeTreeCursor(depth: number, id: number): string {

@@ -1,20 +1,18 @@
 import type { ActionType, ImageNode, Job, JobStatus } from '@imageflow/shared';
 import { NotFoundError } from '../errors.ts';
 import type { JobRepository, JobRecord } from '../ports/job.repository.port.ts';
-import type { NodeRepository, NodeWithCounts, StoredNode } from '../ports/node.repository.port.ts';
+import type { JsonNode, NodeRepository, NodeWithCounts, StoredOriginal, SummaryNode } from '../ports/node.repository.port.ts';
 import { contentTypeOf } from '../lib/filenames.ts';
-import type { JsonText } from '../lib/json-text.ts';
+import { JsonText } from '../lib/json-text.ts';
 import type { PublicUrls } from './public-urls.ts';
 import type { ParentRecipe } from './plan.ts';
 
-/** A node's own fields, whichever form its two JSON columns are in. */
-type NodeFields = Omit<NodeWithCounts, 'spec' | 'request_params'>;
-/** ImageNode with its two JSON fields of type J. */
-type Presented<J> = Omit<ImageNode, 'spec_json' | 'request_params'> & { spec_json: J; request_params: J };
-
-/** The one place that decides an ImageNode's fields and their order, for both forms below. */
-function presentNode<J>(row: NodeFields, urls: PublicUrls, spec: J, requestParams: J): Presented<J> {
-  const live = row.deleted_at === null;
+/**
+ * The one place that decides an ImageNode's fields and their order. The database makes every field up
+ * to pending_parent_sha256 in this order for answers that only present nodes (NODE_JSON in
+ * kysely-node.repository.ts, then nodeText below); what follows is added here.
+ */
+export function toImageNode(row: NodeWithCounts, urls: PublicUrls): ImageNode {
   return {
     id: row.id,
     is_root: row.is_root,
@@ -26,13 +24,9 @@ function presentNode<J>(row: NodeFields, urls: PublicUrls, spec: J, requestParam
     model: row.model,
     provider: row.provider,
     seed: row.seed,
-    spec_json: spec,
-    request_params: requestParams,
     action_type: row.action_type,
     image_path: row.image_path,
     filename: row.filename,
-    url: live ? urls.image(row.filename) : null,
-    thumbnail_url: live ? urls.thumbnail(row.filename) : null,
     width: row.width,
     height: row.height,
     bytes: row.bytes,
@@ -42,59 +36,63 @@ function presentNode<J>(row: NodeFields, urls: PublicUrls, spec: J, requestParam
     trashed_at: row.trashed_at,
     created_at: row.created_at,
     children_count: row.children_count,
-    original: row.original && {
-      url: live ? urls.original(row.original.filename) : null,
-      sha256: row.original.sha256,
-      bytes: row.original.bytes,
-      content_type: contentTypeOf(row.original.filename),
-    },
     pending_parent_sha256: row.pending_parent_sha256,
+    spec_json: row.spec,
+    request_params: row.request_params,
+    ...fileUrls(row.deleted_at === null, row.filename, row.original, urls),
   };
 }
 
-export function toImageNode(row: NodeWithCounts, urls: PublicUrls): ImageNode {
-  return presentNode<ImageNode['spec_json']>(row, urls, row.spec, row.request_params);
+/** The last fields of an ImageNode: where its files are, while it is not deleted. */
+function fileUrls(live: boolean, filename: string, original: StoredOriginal | null, urls: PublicUrls): Pick<ImageNode, 'url' | 'thumbnail_url' | 'original'> {
+  return {
+    url: live ? urls.image(filename) : null,
+    thumbnail_url: live ? urls.thumbnail(filename) : null,
+    original: original && presentOriginal(live, original, urls),
+  };
+}
+
+function presentOriginal(live: boolean, original: StoredOriginal, urls: PublicUrls): NonNullable<ImageNode['original']> {
+  return {
+    url: live ? urls.original(original.filename) : null,
+    sha256: original.sha256,
+    bytes: original.bytes,
+    content_type: contentTypeOf(original.filename),
+  };
 }
 
 /**
- * A node whose recipe and request parameters are still the JSON text stored, presented with 0 in
- * their place: serialise the answer holding it with JSON.stringify, then hand the text and the
- * nodes, in the order the answer holds them, to withStoredJson.
+ * JSON text of the ImageNode of a node read as JSON: what the database made, then the stored recipe and
+ * request parameters as they are, then the file URLs as fileUrls gives them. JSON.stringify(toImageNode(…))
+ * of the same node, byte for byte (apps/api/test/json-passthrough.test.ts). Written out field by field: a
+ * page makes no object per node.
  */
-export type PresentedStored = Presented<0>;
+export function nodeText(row: JsonNode, urls: PublicUrls): string {
+  const url = row.live ? JSON.stringify(urls.image(row.filename)) : 'null';
+  const thumbnail = row.live ? JSON.stringify(urls.thumbnail(row.filename)) : 'null';
+  const original = row.original === null ? 'null' : JSON.stringify(presentOriginal(row.live, row.original, urls));
+  return `${row.json.slice(0, -1)},"spec_json":${row.spec_json},"request_params":${row.request_params_json},"url":${url},"thumbnail_url":${thumbnail},"original":${original}}`;
+}
 
-export function presentStored(row: StoredNode, urls: PublicUrls): PresentedStored {
-  return presentNode(row, urls, 0 as const, 0 as const);
+/** JSON text of the NodeSummary of a node read as one: what the database made, then its thumbnail URL. */
+export function summaryText(row: SummaryNode, urls: PublicUrls): string {
+  return `${row.json.slice(0, -1)},"thumbnail_url":${row.live ? JSON.stringify(urls.thumbnail(row.filename)) : 'null'}}`;
 }
 
 /**
- * The two placeholders as JSON.stringify writes them, between a node's seed and action_type.
- * Outside a JSON string every `"` is a delimiter, so `,"spec_json":` there is a key named spec_json:
- * this text is found exactly once per presented node and nowhere else (no other object of an answer
- * has that key, and string values have every `"` escaped).
+ * JSON text of an answer `{...head, [key]: [items], ...tail}` whose list holds items already JSON text:
+ * JSON.stringify of the object form, without making the items objects again, nor one string of it all.
  */
-const PLACEHOLDERS = ',"spec_json":0,"request_params":0,';
-
-/**
- * JSON text of an answer in which `rows` are presented (presentStored), in this order, with each
- * node's stored recipe and request parameters put in the placeholders' place: the text
- * JSON.stringify(answer with the nodes presented by toImageNode) gives, without parsing and
- * re-serialising those two columns of every row. Stored JSON is trusted as JSON because the
- * repository writes it with JSON.stringify and nothing else writes it.
- */
-export function withStoredJson<T>(text: string, rows: readonly StoredNode[]): JsonText<T> {
-  const between = text.split(PLACEHOLDERS);
-  if (between.length !== rows.length + 1) throw new Error(`withStoredJson: ${between.length - 1} placeholders for ${rows.length} nodes`);
-  const parts = new Array<string>(4 * rows.length + 1);
-  parts[0] = between[0]!;
-  for (let i = 0, j = 1; i < rows.length; i++) {
-    const row = rows[i]!;
-    parts[j++] = ',"spec_json":' + row.spec_json;
-    parts[j++] = ',"request_params":';
-    parts[j++] = row.request_params_json;
-    parts[j++] = ',' + between[i + 1]!;
+export function answerText<T>(head: object, key: string, items: readonly string[], tail: object): JsonText<T> {
+  const start = JSON.stringify(head).slice(0, -1);
+  const end = JSON.stringify(tail).slice(1);
+  const parts = [`${start}${start === '{' ? '' : ','}${JSON.stringify(key)}:[`];
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) parts.push(',');
+    parts.push(items[i]!);
   }
-  return parts.join('');
+  parts.push(`]${end === '}' ? '' : ','}${end}`);
+  return new JsonText(parts);
 }
 
 export function toJob(row: JobRecord, images: ImageNode[]): Job {

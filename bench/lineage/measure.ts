@@ -1,3 +1,5 @@
+import { Rng } from './random.ts';
+
 export type Role = 'service' | 'bare' | 'detail';
 
 export interface Variant {
@@ -49,15 +51,23 @@ async function timeOnce(run: () => unknown): Promise<number> {
 }
 
 /**
- * Runs every variant of a case in the same loop, rotating which goes first each round, so drift
- * on a shared machine (other work, GC, page cache) falls on all of them alike.
+ * Runs every variant of a case in the same loop, in a new shuffled order each round (seeded, so runs
+ * repeat), so drift on a shared machine (other work, GC, page cache) falls on all of them alike, and
+ * no variant always runs right after the same one. (Until the night of 2026-11-28 the order was rotated, which kept
+ * the neighbours: the variant after a slow one that had flushed the caches always paid for it.)
  */
 export async function runCase(bench: BenchCase): Promise<CaseResult> {
   const samples = bench.variants.map(() => [] as number[]);
   const rounds = bench.warmup + bench.iterations;
+  const rng = new Rng(0x5eed);
+  const order = bench.variants.map((_, i) => i);
   for (let round = 0; round < rounds; round++) {
-    for (let k = 0; k < bench.variants.length; k++) {
-      const index = (round + k) % bench.variants.length;
+    // Fisher-Yates.
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (const index of order) {
       const ms = await timeOnce(bench.variants[index]!.run);
       if (round >= bench.warmup) samples[index]!.push(ms);
     }

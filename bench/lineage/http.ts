@@ -149,24 +149,33 @@ export interface HttpSetup {
 export async function measureHttp(ctx: BenchContext, setup: HttpSetup, log: (line: string) => void): Promise<HttpResult> {
   const { focusId } = ctx.info.tree;
   const path = `/api/images/${focusId}/lineage?scope=tree&limit=${TREE_PAGE}`;
-  const config = loadConfig({
+  const config: Record<string, string> = {
     IMAGEFLOW_DATA_DIR: setup.dataDir,
     IMAGEFLOW_LOG_LEVEL: 'silent',
     ...(setup.databaseUrl ? { DATABASE_URL: setup.databaseUrl } : {}),
-  });
-  // Not started: no instance row, no job workers; the routes answer all the same.
-  const { app } = await buildApp({
-    config,
-    db: setup.db,
-    store: setup.store,
-    ops: sharpImageOps,
-    providers: ProviderRegistry.single(new BuiltinProvider()),
-    clock: systemClock,
-    random: cryptoRandom,
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  };
+  // Not started: no instance row, no job workers; the routes answer all the same. Two apps: one as
+  // configured by default, which keeps answers and sends them again while the tree is unchanged (each
+  // request after the first of a round is such a repeat), and one that keeps none (every request makes
+  // its answer: what the first view of a tree, or the first after a change, costs).
+  const start = async (env: Record<string, string>) => {
+    const { app } = await buildApp({
+      config: loadConfig({ ...config, ...env }),
+      db: setup.db,
+      store: setup.store,
+      ops: sharpImageOps,
+      providers: ProviderRegistry.single(new BuiltinProvider()),
+      clock: systemClock,
+      random: cryptoRandom,
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    return app;
+  };
+  const app = await start({ IMAGEFLOW_TREE_CACHE_MB: '0' });
+  const cachedApp = await start({});
   try {
     const port = (app.server.address() as AddressInfo).port;
+    const cachedPort = (cachedApp.server.address() as AddressInfo).port;
 
     // The answer is the service's text, with its URLs under the request's origin (inject's Host is
     // localhost:80; the service here answers for no request, so its URLs are relative), and the
@@ -189,7 +198,7 @@ export async function measureHttp(ctx: BenchContext, setup: HttpSetup, log: (lin
     const summaryGzip = await app.inject({ url: summaryPath, headers: { 'accept-encoding': 'gzip' } });
     const summaryBr = await app.inject({ url: summaryPath, headers: { 'accept-encoding': 'br' } });
 
-    type Variant = { label: string; http?: string; path?: string; run?: () => unknown };
+    type Variant = { label: string; http?: string; path?: string; cached?: true; run?: () => unknown };
     const variants: Variant[] = [
       { label: 'GET tree page, no Accept-Encoding (plain JSON)', http: 'none' },
       { label: 'GET tree page, Accept-Encoding: gzip', http: 'gzip' },
@@ -198,6 +207,10 @@ export async function measureHttp(ctx: BenchContext, setup: HttpSetup, log: (lin
       { label: 'GET tree page, fields=summary, no Accept-Encoding', http: 'none', path: summaryPath },
       { label: 'GET tree page, fields=summary, Accept-Encoding: gzip', http: 'gzip', path: summaryPath },
       { label: 'GET tree page, fields=summary, Accept-Encoding: gzip, deflate, br, zstd (a browser)', http: 'gzip, deflate, br, zstd', path: summaryPath },
+      { label: 'GET tree page again, unchanged (answer kept): no Accept-Encoding', http: 'none', cached: true },
+      { label: 'GET tree page again, unchanged (answer kept): a browser', http: 'gzip, deflate, br, zstd', cached: true },
+      { label: 'GET tree page again, unchanged (answer kept): fields=summary, no Accept-Encoding', http: 'none', path: summaryPath, cached: true },
+      { label: 'GET tree page again, unchanged (answer kept): fields=summary, a browser', http: 'gzip, deflate, br, zstd', path: summaryPath, cached: true },
       { label: "in process: LineageService.lineage(...), the bytes the route sends", run: async () => (await ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, LOCAL_ACTOR)).toBuffer() },
       { label: "in process: LineageService.lineage(..., 'summary'), the bytes the route sends", run: async () => (await ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, LOCAL_ACTOR, undefined, 'summary')).toBuffer() },
       { label: 'in process: until 2026-11-28, parsed rows, toImageNode, JSON.stringify', run: setup.previousTreePage },
@@ -210,7 +223,7 @@ export async function measureHttp(ctx: BenchContext, setup: HttpSetup, log: (lin
         const index = (round + k) % variants.length;
         const v = variants[index]!;
         if (v.http !== undefined) {
-          const r = await clientRound(port, v.path ?? path, v.http);
+          const r = await clientRound(v.cached ? cachedPort : port, v.path ?? path, v.http);
           samples[index]!.cpu.push(r.cpuPerRequest);
           samples[index]!.wall.push(r.wallPerRequest);
           samples[index]!.bytes = r.bytes;
@@ -233,6 +246,7 @@ export async function measureHttp(ctx: BenchContext, setup: HttpSetup, log: (lin
     };
   } finally {
     await app.close();
+    await cachedApp.close();
   }
 }
 

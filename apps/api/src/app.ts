@@ -32,6 +32,7 @@ import { ImageService } from './services/image.service.ts';
 import { InstanceService, type InstanceOptions } from './services/instance.service.ts';
 import { JobRunner } from './services/job-runner.ts';
 import { LineageService } from './services/lineage.service.ts';
+import { TreeAnswerCache } from './services/answer-cache.ts';
 import { BundleService } from './services/bundle.service.ts';
 import { NodeWriter } from './services/node-writer.ts';
 import type { ProviderRegistry } from './services/provider-registry.ts';
@@ -159,7 +160,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     generations,
     files,
     images: new ImageService(nodes, deps.store, deps.ops, writer, urls, clock, config.trashDays),
-    lineage: new LineageService(nodes, urls),
+    lineage: new LineageService(nodes, urls, config.treeCacheBytes > 0 ? new TreeAnswerCache(config.treeCacheBytes) : null),
     bundles: new BundleService({ nodes, store: deps.store, writer, clock, appVersion: VERSION }, { maxBytes: config.maxBundleBytes }),
     queue,
     instance,

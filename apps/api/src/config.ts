@@ -80,6 +80,7 @@ const ConfigSchema = z.object({
     .refine((list) => list.length > 0 && list.every(isProxyAddress), 'must be a comma-separated list of the proxies\' addresses or networks, like 10.0.0.5,192.168.1.0/24 (or loopback)')
     .optional(),
   IMAGEFLOW_FILE_CACHE_MB: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be between 0 and 65536').max(65536, 'must be between 0 and 65536').default(64),
+  IMAGEFLOW_TREE_CACHE_MB: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be between 0 and 65536').max(65536, 'must be between 0 and 65536').default(64),
   IMAGEFLOW_FILE_CACHE_RECHECK_MS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be between 0 and 3600000').max(3_600_000, 'must be between 0 and 3600000').default(1000),
   IMAGEFLOW_INSTANCE_TTL_S: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(2, 'must be between 2 and 600').max(600, 'must be between 2 and 600').default(20),
 });
@@ -132,6 +133,8 @@ export interface Config {
   trustProxy: string[];
   /** Memory for hot image files (thumbnails first): answered without touching the store; 0: none kept. */
   fileCacheBytes: number;
+  /** Lineage answers kept to send again while their tree is unchanged (services/answer-cache.ts); 0: none. */
+  treeCacheBytes: number;
   /**
    * How long a kept file is answered before the store is asked again whether it is still there. A remove made by
    * this process drops it at once; one made by another process sharing the folder or bucket is seen within this.
@@ -189,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicImages: c.IMAGEFLOW_PUBLIC_IMAGES === 'true',
     fileCacheBytes: c.IMAGEFLOW_FILE_CACHE_MB * 1024 * 1024,
     fileCacheRecheckMs: c.IMAGEFLOW_FILE_CACHE_RECHECK_MS,
+    treeCacheBytes: c.IMAGEFLOW_TREE_CACHE_MB * 1024 * 1024,
     rateLimits: rateLimitsOf(c.IMAGEFLOW_RATE_LIMIT, { generationsPerMinute: c.IMAGEFLOW_GENERATION_RATE_LIMIT, signInAttempts: c.IMAGEFLOW_SIGN_IN_ATTEMPTS }, c.IMAGEFLOW_AUTH === undefined ? !isLoopbackHost(c.HOST) : c.IMAGEFLOW_AUTH === 'on'),
     publicBaseUrl: c.IMAGEFLOW_PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? null,
   };

@@ -260,6 +260,16 @@ export class KyselyNodeRepository implements NodeRepository {
     return this.filtered(query, filter).orderBy('image_nodes_fts.rowid', filter.order ?? 'desc').limit(filter.limit).execute();
   }
 
+  async findFocus(id: number) {
+    const row = await this.db
+      .selectFrom('image_nodes as n')
+      .leftJoin('tree_versions as v', 'v.root_id', 'n.root_id')
+      .select(['n.root_id', 'n.owner_id', 'v.version'])
+      .where('n.id', '=', id)
+      .executeTakeFirst();
+    return row && { root_id: Number(row.root_id), owner_id: row.owner_id, tree_version: row.version === null ? 0 : Number(row.version) };
+  }
+
   async ancestorIds(id: number): Promise<number[]> {
     const rows = await this.db
       .withRecursive('anc(id, parent_id, depth)', (db) =>

@@ -18,6 +18,7 @@ import * as m009 from './migrations/009-trash.ts';
 import * as m010 from './migrations/010-disabled-users.ts';
 import * as m011 from './migrations/011-provenance.ts';
 import * as m012 from './migrations/012-job-queue.ts';
+import * as m013 from './migrations/013-tree-versions.ts';
 
 /** Forward-only, numbered migrations, applied in order at start-up, the same on SQLite and PostgreSQL. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '010-disabled-users': m010,
   '011-provenance': m011,
   '012-job-queue': m012,
+  '013-tree-versions': m013,
 };
 
 export type Db = Kysely<Database>;

@@ -150,8 +150,15 @@ export interface MaintenanceTable {
   next_run_at: string;
 }
 
+/** A lineage tree's version: counted up by triggers whenever a node of the tree changes (migration 013). */
+export interface TreeVersionsTable {
+  root_id: number;
+  version: number;
+}
+
 export interface Database {
   image_nodes_fts: ImageNodesFtsTable;
+  tree_versions: TreeVersionsTable;
   image_nodes: ImageNodesTable;
   jobs: JobsTable;
   pending_files: PendingFilesTable;

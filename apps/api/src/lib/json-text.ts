@@ -10,20 +10,22 @@
 export class JsonText<T> {
   declare readonly __jsonOf?: T;
 
-  constructor(private readonly parts: readonly string[]) {}
+  /** The text made of these parts in this order, or the text whose UTF-8 bytes these are (an answer kept as it was sent). */
+  constructor(private readonly content: readonly string[] | Buffer) {}
 
   /** The whole text as one string (tests; small answers). */
   toString(): string {
-    return this.parts.join('');
+    return Buffer.isBuffer(this.content) ? this.content.toString('utf8') : this.content.join('');
   }
 
   /** The UTF-8 bytes of the text, written part by part into one buffer. */
   toBuffer(): Buffer {
+    if (Buffer.isBuffer(this.content)) return this.content;
     let size = 0;
-    for (const part of this.parts) size += Buffer.byteLength(part);
+    for (const part of this.content) size += Buffer.byteLength(part);
     const bytes = Buffer.allocUnsafe(size);
     let offset = 0;
-    for (const part of this.parts) offset += bytes.write(part, offset);
+    for (const part of this.content) offset += bytes.write(part, offset);
     return bytes;
   }
 }

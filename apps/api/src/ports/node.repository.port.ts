@@ -147,6 +147,12 @@ export interface NodeRepository extends NodeReads<NodeWithCounts> {
   adoptOrphans(parent: { id: number; rootId: number; depth: number }, sha256s: readonly string[], ownerId: string | null): Promise<number[]>;
   /** The node whose image file has this name. */
   findByFilename(filename: string): Promise<NodeWithCounts | undefined>;
+  /**
+   * What a lineage answer about a node starts from, in one read: its tree, its owner, and the version of
+   * its tree, which grows whenever a node of the tree is written (0 for a tree never written since
+   * versions were counted). Read before what the version vouches for.
+   */
+  findFocus(id: number): Promise<{ root_id: number; owner_id: string | null; tree_version: number } | undefined>;
   ancestorIds(id: number): Promise<number[]>;
   /**
    * Live nodes a retention rule may remove: made before `before`, not starred, not an ancestor of a

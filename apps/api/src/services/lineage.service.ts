@@ -1,17 +1,26 @@
 import type { Lineage, LineageSummary } from '@imageflow/shared';
 import { NotFoundError, ValidationError } from '../errors.ts';
-import type { JsonText } from '../lib/json-text.ts';
+import { JsonText } from '../lib/json-text.ts';
 import type { NodeRepository, TreePage, TreeReads } from '../ports/node.repository.port.ts';
 import { answerText, nodeText, summaryText } from './presenter.ts';
 import type { PublicUrls } from './public-urls.ts';
+import type { TreeAnswerCache } from './answer-cache.ts';
 import { mayAccess, type Actor } from './access.ts';
 
 export type LineageScope = 'tree' | 'ancestors' | 'descendants';
 export type LineageFields = 'full' | 'summary';
 
+/** What a lineage answer is about: its focus, the focus's tree, and which page of which part of it. */
+interface LineageRequest {
+  id: number;
+  rootId: number;
+  scope: LineageScope;
+  limit: number;
+  after: { depth: number; id: number } | undefined;
+}
+
 /** A page of the nodes a lineage answer holds, and the ids from the root to its focus. */
 interface LineagePage<N> {
-  rootId: number;
   path: number[];
   page: TreePage<N>;
   nextCursor: string | null;
@@ -21,6 +30,8 @@ export class LineageService {
   constructor(
     private readonly nodes: NodeRepository,
     private readonly urls: PublicUrls,
+    /** Answers kept and sent again while their tree is unchanged; null: every answer is made anew. */
+    private readonly cache: TreeAnswerCache | null = null,
   ) {}
 
   /**
@@ -32,25 +43,33 @@ export class LineageService {
   async lineage(id: number, scope: LineageScope, limit: number, actor: Actor, cursor: string | undefined, fields: 'summary'): Promise<JsonText<LineageSummary>>;
   async lineage(id: number, scope: LineageScope, limit: number, actor: Actor, cursor?: string, fields?: LineageFields): Promise<JsonText<Lineage | LineageSummary>>;
   async lineage(id: number, scope: LineageScope, limit: number, actor: Actor, cursor?: string, fields: LineageFields = 'full'): Promise<JsonText<Lineage | LineageSummary>> {
-    const answer = <N>({ rootId, path, page, nextCursor }: LineagePage<N>, text: (row: N) => string) =>
-      answerText<Lineage | LineageSummary>({ root_id: rootId, focus_id: id, path }, 'nodes', page.rows.map(text), { truncated: page.hasMore, next_cursor: nextCursor });
-    if (fields === 'summary') return answer(await this.page(this.nodes.summaries, id, scope, limit, actor, cursor), (r) => summaryText(r, this.urls));
-    return answer(await this.page(this.nodes.json, id, scope, limit, actor, cursor), (r) => nodeText(r, this.urls));
-  }
-
-  private async page<N extends { id: number; depth: number }>(
-    reads: TreeReads<N>,
-    id: number,
-    scope: LineageScope,
-    limit: number,
-    actor: Actor,
-    cursor: string | undefined,
-  ): Promise<LineagePage<N>> {
-    const focus = await this.nodes.findById(id);
+    // The tree's version is read with the focus, before the answer: what is read after it is at least as
+    // new, so an answer kept under a version never holds less than that version had.
+    const focus = await this.nodes.findFocus(id);
     if (!focus || !mayAccess(actor, focus.owner_id)) throw new NotFoundError(`No image with id ${id}.`);
     const after = cursor === undefined ? undefined : decodeTreeCursor(cursor);
-    const rootId = Number(focus.root_id);
+    const request: LineageRequest = { id, rootId: focus.root_id, scope, limit, after };
+    if (!this.cache) return this.answer(request, fields);
+    // The root is part of the key: versions are counted per tree, and a node can move to another tree.
+    const key = JSON.stringify([request.rootId, fields, scope, id, limit, cursor ?? null, this.urls.prefix()]);
+    const kept = this.cache.get(key, focus.tree_version);
+    if (kept) return new JsonText(kept);
+    const bytes = (await this.answer(request, fields)).toBuffer();
+    this.cache.set(key, focus.tree_version, bytes);
+    return new JsonText(bytes);
+  }
 
+  private async answer(request: LineageRequest, fields: LineageFields): Promise<JsonText<Lineage | LineageSummary>> {
+    const answer = <N>({ path, page, nextCursor }: LineagePage<N>, text: (row: N) => string) =>
+      answerText<Lineage | LineageSummary>({ root_id: request.rootId, focus_id: request.id, path }, 'nodes', page.rows.map(text), {
+        truncated: page.hasMore,
+        next_cursor: nextCursor,
+      });
+    if (fields === 'summary') return answer(await this.page(this.nodes.summaries, request), (r) => summaryText(r, this.urls));
+    return answer(await this.page(this.nodes.json, request), (r) => nodeText(r, this.urls));
+  }
+
+  private async page<N extends { id: number; depth: number }>(reads: TreeReads<N>, { id, rootId, scope, limit, after }: LineageRequest): Promise<LineagePage<N>> {
     let page: TreePage<N>;
     let path: number[];
     if (scope === 'ancestors') {
@@ -65,7 +84,7 @@ export class LineageService {
       page = scope === 'descendants' ? await reads.descendantsPage(id, limit, after) : await reads.treePage(rootId, limit, after);
     }
     const last = page.rows.at(-1);
-    return { rootId, path, page, nextCursor: page.hasMore && last ? encodeTreeCursor(last.depth, Number(last.id)) : null };
+    return { path, page, nextCursor: page.hasMore && last ? encodeTreeCursor(last.depth, Number(last.id)) : null };
   }
 }
 

@@ -21,7 +21,8 @@ export class PublicUrls {
     this.base = base === null ? null : base.replace(/\/+$/, '');
   }
 
-  private prefix(): string {
+  /** What every URL made here starts with, now: the base URL, the request's origin, or nothing. */
+  prefix(): string {
     return this.base ?? this.origin() ?? '';
   }
 

@@ -16,6 +16,7 @@ import { encodeTreeCursor, LineageService } from '../src/services/lineage.servic
 import { LOCAL_ACTOR } from '../src/services/access.ts';
 import { answerText, nodeText, toImageNode } from '../src/services/presenter.ts';
 import { PublicUrls } from '../src/services/public-urls.ts';
+import { newNode } from './support/nodes.ts';
 import { INJECT_ORIGIN } from './support/origin.ts';
 import { startTestApp, type TestApp } from './harness.ts';
 
@@ -57,37 +58,22 @@ function hardSpec(i: number): Record<string, unknown> {
   return spec;
 }
 
-let made = 0;
+/** A node whose text and recipe hold what escaping gets wrong. */
 function node(id: number, parent: NewNode | null, extra: Partial<NewNode> = {}): NewNode {
-  made++;
-  return {
-    id,
-    is_root: parent === null,
-    parent_id: parent?.id ?? null,
-    root_id: parent?.root_id ?? id,
-    depth: parent ? parent.depth + 1 : 0,
+  return newNode(id, parent, (made) => ({
     prompt: `${HARD_TEXT} #${made}`,
     negative_prompt: made % 2 ? HARD_TEXT : '',
     spec: hardSpec(made),
     request_params: { prompt: HARD_TEXT, spec: { seed: made, nested: [[HARD_TEXT]] }, '7': null },
     image_path: `images/sdxl_${randomUUID()}.png`,
-    filename: `sdxl_${randomUUID()}.png`,
-    action_type: parent ? 'variation' : 'generate',
     model: made % 3 ? 'sdxl' : 'model "with" quotes 🦊',
-    provider: 'builtin',
     seed: made % 4 ? Number.MAX_SAFE_INTEGER - made : null,
     width: 1024,
     height: 768,
     bytes: 123_456 + made,
-    sha256: made.toString(16).padStart(64, '0'),
-    deleted_at: null,
-    created_at: new Date(Date.UTC(2026, 10, 28, 0, 0, made)).toISOString(),
     job_id: made % 2 ? randomUUID() : null,
-    owner_id: null,
-    original: null,
-    pending_parent_sha256: null,
     ...extra,
-  };
+  }));
 }
 
 /**

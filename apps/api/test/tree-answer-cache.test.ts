@@ -4,7 +4,6 @@
  * a process's answers to what a process without the cache answers, after every kind of change made by
  * another process on the same database.
  */
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { KyselyNodeRepository } from '../src/adapters/kysely-node.repository.ts';
 import type { Db } from '../src/db/database.ts';
@@ -13,6 +12,7 @@ import { TreeAnswerCache } from '../src/services/answer-cache.ts';
 import { LOCAL_ACTOR } from '../src/services/access.ts';
 import { LineageService } from '../src/services/lineage.service.ts';
 import { PublicUrls } from '../src/services/public-urls.ts';
+import { newNode } from './support/nodes.ts';
 import { INJECT_ORIGIN } from './support/origin.ts';
 import { startClosedAfterEach } from './harness.ts';
 
@@ -48,44 +48,11 @@ describe('TreeAnswerCache', () => {
   });
 });
 
-let made = 0;
-function node(id: number, parent: NewNode | null, extra: Partial<NewNode> = {}): NewNode {
-  made++;
-  return {
-    id,
-    is_root: parent === null,
-    parent_id: parent?.id ?? null,
-    root_id: parent?.root_id ?? id,
-    depth: parent ? parent.depth + 1 : 0,
-    prompt: `a lighthouse #${made}`,
-    negative_prompt: '',
-    spec: { model: 'sdxl', seed: made },
-    request_params: { prompt: `a lighthouse #${made}` },
-    image_path: null,
-    filename: `sdxl_${randomUUID()}.png`,
-    action_type: parent ? 'variation' : 'generate',
-    model: 'sdxl',
-    provider: 'builtin',
-    seed: made,
-    width: 64,
-    height: 64,
-    bytes: 100,
-    sha256: made.toString(16).padStart(64, '0'),
-    deleted_at: null,
-    created_at: new Date(Date.UTC(2026, 10, 28, 0, 0, made)).toISOString(),
-    job_id: null,
-    owner_id: null,
-    original: null,
-    pending_parent_sha256: null,
-    ...extra,
-  };
-}
-
 /** Nodes under `parent` (a new root when null), committed as a worker of any process commits them. */
 async function plant(repo: KyselyNodeRepository, parent: NewNode | null, count: number, extra: Partial<NewNode> = {}): Promise<NewNode[]> {
   const ids = await repo.reserveIds(count);
   const nodes: NewNode[] = [];
-  for (const id of ids) nodes.push(node(id, nodes.length === 0 ? parent : (parent ?? nodes[0]!), extra));
+  for (const id of ids) nodes.push(newNode(id, nodes.length === 0 ? parent : (parent ?? nodes[0]!), () => extra));
   await repo.commitNodes(nodes, []);
   return nodes;
 }

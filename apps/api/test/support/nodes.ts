@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import type { NewNode } from '../../src/ports/node.repository.port.ts';
+
+let made = 0;
+
+/**
+ * A node for a repository to commit, under `parent` (a new root when null): its place in the tree
+ * from the parent, a fresh file name, a hash and a time of its own, and `fields` over plain defaults.
+ * `n` counts the nodes made, for fields that should differ from node to node.
+ */
+export function newNode(id: number, parent: NewNode | null, fields: (n: number) => Partial<NewNode> = () => ({})): NewNode {
+  made++;
+  return {
+    id,
+    is_root: parent === null,
+    parent_id: parent?.id ?? null,
+    root_id: parent?.root_id ?? id,
+    depth: parent ? parent.depth + 1 : 0,
+    prompt: `a lighthouse #${made}`,
+    negative_prompt: '',
+    spec: { model: 'sdxl', seed: made },
+    request_params: { prompt: `a lighthouse #${made}` },
+    image_path: null,
+    filename: `sdxl_${randomUUID()}.png`,
+    action_type: parent ? 'variation' : 'generate',
+    model: 'sdxl',
+    provider: 'builtin',
+    seed: made,
+    width: 64,
+    height: 64,
+    bytes: 100,
+    sha256: made.toString(16).padStart(64, '0'),
+    deleted_at: null,
+    created_at: new Date(Date.UTC(2026, 10, 28, 0, 0, made)).toISOString(),
+    job_id: null,
+    owner_id: null,
+    original: null,
+    pending_parent_sha256: null,
+    ...fields(made),
+  };
+}

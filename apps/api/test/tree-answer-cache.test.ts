@@ -4,6 +4,7 @@
  * a process's answers to what a process without the cache answers, after every kind of change made by
  * another process on the same database.
  */
+import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { KyselyNodeRepository } from '../src/adapters/kysely-node.repository.ts';
 import type { Db } from '../src/db/database.ts';
@@ -22,7 +23,7 @@ describe('TreeAnswerCache', () => {
   it('gives an answer back only at the version it was made at', () => {
     const cache = new TreeAnswerCache(1000);
     cache.set('a', 3, Buffer.from('three'));
-    expect(cache.get('a', 3)?.toString()).toBe('three');
+    expect(cache.get('a', 3)?.bytes.toString()).toBe('three');
     expect(cache.get('b', 3)).toBeUndefined();
     // Another version: not given, and no longer kept.
     expect(cache.get('a', 4)).toBeUndefined();
@@ -30,7 +31,7 @@ describe('TreeAnswerCache', () => {
     expect(cache.bytes).toBe(0);
     cache.set('a', 4, Buffer.from('four'));
     cache.set('a', 5, Buffer.from('five!'));
-    expect(cache.get('a', 5)?.toString()).toBe('five!');
+    expect(cache.get('a', 5)?.bytes.toString()).toBe('five!');
     expect(cache.bytes).toBe(5);
   });
 
@@ -166,6 +167,44 @@ describe('lineage answers kept between requests', () => {
     const [root] = await plant(counting!, null, 2);
     for (let i = 0; i < 2; i++) expect((await t.app.inject({ url: `/api/images/${root!.id}/lineage?fields=summary` })).statusCode).toBe(200);
     expect(counting!.pages).toBe(2);
+  });
+
+  it('compresses a kept answer once per encoding the client accepts, as @fastify/compress would', async () => {
+    const t = await start({ start: false });
+    const repo = new KyselyNodeRepository(t.db);
+    const [root] = await plant(repo, null, 30);
+    const url = `/api/images/${root!.id}/lineage`;
+    const plain = await t.app.inject({ url });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.rawPayload.length).toBeGreaterThan(1024);
+    const cases: Array<[string, string | undefined, (b: Buffer) => Buffer]> = [
+      ['gzip', 'gzip', zlib.gunzipSync],
+      ['br', 'br', zlib.brotliDecompressSync],
+      ['gzip, deflate, br, zstd', 'br', zlib.brotliDecompressSync],
+      ['gzip;q=1, br;q=0.5', 'gzip', zlib.gunzipSync],
+      ['*', 'gzip', zlib.gunzipSync],
+      ['identity', undefined, (b) => b],
+      ['zstd', undefined, (b) => b],
+    ];
+    for (const [accept, encoding, decode] of cases) {
+      const first = await t.app.inject({ url, headers: { 'accept-encoding': accept } });
+      const again = await t.app.inject({ url, headers: { 'accept-encoding': accept } });
+      expect(first.headers['content-encoding'], accept).toBe(encoding);
+      expect(decode(first.rawPayload).toString(), accept).toBe(plain.body);
+      expect(again.rawPayload.equals(first.rawPayload), accept).toBe(true);
+      if (encoding) {
+        expect(first.headers.vary).toMatch(/accept-encoding/i);
+        expect(Number(first.headers['content-length'])).toBe(first.rawPayload.length);
+      }
+    }
+    const refused = await t.app.inject({ url, headers: { 'accept-encoding': 'gzip', 'x-no-compression': '1' } });
+    expect(refused.headers['content-encoding']).toBeUndefined();
+    expect(refused.body).toBe(plain.body);
+    // A small answer goes out as it is.
+    const [single] = await plant(repo, null, 1);
+    const small = await t.app.inject({ url: `/api/images/${single!.id}/lineage?fields=summary`, headers: { 'accept-encoding': 'gzip' } });
+    expect(small.rawPayload.length).toBeLessThan(1024);
+    expect(small.headers['content-encoding']).toBeUndefined();
   });
 
   it('a tree adopted under another node changes the answers of both trees', async () => {

@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import compress from '@fastify/compress';
 import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
+import { BROTLI_OPTIONS, COMPRESS_THRESHOLD, ENCODINGS } from './compression.ts';
 
 /** The CSP hashes of the inline scripts of the built app's index.html (the theme applied before first paint). */
 function inlineScriptHashes(webDir: string): string[] {
@@ -47,10 +47,9 @@ export async function installSecurity(app: FastifyInstance, options: { webDir: s
   });
   await app.register(compress, {
     global: true,
-    threshold: 1024,
-    encodings: ['br', 'gzip'],
-    // Quality 4: most of the gain at a small part of brotli's default cost.
-    brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } },
+    threshold: COMPRESS_THRESHOLD,
+    encodings: [...ENCODINGS],
+    brotliOptions: BROTLI_OPTIONS,
     customTypes: /^(application\/json|text\/(html|css|plain)|application\/javascript|text\/javascript)/,
   });
 }

@@ -10,8 +10,25 @@
 export class JsonText<T> {
   declare readonly __jsonOf?: T;
 
-  /** The text made of these parts in this order, or the text whose UTF-8 bytes these are (an answer kept as it was sent). */
-  constructor(private readonly content: readonly string[] | Buffer) {}
+  /**
+   * The text made of these parts in this order, or the text whose UTF-8 bytes these are (an answer kept as
+   * it was sent), with the compressed forms kept with it (`encodings`: null for a text made for one answer).
+   */
+  constructor(
+    private readonly content: readonly string[] | Buffer,
+    private readonly encodings: Map<string, Buffer> | null = null,
+  ) {}
+
+  /** The bytes compressed by `compress` as `encoding`, made once and kept, for a kept text; else null. */
+  encoded(encoding: string, compress: (bytes: Buffer) => Buffer): Buffer | null {
+    if (!this.encodings) return null;
+    let bytes = this.encodings.get(encoding);
+    if (!bytes) {
+      bytes = compress(this.toBuffer());
+      this.encodings.set(encoding, bytes);
+    }
+    return bytes;
+  }
 
   /** The whole text as one string (tests; small answers). */
   toString(): string {

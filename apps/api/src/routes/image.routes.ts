@@ -1,28 +1,20 @@
 import { z } from 'zod';
-import type { FastifyInstance, FastifyReply, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { BulkImages, BulkImagesResult, DeleteImageQuery, DownloadImages, ErrorBody, GalleryPage, GalleryQuery, ImageNode, IncludeBase64Query, Lineage, LineageQuery, LineageSummary, NodeId, PatchImage, TrashPage, TrashQuery, MAX_BULK_IMAGES, MAX_DOWNLOAD_IMAGES } from '@imageflow/shared';
 import type { Services } from '../services/container.ts';
 import { clientGoneSignal, readUploadedFile } from '../http/uploads.ts';
-import type { JsonText } from '../lib/json-text.ts';
+import { sendJson } from '../http/compression.ts';
 
 const IdParams = z.object({ id: NodeId });
 const errors = { 400: ErrorBody, 404: ErrorBody };
-
-/**
- * Sends JSON text a service assembled (gallery and lineage pages) as it is, as bytes: Fastify skips the
- * serializer for them; compression still applies (security.ts).
- */
-function sendJson<T>(reply: FastifyReply, body: JsonText<T>): FastifyReply {
-  return reply.type('application/json; charset=utf-8').send(body.toBuffer());
-}
 
 export function imageRoutes(app: FastifyInstance, { images, lineage, config }: Services, uploadGate: onRequestHookHandler): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/api/images', {
     schema: { tags: ['images'], summary: 'Gallery: newest first (or oldest, order=asc), keyset-paged, searchable', querystring: GalleryQuery, response: { 200: GalleryPage, ...errors } },
-    handler: async (req, reply) => sendJson(reply, await images.gallery(req.query, req.actor)),
+    handler: async (req, reply) => sendJson(req, reply, await images.gallery(req.query, req.actor)),
   });
 
   r.post('/api/images/download', {
@@ -105,7 +97,7 @@ export function imageRoutes(app: FastifyInstance, { images, lineage, config }: S
     },
     handler: async (req, reply) => {
       const { scope, limit, cursor, fields } = req.query;
-      return sendJson(reply, await lineage.lineage(req.params.id, scope, limit, req.actor, cursor, fields));
+      return sendJson(req, reply, await lineage.lineage(req.params.id, scope, limit, req.actor, cursor, fields));
     },
   });
 

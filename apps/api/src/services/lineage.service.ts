@@ -52,11 +52,8 @@ export class LineageService {
     if (!this.cache) return this.answer(request, fields);
     // The root is part of the key: versions are counted per tree, and a node can move to another tree.
     const key = JSON.stringify([request.rootId, fields, scope, id, limit, cursor ?? null, this.urls.prefix()]);
-    const kept = this.cache.get(key, focus.tree_version);
-    if (kept) return new JsonText(kept);
-    const bytes = (await this.answer(request, fields)).toBuffer();
-    this.cache.set(key, focus.tree_version, bytes);
-    return new JsonText(bytes);
+    const kept = this.cache.get(key, focus.tree_version) ?? this.cache.set(key, focus.tree_version, (await this.answer(request, fields)).toBuffer());
+    return new JsonText(kept.bytes, kept.encodings);
   }
 
   private async answer(request: LineageRequest, fields: LineageFields): Promise<JsonText<Lineage | LineageSummary>> {

@@ -13,6 +13,7 @@ import type { ParentRecipe } from './plan.ts';
  * kysely-node.repository.ts, then nodeText below); what follows is added here.
  */
 export function toImageNode(row: NodeWithCounts, urls: PublicUrls): ImageNode {
+  const live = row.deleted_at === null;
   return {
     id: row.id,
     is_root: row.is_root,
@@ -39,16 +40,10 @@ export function toImageNode(row: NodeWithCounts, urls: PublicUrls): ImageNode {
     pending_parent_sha256: row.pending_parent_sha256,
     spec_json: row.spec,
     request_params: row.request_params,
-    ...fileUrls(row.deleted_at === null, row.filename, row.original, urls),
-  };
-}
-
-/** The last fields of an ImageNode: where its files are, while it is not deleted. */
-function fileUrls(live: boolean, filename: string, original: StoredOriginal | null, urls: PublicUrls): Pick<ImageNode, 'url' | 'thumbnail_url' | 'original'> {
-  return {
-    url: live ? urls.image(filename) : null,
-    thumbnail_url: live ? urls.thumbnail(filename) : null,
-    original: original && presentOriginal(live, original, urls),
+    // Where its files are, while it is not deleted.
+    url: live ? urls.image(row.filename) : null,
+    thumbnail_url: live ? urls.thumbnail(row.filename) : null,
+    original: row.original && presentOriginal(live, row.original, urls),
   };
 }
 
@@ -63,7 +58,7 @@ function presentOriginal(live: boolean, original: StoredOriginal, urls: PublicUr
 
 /**
  * JSON text of the ImageNode of a node read as JSON: what the database made, then the stored recipe and
- * request parameters as they are, then the file URLs as fileUrls gives them. JSON.stringify(toImageNode(…))
+ * request parameters as they are, then the file URLs as toImageNode gives them. JSON.stringify(toImageNode(…))
  * of the same node, byte for byte (apps/api/test/json-passthrough.test.ts). Written out field by field: a
  * page makes no object per node.
  */

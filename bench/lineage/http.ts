@@ -77,7 +77,8 @@ function clientRound(port: number, path: string, encoding: string): Promise<{ cp
       if (from === null && out.includes('start\n')) {
         from = process.cpuUsage();
         started = performance.now();
-        child.stdin.write('go\n');
+        // Ended, not only written: a client whose stdin stayed open never exited, and kept the benchmark alive.
+        child.stdin.end('go\n');
       }
       const end = /end (.*)\n/.exec(out);
       if (end && from !== null) {

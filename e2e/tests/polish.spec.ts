@@ -171,8 +171,13 @@ async function expectHeaderFits(page: Page, width: number, label: string) {
         return r.left < 0 || r.right > window.innerWidth || r.top < bar.top || r.bottom > bar.bottom;
       })
       .map((c) => c.getAttribute('aria-label') ?? c.textContent);
+    // What sticks out past the right edge, named, so a failure says what made the page scroll sideways.
+    const past = [...document.querySelectorAll<HTMLElement>('body *')]
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+      .slice(0, 5)
+      .map((e) => `${e.tagName.toLowerCase()}.${String(e.className).slice(0, 80)} "${(e.textContent ?? '').slice(0, 40)}"`);
     return {
-      pageScrolls: document.documentElement.scrollWidth > window.innerWidth,
+      pageScrolls: document.documentElement.scrollWidth > window.innerWidth ? past : false,
       rowScrolls: row.scrollWidth > row.clientWidth,
       height: Math.round(bar.height),
       outside,
@@ -216,6 +221,32 @@ async function themed(browser: Browser, theme: 'light' | 'dark', width: number, 
   const page = await context.newPage();
   return { context, page };
 }
+
+test('a result on Create keeps its actions on a 320 px screen, whatever its number', async ({ page }) => {
+  await page.setViewportSize({ width: 320, height: 700 });
+  // An image of this test's own, finished; then Create, reloaded, shows it as its newest result with a
+  // six-digit number: the widest caption a result gets (this was wider than the screen from #42 up).
+  const res = await page.request.post('/api/generations', { data: { prompt: 'a harbour wall, narrow screen', model: 'sdxl', spec: { width: 256, height: 256, steps: 4 } } });
+  expect(res.status(), await res.text()).toBe(202);
+  const job = (await res.json()) as { id: string };
+  await expect.poll(async () => ((await (await page.request.get(`/api/generations/${job.id}`)).json()) as { status: string }).status).toBe('succeeded');
+  await page.route(/\/api\/generations\?limit=/, async (route) => {
+    const response = await route.fetch();
+    const json = (await response.json()) as { items: Array<{ id: string; images: Array<{ id: number }> }> };
+    const items = json.items.filter((j) => j.id === job.id).map((j) => ({ ...j, images: j.images.map((n) => ({ ...n, id: 999_999 })) }));
+    await route.fulfill({ response, json: { ...json, items } });
+  });
+  await page.goto('/');
+  for (const control of [
+    page.getByRole('link', { name: 'Open image #999999' }),
+    page.getByRole('button', { name: 'Use image #999999 as init image' }),
+    page.getByRole('button', { name: 'Share image #999999' }),
+  ]) {
+    await control.scrollIntoViewIfNeeded();
+    await expect(control).toBeInViewport({ ratio: 1 });
+  }
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBe(320);
+});
 
 test('the header keeps to one line at 320 and 360 px, single-user, light and dark, with "99+" queued', async ({ browser, baseURL }) => {
   for (const theme of ['light', 'dark'] as const) {

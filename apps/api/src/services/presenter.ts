@@ -64,14 +64,19 @@ function presentOriginal(live: boolean, original: StoredOriginal, urls: PublicUr
  */
 export function nodeText(row: JsonNode, urls: PublicUrls): string {
   const url = row.live ? JSON.stringify(urls.image(row.filename)) : 'null';
-  const thumbnail = row.live ? JSON.stringify(urls.thumbnail(row.filename)) : 'null';
+  const thumbnail = thumbnailJson(row, urls);
   const original = row.original === null ? 'null' : JSON.stringify(presentOriginal(row.live, row.original, urls));
   return `${row.json.slice(0, -1)},"spec_json":${row.spec_json},"request_params":${row.request_params_json},"url":${url},"thumbnail_url":${thumbnail},"original":${original}}`;
 }
 
 /** JSON text of the NodeSummary of a node read as one: what the database made, then its thumbnail URL. */
 export function summaryText(row: SummaryNode, urls: PublicUrls): string {
-  return `${row.json.slice(0, -1)},"thumbnail_url":${row.live ? JSON.stringify(urls.thumbnail(row.filename)) : 'null'}}`;
+  return `${row.json.slice(0, -1)},"thumbnail_url":${thumbnailJson(row, urls)}}`;
+}
+
+/** A node's thumbnail_url as JSON: null once it is deleted. */
+function thumbnailJson(row: SummaryNode, urls: PublicUrls): string {
+  return row.live ? JSON.stringify(urls.thumbnail(row.filename)) : 'null';
 }
 
 /**

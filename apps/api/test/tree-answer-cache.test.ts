@@ -197,6 +197,15 @@ describe('lineage answers kept between requests', () => {
         expect(Number(first.headers['content-length'])).toBe(first.rawPayload.length);
       }
     }
+    // Hostile or odd headers: the same choice as the plugin makes for an answer not kept (an app keeping
+    // none, on the same database), a 200 every time.
+    const plugin = await start({ start: false, dataDir: t.dataDir, env: { IMAGEFLOW_TREE_CACHE_MB: '0' } });
+    for (const accept of ['gzip;q=abc', ',,,', ';;;=', 'br;q=0', 'br;q=0, gzip;q=0', 'br;q=0.000001,gzip', 'identity;q=0, *;q=0', 'X-GZIP', 'gzip'.padEnd(8000, ' ')]) {
+      const kept = await t.app.inject({ url, headers: { 'accept-encoding': accept } });
+      const made = await plugin.app.inject({ url, headers: { 'accept-encoding': accept } });
+      expect([kept.statusCode, made.statusCode], accept).toEqual([200, 200]);
+      expect(kept.headers['content-encoding'], accept).toBe(made.headers['content-encoding']);
+    }
     const refused = await t.app.inject({ url, headers: { 'accept-encoding': 'gzip', 'x-no-compression': '1' } });
     expect(refused.headers['content-encoding']).toBeUndefined();
     expect(refused.body).toBe(plain.body);

@@ -91,8 +91,8 @@ function ResultCard({ node, onUseAsInit, single }: { node: ImageNode; onUseAsIni
           className="transition-transform duration-300 group-hover:scale-[1.01]"
         />
       </Link>
-      {/* Wraps on a narrow screen: the actions go under the number rather than past the edge. */}
-      <figcaption className="mt-2 flex flex-wrap items-center gap-x-2 gap-y-1">
+      {/* On a phone the actions wrap under the number rather than past the edge; wider, the seed gives way. */}
+      <figcaption className="mt-2 flex flex-wrap items-center gap-x-2 gap-y-1 sm:flex-nowrap">
         <span className="text-sm font-medium text-zinc-800 tabular-nums dark:text-zinc-200" title={node.seed !== null ? `seed ${node.seed}` : undefined}>
           #{node.id}
         </span>

@@ -142,6 +142,31 @@ describe('nodes presented from JSON made by the database', () => {
     expect(json[0]!.spec_json).toBe(JSON.stringify(parsed[0]!.spec));
   });
 
+  it('the JSON a node is read with follows every change made to it: star, trash, delete, adoption into another tree', async () => {
+    const { root, all } = await plantTree(6);
+    // An upload waiting for its parent's hash: a root of its own tree, with a child.
+    const [orphanId, childId] = await repo.reserveIds(2);
+    const orphan = node(orphanId!, null, { pending_parent_sha256: all[1]!.sha256 });
+    await repo.commitNodes([orphan, node(childId!, orphan)], []);
+
+    await repo.updateMany([all[1]!.id, all[3]!.id], { starred: true }, undefined);
+    await repo.updateMany([all[4]!.id], { trashedAt: null }, undefined);
+    await repo.updateMany([all[3]!.id], { trashedAt: '2026-11-29T03:04:05.006Z' }, undefined);
+    await repo.markDeleted(all[5]!.id, '2026-11-29T04:05:06.007Z');
+    expect(await repo.adoptOrphans({ id: all[1]!.id, rootId: root.id, depth: 1 }, [all[1]!.sha256], null)).toHaveLength(1);
+
+    const parsed = (await repo.treePage(root.id, 100)).rows;
+    const json = (await repo.json.treePage(root.id, 100)).rows;
+    expect(new Set(parsed.map((p) => p.id))).toEqual(new Set([...all.map((n) => n.id), orphanId, childId]));
+    const adopted = parsed.find((p) => p.id === orphanId)!;
+    expect([adopted.parent_id, adopted.root_id, adopted.depth, adopted.is_root, adopted.pending_parent_sha256]).toEqual([all[1]!.id, root.id, 2, false, null]);
+    expect(parsed.find((p) => p.id === childId)!.depth).toBe(3);
+    expect(parsed.find((p) => p.id === all[1]!.id)!.children_count).toBe(all.filter((n) => n.parent_id === all[1]!.id).length + 1);
+    expect(parsed.filter((p) => p.starred).map((p) => p.id)).toEqual([all[1]!.id, all[3]!.id]);
+    expect(parsed.find((p) => p.id === all[5]!.id)!.deleted_at).toBe('2026-11-29T04:05:06.007Z');
+    for (const [i, s] of json.entries()) expect(nodeText(s, URLS)).toBe(JSON.stringify(toImageNode(parsed[i]!, URLS)));
+  });
+
   it('answerText gives JSON.stringify of the answer with its list of nodes', () => {
     const items = [{ a: 1, b: '"x" 🦊 狐 \u2028' }, { c: [null, true] }];
     const cases: Array<[object, object]> = [[{}, {}], [{ h: 'spec_json' }, {}], [{}, { next_cursor: null }], [{ root_id: 1, path: [1, 2] }, { truncated: true, next_cursor: 'a"b' }]];

@@ -52,17 +52,20 @@ function jsonObjectSql(fields: readonly JsonField[], sqlite: boolean): string {
 
 /**
  * A node's fields as JSON made by the database, so that a page of nodes never becomes one JavaScript
- * object per column: in ImageNode's order (services/presenter.ts), up to the recipe; the presenter adds
- * the stored recipe and request parameters and the file URLs after them. Tested against the object
- * form byte for byte, on both databases (apps/api/test/json-passthrough.test.ts).
+ * object per column: in ImageNode's order (services/presenter.ts), up to the recipe, but for
+ * children_count, which is counted as the page is read and which the presenter adds after them with
+ * the stored recipe, the request parameters and the file URLs. SQLite makes it as it reads
+ * (json_object); PostgreSQL keeps it in the row (`node_json`, migration 014, the same fields), as
+ * building it on each read cost its server more than the whole bare read. A field added here needs
+ * a migration that redefines node_json. Tested against the object form byte for byte, on both
+ * databases (apps/api/test/json-passthrough.test.ts).
  */
 const NODE_JSON: readonly JsonField[] = [
   ['id', 'n.id'], ['is_root', 'n.is_root', 'boolean'], ['parent_id', 'n.parent_id'], ['root_id', 'n.root_id'], ['depth', 'n.depth'],
   ['prompt', 'n.prompt'], ['negative_prompt', 'n.negative_prompt'], ['model', 'n.model'], ['provider', 'n.provider'], ['seed', 'n.seed'],
   ['action_type', 'n.action_type'], ['image_path', 'n.image_path'], ['filename', 'n.filename'], ['width', 'n.width'], ['height', 'n.height'],
   ['bytes', 'n.bytes'], ['sha256', 'n.sha256'], ['starred', 'n.starred', 'boolean'], ['deleted_at', 'n.deleted_at'],
-  ['trashed_at', 'n.trashed_at'], ['created_at', 'n.created_at'], ['children_count', CHILDREN_COUNT_SQL],
-  ['pending_parent_sha256', 'n.pending_parent_sha256'],
+  ['trashed_at', 'n.trashed_at'], ['created_at', 'n.created_at'], ['pending_parent_sha256', 'n.pending_parent_sha256'],
 ];
 
 /** A node's NodeSummary (@imageflow/shared) but for thumbnail_url, which the presenter adds last. */
@@ -105,7 +108,8 @@ export class KyselyNodeRepository implements NodeRepository {
     this.sqlite = isSqlite(db);
     const json = [
       'n.id', 'n.depth', 'n.filename', 'n.deleted_at', 'n.spec_json', 'n.request_params', 'n.original_filename', 'n.original_sha256', 'n.original_bytes',
-      sql.raw<string>(jsonObjectSql(NODE_JSON, this.sqlite)).as('json'),
+      sql.raw<string>(this.sqlite ? jsonObjectSql(NODE_JSON, true) : 'n.node_json').as('json'),
+      childrenCount,
     ] as const;
     this.json = {
       gallery: async (filter) => (await this.galleryRows<JsonRow>(filter, json)).map(toJsonNode),
@@ -534,7 +538,8 @@ function toNode(row: NodeRow): NodeWithCounts {
 }
 
 type SummaryRow = Pick<ImageNodesTable, 'id' | 'depth' | 'filename' | 'deleted_at'> & { json: string };
-type JsonRow = SummaryRow & Pick<ImageNodesTable, 'spec_json' | 'request_params' | 'original_filename' | 'original_sha256' | 'original_bytes'>;
+type JsonRow = SummaryRow &
+  Pick<ImageNodesTable, 'spec_json' | 'request_params' | 'original_filename' | 'original_sha256' | 'original_bytes'> & { children_count: number | string };
 
 function toSummaryNode(row: SummaryRow): SummaryNode {
   // PostgreSQL's driver hands bigints back as strings.
@@ -553,6 +558,7 @@ function toJsonNode(row: JsonRow): JsonNode {
     filename: row.filename,
     live: row.deleted_at === null,
     json: row.json,
+    children_count: Number(row.children_count),
     spec_json: row.spec_json,
     request_params_json: row.request_params,
     original: originalOf(row),

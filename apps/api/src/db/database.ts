@@ -19,6 +19,7 @@ import * as m010 from './migrations/010-disabled-users.ts';
 import * as m011 from './migrations/011-provenance.ts';
 import * as m012 from './migrations/012-job-queue.ts';
 import * as m013 from './migrations/013-tree-versions.ts';
+import * as m014 from './migrations/014-node-json.ts';
 
 /** Forward-only, numbered migrations, applied in order at start-up, the same on SQLite and PostgreSQL. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '011-provenance': m011,
   '012-job-queue': m012,
   '013-tree-versions': m013,
+  '014-node-json': m014,
 };
 
 export type Db = Kysely<Database>;

@@ -99,8 +99,9 @@ export interface SummaryNode {
  * are, without a parse and a re-serialisation.
  */
 export interface JsonNode extends Omit<SummaryNode, 'json'> {
-  /** A JSON object: the ImageNode's fields in its order up to the recipe (presenter.ts), without it and what follows. */
+  /** A JSON object: the ImageNode's fields in its order up to children_count (presenter.ts), without it and what follows. */
   json: string;
+  children_count: number;
   /** `spec` as stored: JSON text of an object. */
   spec_json: string;
   /** `request_params` as stored: JSON text of an object. */

@@ -36,8 +36,8 @@ export function toImageNode(row: NodeWithCounts, urls: PublicUrls): ImageNode {
     deleted_at: row.deleted_at,
     trashed_at: row.trashed_at,
     created_at: row.created_at,
-    children_count: row.children_count,
     pending_parent_sha256: row.pending_parent_sha256,
+    children_count: row.children_count,
     spec_json: row.spec,
     request_params: row.request_params,
     // Where its files are, while it is not deleted.
@@ -57,8 +57,8 @@ function presentOriginal(live: boolean, original: StoredOriginal, urls: PublicUr
 }
 
 /**
- * JSON text of the ImageNode of a node read as JSON: what the database made, then the stored recipe and
- * request parameters as they are, then the file URLs as toImageNode gives them. JSON.stringify(toImageNode(…))
+ * JSON text of the ImageNode of a node read as JSON: what the database made, then its child count, the
+ * stored recipe and request parameters as they are, then the file URLs as toImageNode gives them. JSON.stringify(toImageNode(…))
  * of the same node, byte for byte (apps/api/test/json-passthrough.test.ts). Written out field by field: a
  * page makes no object per node.
  */
@@ -66,7 +66,7 @@ export function nodeText(row: JsonNode, urls: PublicUrls): string {
   const url = row.live ? JSON.stringify(urls.image(row.filename)) : 'null';
   const thumbnail = thumbnailJson(row, urls);
   const original = row.original === null ? 'null' : JSON.stringify(presentOriginal(row.live, row.original, urls));
-  return `${row.json.slice(0, -1)},"spec_json":${row.spec_json},"request_params":${row.request_params_json},"url":${url},"thumbnail_url":${thumbnail},"original":${original}}`;
+  return `${row.json.slice(0, -1)},"children_count":${row.children_count},"spec_json":${row.spec_json},"request_params":${row.request_params_json},"url":${url},"thumbnail_url":${thumbnail},"original":${original}}`;
 }
 
 /** JSON text of the NodeSummary of a node read as one: what the database made, then its thumbnail URL. */

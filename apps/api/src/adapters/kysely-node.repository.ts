@@ -1,5 +1,6 @@
 import { sql, type AliasedRawBuilder, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { Db } from '../db/database.ts';
+import { CompiledShapes } from '../db/compiled-shapes.ts';
 import { isSqlite } from '../db/dialect.ts';
 import type { Database, ImageNodesTable } from '../db/schema.ts';
 import { JobNoLongerRunningError } from '../errors.ts';
@@ -27,6 +28,16 @@ const nodeColumns = (Object.keys(NODE_COLUMNS) as Array<keyof ImageNodesTable>).
 const NODE_SELECTION = [...nodeColumns, childrenCount];
 /** What a gallery page may select (see galleryRows). */
 type GallerySelection = ReadonlyArray<`n.${keyof ImageNodesTable}` | AliasedRawBuilder<unknown, string>>;
+/** A gallery query's values, each only a parameter of its statement (see CompiledShapes); `text` is the search, as the database's query syntax. */
+type GalleryValues = {
+  text: string | undefined;
+  pastId: number | undefined;
+  model: string | undefined;
+  actionType: string | undefined;
+  starred: 0 | 1 | undefined;
+  ownerId: string | undefined;
+  limit: number;
+};
 
 /** The nodes after `after` in breadth-first order (depth, then id). */
 function pastKeyset(after: { depth: number; id: number }) {
@@ -103,16 +114,21 @@ export class KyselyNodeRepository implements NodeRepository {
   readonly json: NodeReads<JsonNode>;
   /** The tree reads as summaries made by the database. */
   readonly summaries: TreeReads<SummaryNode>;
+  /** What the JSON reads select. */
+  private readonly jsonSelection: GallerySelection;
+  private readonly galleryStatements: CompiledShapes<GalleryValues>;
 
   constructor(private readonly db: Db) {
+    this.galleryStatements = new CompiledShapes(db);
     this.sqlite = isSqlite(db);
     const json = [
       'n.id', 'n.depth', 'n.filename', 'n.deleted_at', 'n.spec_json', 'n.request_params', 'n.original_filename', 'n.original_sha256', 'n.original_bytes',
       sql.raw<string>(this.sqlite ? jsonObjectSql(NODE_JSON, true) : 'n.node_json').as('json'),
       childrenCount,
     ] as const;
+    this.jsonSelection = json;
     this.json = {
-      gallery: async (filter) => (await this.galleryRows<JsonRow>(filter, json)).map(toJsonNode),
+      gallery: async (filter) => (await this.galleryRows<JsonRow>(filter, 'json')).map(toJsonNode),
       ancestors: async (id) => (await this.ancestorsQuery(id).select(json).execute()).map(toJsonNode),
       treePage: async (rootId, limit, after) => pageOf(await this.treeQuery(rootId, limit, after).select(json).execute(), limit, toJsonNode),
       descendantsPage: async (id, limit, after) => pageOf(await this.descendantsQuery(id, limit, after).select(json).execute(), limit, toJsonNode),
@@ -209,59 +225,57 @@ export class KyselyNodeRepository implements NodeRepository {
   }
 
   async gallery(filter: GalleryFilter): Promise<NodeWithCounts[]> {
-    return (await this.galleryRows<NodeRow>(filter, NODE_SELECTION)).map(toNode);
+    return (await this.galleryRows<NodeRow>(filter, 'row')).map(toNode);
   }
 
   /**
-   * A gallery page's rows as `selection` selects them (NODE_SELECTION or the JSON form): one
-   * selection for the two shapes of query, its rows typed by the caller.
+   * A gallery page's rows, as `selection` selects them (the JSON form or NODE_SELECTION), its rows typed
+   * by the caller. Each shape of query is built and compiled once (CompiledShapes).
    */
-  private async galleryRows<R>(filter: GalleryFilter, selection: GallerySelection): Promise<R[]> {
-    if (filter.q !== undefined) return (await this.searchGallery(filter, filter.q, selection)) as R[];
-    let query = this.db.selectFrom('image_nodes as n').select(selection as never).where('n.deleted_at', 'is', null).where('n.trashed_at', 'is', null);
-    if (filter.pastId !== undefined) query = query.where('n.id', pastOp(filter), filter.pastId);
-    return (await this.filtered(query, filter).orderBy('n.id', filter.order ?? 'desc').limit(filter.limit).execute()) as R[];
-  }
-
-  private filtered<Q extends SelectQueryBuilder<Database & { n: Database['image_nodes'] }, 'n' | 'image_nodes_fts', object>>(
-    query: Q,
-    filter: GalleryFilter,
-  ): Q {
-    let q = query;
-    if (filter.model !== undefined) q = q.where('n.model', '=', filter.model) as Q;
-    if (filter.actionType !== undefined) q = q.where('n.action_type', '=', filter.actionType) as Q;
-    if (filter.starred !== undefined) q = q.where('n.starred', '=', filter.starred ? 1 : 0) as Q;
-    if (filter.ownerId !== undefined) q = q.where('n.owner_id', '=', filter.ownerId) as Q;
-    return q;
-  }
-
-  private async searchGallery(filter: GalleryFilter, text: string, selection: GallerySelection): Promise<unknown[]> {
-    if (!this.sqlite) {
-      const tsquery = toTsQuery(text);
-      if (tsquery === null) return [];
-      // The stored vector of migration 004, through its GIN index.
-      let query = this.db
-        .selectFrom('image_nodes as n')
-        .select(selection as never)
-        .where('n.deleted_at', 'is', null)
-        .where('n.trashed_at', 'is', null)
-        .where(sql<boolean>`n.prompt_tsv @@ to_tsquery('simple', ${tsquery})`);
-      if (filter.pastId !== undefined) query = query.where('n.id', pastOp(filter), filter.pastId);
-      return this.filtered(query, filter).orderBy('n.id', filter.order ?? 'desc').limit(filter.limit).execute();
+  private async galleryRows<R>(filter: GalleryFilter, selection: 'json' | 'row'): Promise<R[]> {
+    let text: string | undefined;
+    if (filter.q !== undefined) {
+      const query = this.sqlite ? toFtsQuery(filter.q) : toTsQuery(filter.q);
+      if (query === null) return [];
+      text = query;
     }
-    const ftsQuery = toFtsQuery(text);
-    if (ftsQuery === null) return [];
-    // Walk the FTS index in the gallery's order and stop after one page: order and cursor are on its rowid
-    // (the node id), so SQLite never collects every match before sorting.
-    let query = this.db
-      .selectFrom('image_nodes_fts')
-      .innerJoin('image_nodes as n', 'n.id', 'image_nodes_fts.rowid')
-      .select(selection as never)
-      .where(sql<boolean>`image_nodes_fts MATCH ${ftsQuery}`)
-      .where('n.deleted_at', 'is', null)
-      .where('n.trashed_at', 'is', null);
-    if (filter.pastId !== undefined) query = query.where('image_nodes_fts.rowid', pastOp(filter), filter.pastId);
-    return this.filtered(query, filter).orderBy('image_nodes_fts.rowid', filter.order ?? 'desc').limit(filter.limit).execute();
+    const order = filter.order ?? 'desc';
+    const starred = filter.starred === undefined ? undefined : filter.starred ? 1 : 0;
+    const values: GalleryValues = { text, pastId: filter.pastId, model: filter.model, actionType: filter.actionType, starred, ownerId: filter.ownerId, limit: filter.limit };
+    const selected = selection === 'json' ? this.jsonSelection : NODE_SELECTION;
+    return this.galleryStatements.rows<R>(`${selection} ${order}`, values, (v) => this.galleryQuery(v, order, selected));
+  }
+
+  /** Live nodes, newest (or oldest) first, past the cursor, filtered, their prompt matching `text` when it is there. */
+  private galleryQuery(v: GalleryValues, order: 'asc' | 'desc', selection: GallerySelection) {
+    const past = order === 'asc' ? '>' : '<';
+    if (v.text !== undefined && this.sqlite) {
+      // Walk the FTS index in the gallery's order and stop after one page: order and cursor are on its rowid
+      // (the node id), so SQLite never collects every match before sorting.
+      let query = this.db
+        .selectFrom('image_nodes_fts')
+        .innerJoin('image_nodes as n', 'n.id', 'image_nodes_fts.rowid')
+        .select(selection as never)
+        .where(sql<boolean>`image_nodes_fts MATCH ${v.text}`)
+        .where('n.deleted_at', 'is', null)
+        .where('n.trashed_at', 'is', null);
+      if (v.pastId !== undefined) query = query.where('image_nodes_fts.rowid', past, v.pastId);
+      return this.filtered(query, v).orderBy('image_nodes_fts.rowid', order).limit(v.limit);
+    }
+    let query = this.db.selectFrom('image_nodes as n').select(selection as never).where('n.deleted_at', 'is', null).where('n.trashed_at', 'is', null);
+    // PostgreSQL: the stored vector of migration 004, through its GIN index.
+    if (v.text !== undefined) query = query.where(sql<boolean>`n.prompt_tsv @@ to_tsquery('simple', ${v.text})`);
+    if (v.pastId !== undefined) query = query.where('n.id', past, v.pastId);
+    return this.filtered(query, v).orderBy('n.id', order).limit(v.limit);
+  }
+
+  private filtered<Q extends SelectQueryBuilder<Database & { n: Database['image_nodes'] }, 'n' | 'image_nodes_fts', object>>(query: Q, v: GalleryValues): Q {
+    let q = query;
+    if (v.model !== undefined) q = q.where('n.model', '=', v.model) as Q;
+    if (v.actionType !== undefined) q = q.where('n.action_type', '=', v.actionType) as Q;
+    if (v.starred !== undefined) q = q.where('n.starred', '=', v.starred) as Q;
+    if (v.ownerId !== undefined) q = q.where('n.owner_id', '=', v.ownerId) as Q;
+    return q;
   }
 
   async findFocus(id: number) {
@@ -516,11 +530,6 @@ export class KyselyNodeRepository implements NodeRepository {
 
 /** Thrown inside updateMany's transaction to roll it back. */
 class NotAllChanged extends Error {}
-
-/** The comparison that keeps the ids past the gallery's cursor, in its order. */
-function pastOp(filter: GalleryFilter): '<' | '>' {
-  return filter.order === 'asc' ? '>' : '<';
-}
 
 /** A page of `limit` rows out of `limit` + 1 read, in the form `map` gives. */
 function pageOf<R, N>(rows: R[], limit: number, map: (row: R) => N): TreePage<N> {

@@ -19,7 +19,7 @@ export class CompiledShapes<V extends Record<string, unknown>> {
   constructor(
     private readonly db: Kysely<any>,
     /** Shapes kept at most; the oldest goes first (a caller's shapes are few: one per combination of filters). */
-    private readonly limit = 512,
+    private readonly maxShapes = 512,
   ) {}
 
   async rows<R>(shape: string, values: V, build: (values: V) => Compilable<unknown>): Promise<R[]> {
@@ -34,7 +34,7 @@ export class CompiledShapes<V extends Record<string, unknown>> {
         return parameter.name as keyof V & string;
       });
       statement = { sql: compiled.sql, names };
-      if (this.statements.size >= this.limit) this.statements.delete(this.statements.keys().next().value!);
+      if (this.statements.size >= this.maxShapes) this.statements.delete(this.statements.keys().next().value!);
       this.statements.set(key, statement);
     }
     return (await this.db.executeQuery<R>(CompiledQuery.raw(statement.sql, statement.names.map((name) => values[name])))).rows;

@@ -2,9 +2,9 @@ import { sql, type Kysely } from 'kysely';
 import { isSqlite } from '../dialect.ts';
 
 /**
- * A node's fields as JSON text, written by the database: a value of a text column as a JSON
- * string, or 'null'. Immutable, as a stored generated column asks: to_json of text is fixed text
- * (PostgreSQL marks to_json stable only for the types whose output depends on settings).
+ * A text column's value as JSON text: a JSON string, or 'null'. Declared immutable, as a stored
+ * generated column asks: PostgreSQL marks to_json stable for every type, as some types' output depends
+ * on settings (dates, money); the JSON of text depends on none.
  */
 const JSON_STRING_FUNCTION = `CREATE FUNCTION imageflow_json_string(value text) RETURNS text
   LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT COALESCE(to_json(value)::text, 'null') $$`;

@@ -129,7 +129,7 @@ test('Compare, a toast on a phone, and the narrow header, light and dark', async
         const header = await page.getByRole('banner').boundingBox();
         await page.screenshot({ path: path.join(out, `polish-header-${mode}-${width}-${theme}.png`), clip: { x: 0, y: 0, width, height: header!.y + header!.height + 24 } });
         // The menu that holds the rest of the places, open.
-        await page.getByRole('button', { name: mode === 'accounts' ? /^Account:/ : 'More' }).click();
+        await page.getByRole('button', { name: mode === 'accounts' ? /^Account:/ : 'More', exact: true }).click();
         await expect(page.getByRole('link', { name: 'Trash', exact: true })).toBeVisible();
         await page.screenshot({ path: path.join(out, `polish-header-${mode}-${width}-${theme}-menu.png`) });
         await context.unrouteAll({ behavior: 'ignoreErrors' });

@@ -256,9 +256,9 @@ test('the header keeps to one line at 320 and 360 px, single-user, light and dar
       await page.goto('/');
       await expect(page.locator('html'), label).toHaveClass(theme === 'dark' ? /\bdark\b/ : /^(?!.*\bdark\b)/);
       await expect(page.getByRole('button', { name: theme === 'dark' ? 'Switch to light mode' : 'Switch to dark mode' })).toBeInViewport({ ratio: 1 });
-      await expect(page.getByRole('button', { name: 'More' })).toBeInViewport({ ratio: 1 });
+      await expect(page.getByRole('button', { name: 'More', exact: true })).toBeInViewport({ ratio: 1 });
       await expectHeaderFits(page, width, label);
-      await expectEveryPlaceReachable(page, () => page.getByRole('button', { name: 'More' }).click(), 'More');
+      await expectEveryPlaceReachable(page, () => page.getByRole('button', { name: 'More', exact: true }).click(), 'More');
       await expectHeaderFits(page, width, `${label}, on the Trash`);
       await context.unrouteAll({ behavior: 'ignoreErrors' });
       await context.close();

@@ -96,7 +96,7 @@ test('trash screens, desktop and phone', async ({ browser }) => {
 
     if (vp.name === 'phone') {
       await page.goto('/gallery');
-      await page.getByRole('button', { name: 'More' }).click();
+      await page.getByRole('button', { name: 'More', exact: true }).click();
       await expect(page.getByRole('group', { name: 'More' })).toBeVisible();
       await shot('header-more');
     } else {

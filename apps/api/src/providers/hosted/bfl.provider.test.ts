@@ -130,6 +130,9 @@ describe('BflProvider', () => {
     const reason = new Error('stop');
     controller.abort(reason);
     await expect(run).rejects.toBe(reason);
+    // A poll already sent when the abort came may still reach the fake after the rejection; none may follow it
+    // (15 poll intervals later).
+    await new Promise((r) => setTimeout(r, 20));
     const after = fake.requests.length;
     await new Promise((r) => setTimeout(r, 30));
     expect(fake.requests.length).toBe(after);

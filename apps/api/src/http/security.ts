@@ -6,7 +6,7 @@ import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
 import { BROTLI_OPTIONS, COMPRESS_THRESHOLD, ENCODINGS } from './compression.ts';
 
-/** The CSP hashes of the inline scripts of the built app's index.html (the theme applied before first paint). */
+/** The CSP hashes of the inline scripts of the built app's index.html (the theme applied before first paint; who is signed in, asked early). */
 function inlineScriptHashes(webDir: string): string[] {
   let html: string;
   try {
@@ -21,7 +21,7 @@ function inlineScriptHashes(webDir: string): string[] {
 
 /**
  * Security headers (helmet) with a content security policy the app passes: its own scripts and
- * the hashed inline theme script only, images from here, data:/blob: (live previews) and the
+ * the hashed inline scripts of index.html only, images from here, data:/blob: (live previews) and the
  * public base URL (a CDN); and compression of JSON and text answers for clients that accept it.
  * Image files may be embedded by other sites: they are shareable URLs.
  */

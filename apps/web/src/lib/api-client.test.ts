@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { apiError, fakeHttp, json, noContent, type FakeHttp } from '@/test/fake-http';
-import { api, ApiError, getCsrfToken, onUnauthenticated, parseRetryAfter, setCsrfToken } from './api-client';
+import { api, ApiError, getCsrfToken, onUnauthenticated, parseRetryAfter, prefetchJson, setCsrfToken } from './api-client';
 
 const alice = { id: 'u1', username: 'alice', role: 'admin' as const };
 const signedIn = (csrf: string) => json(200, { auth: 'on', user: alice, csrf_token: csrf, setup_needed: false });
@@ -230,5 +230,59 @@ describe('accounts', () => {
     expect(http.to('/api/auth/login')).toHaveLength(1);
     expect(listener).not.toHaveBeenCalled();
     off();
+  });
+});
+
+describe('answers index.html asked for early', () => {
+  afterEach(() => delete window.__imageflowEarly);
+
+  it('are taken by the first GET of the same path, once, with everything a fetched answer gets', async () => {
+    http.on('GET', '/api/auth/me', signedIn('csrf-late'));
+    window.__imageflowEarly = { '/api/auth/me': Promise.resolve(signedIn('csrf-early')) };
+    await expect(api.me()).resolves.toMatchObject({ user: alice });
+    expect(getCsrfToken()).toBe('csrf-early');
+    expect(http.to('/api/auth/me')).toHaveLength(0);
+    // Taken once: the next one is asked for.
+    await api.me();
+    expect(getCsrfToken()).toBe('csrf-late');
+    expect(http.to('/api/auth/me')).toHaveLength(1);
+  });
+
+  it('are errors like any other (a 401 tells the listeners), and one that never reached the server is asked again', async () => {
+    const heard = vi.fn();
+    const stop = onUnauthenticated(heard);
+    const path = '/api/images/7/lineage?scope=tree&limit=5000&fields=summary';
+    window.__imageflowEarly = { [path]: Promise.resolve(apiError(401, 'unauthenticated', 'Sign in first.')) };
+    await expect(api.lineage(7, { scope: 'tree', limit: 5000 })).rejects.toMatchObject({ status: 401, code: 'unauthenticated' });
+    expect(heard).toHaveBeenCalledTimes(1);
+    stop();
+
+    http.on('GET', '/api/images/7/lineage', json(200, { root_id: 7, nodes: [] }));
+    window.__imageflowEarly = { [path]: Promise.reject(new TypeError('Failed to fetch')) };
+    await expect(api.lineage(7, { scope: 'tree', limit: 5000 })).resolves.toMatchObject({ root_id: 7 });
+    expect(http.to('/api/images/7/lineage')).toHaveLength(1);
+  });
+
+  it('are not taken by a write, nor by a GET of another path', async () => {
+    const early = Promise.resolve(json(200, { id: 7, early: true }));
+    window.__imageflowEarly = { '/api/images/7': early };
+    http.on('PATCH', '/api/images/7', json(200, { id: 7 })).on('GET', '/api/images/8', json(200, { id: 8 }));
+    await api.setStarred(7, true);
+    await expect(api.image(8)).resolves.toEqual({ id: 8 });
+    expect(window.__imageflowEarly).toHaveProperty(['/api/images/7']);
+    await expect(api.image(7)).resolves.toEqual({ id: 7, early: true });
+  });
+
+  it('prefetchJson answers null for a refusal and tells nobody', async () => {
+    const heard = vi.fn();
+    const stop = onUnauthenticated(heard);
+    http.on('GET', '/api/auth/me', apiError(401, 'unauthenticated', 'Sign in first.'));
+    await expect(prefetchJson('/api/auth/me')).resolves.toBeNull();
+    window.__imageflowEarly = { '/api/x': Promise.reject(new TypeError('Failed to fetch')) };
+    await expect(prefetchJson('/api/x')).resolves.toBeNull();
+    window.__imageflowEarly = { '/api/y': Promise.resolve(json(200, { y: 1 })) };
+    await expect(prefetchJson('/api/y')).resolves.toEqual({ y: 1 });
+    expect(heard).not.toHaveBeenCalled();
+    stop();
   });
 });

@@ -116,9 +116,41 @@ interface RequestOptions extends RequestInit {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
+declare global {
+  interface Window {
+    /** GET requests index.html started before the app's code loaded, by path (who is signed in). */
+    __imageflowEarly?: Record<string, Promise<Response>>;
+  }
+}
+
+/** The answer to a GET of `path` that index.html already asked for, if it did; taken once. */
+function takeEarly(path: string): Promise<Response> | undefined {
+  const early = typeof window === 'undefined' ? undefined : window.__imageflowEarly;
+  if (!early || !Object.hasOwn(early, path)) return undefined;
+  const res = early[path];
+  delete early[path];
+  return res;
+}
+
+/**
+ * GETs `path` ahead of the screen that will want it: the answer, or null when it was refused or
+ * could not be had. Nothing is acted on here (a 401 ends no session); whoever asks later sees why.
+ */
+export async function prefetchJson<T>(path: string): Promise<T | null> {
+  try {
+    const res = await (takeEarly(path) ?? fetch(path));
+    return res.ok ? ((await res.json()) as T) : null;
+  } catch {
+    return null;
+  }
+}
+
 async function send(path: string, init: RequestOptions): Promise<Response> {
   const { json, ownUnauthorized: _, ...rest } = init;
   const method = (rest.method ?? 'GET').toUpperCase();
+  const early = method === 'GET' && rest.body == null ? takeEarly(path) : undefined;
+  // One that failed to reach the server is asked again.
+  if (early) return early.catch(() => send(path, init));
   const headers = new Headers(rest.headers);
   if (json !== undefined) headers.set('content-type', 'application/json');
   if (csrfToken && !SAFE_METHODS.has(method)) headers.set('x-csrf-token', csrfToken);

@@ -163,3 +163,56 @@ test('a 10,000-node lineage opens whole, folded on the selection, and every way 
   await expect(flow).toHaveAttribute('data-render-mode', 'canvas');
   await expect(page.getByRole('img', { name: 'Overview of the lineage' })).toBeVisible();
 });
+
+test('a big lineage shows from its first page on, says the rest is loading, and says so when the rest fails, with a retry', async ({ page, request }) => {
+  test.setTimeout(120_000);
+  const made = await request.post('/api/images/generate', { data: { prompt: 'a lighthouse on a cliff at sunset over the ocean', spec: { width: 64, height: 64, steps: 1 } } });
+  expect(made.status()).toBe(201);
+  const nodes = bushyTree((await made.json()).images[0]);
+  const requests = await serveTree(page, nodes);
+  // The second page waits until the test lets it go; then it fails three times: the first try
+  // and the app's two retries.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let failures = 3;
+  await page.route(/\/api\/images\/\d+\/lineage\?.*cursor=/, async (route) => {
+    await held;
+    if (failures-- > 0) return route.fulfill({ status: 503, json: { error: { code: 'unavailable', message: 'The server is restarting.' } } });
+    return route.fallback();
+  });
+  const asked: string[] = [];
+  page.on('request', (r) => r.url().includes('/api/') && asked.push(new URL(r.url()).pathname + new URL(r.url()).search));
+
+  await page.goto(`/lineage/${FIRST_ID}`);
+  // The first 5,000 nodes, folded on the root, while the rest is on its way.
+  const flow = page.locator('[data-lineage-ready]');
+  await expect(flow).toHaveAttribute('data-node-count', '5000');
+  await expect(flow).not.toHaveAttribute('data-lineage-complete');
+  await expect(page.getByTestId('lineage-stats')).toContainText('5,000+ versions');
+  await expect(page.getByTestId('lineage-stats')).toContainText('loading the rest…');
+  await expect(page.locator(`[data-testid="lineage-node-${FIRST_ID}"] .lineage-card`)).toHaveAttribute('data-emphasis', 'selected');
+
+  // The rest fails: the tree stays, the reason and a retry show.
+  release();
+  const alert = page.getByRole('alert').filter({ hasText: 'the rest of this tree did not load' });
+  await expect(alert).toBeVisible({ timeout: 30_000 });
+  await expect(alert).toContainText('Showing the 5,000 versions loaded so far');
+  await expect(alert).toContainText('The server is restarting.');
+  await expect(flow).toHaveAttribute('data-node-count', '5000');
+  await alert.getByRole('button', { name: 'Try again' }).click();
+  await expect(page.locator('[data-lineage-ready][data-lineage-complete]')).toHaveAttribute('data-node-count', String(SIZE));
+  await expect(page.getByTestId('lineage-stats')).toContainText('10,000 versions');
+  await expect(page.getByTestId('lineage-stats')).not.toContainText('loading');
+  await expect(alert).toHaveCount(0);
+  // Still the focus view once the rest is there.
+  expect(Number(await flow.getAttribute('data-visible-count'))).toBeLessThan(200);
+
+  // Who is signed in was asked for by index.html, and the app took that answer instead of asking
+  // again. Each try of the whole tree asked for its first page once (the open, the two retries and
+  // "Try again"), and the open's is the one asked for as the app started, beside the screen's code.
+  expect(asked.filter((p) => p === '/api/auth/me')).toHaveLength(1);
+  // (The content security policy let index.html's script run, and the answer was taken.)
+  expect(await page.evaluate(() => Object.keys((window as { __imageflowEarly?: object }).__imageflowEarly ?? { missing: true }))).toEqual([]);
+  expect(requests.filter((q) => !q.includes('cursor='))).toHaveLength(4);
+  expect(asked.filter((p) => p.includes('/lineage?') && !p.includes('cursor='))).toHaveLength(4);
+});

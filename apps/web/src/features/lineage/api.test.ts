@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { Lineage } from '@imageflow/shared';
+import type { Lineage, LineageSummary } from '@imageflow/shared';
 import { api } from '@/lib/api-client';
 import { makeNode } from '@/test/image-node';
-import { fetchWholeLineage } from './api';
+import { addLineagePage, fetchWholeLineage, lineagePages } from './api';
 
 vi.mock('@/lib/api-client', () => ({ api: { lineage: vi.fn() } }));
 
@@ -37,5 +37,44 @@ describe('fetchWholeLineage', () => {
     expect(lineage.nodes).toHaveLength(2500);
     expect(lineage.truncated).toBe(true);
     expect(vi.mocked(api.lineage).mock.calls.at(-1)![1]).toMatchObject({ limit: 500 });
+  });
+});
+
+describe('lineagePages', () => {
+  it('asks for each page as soon as the one before arrives, before anyone reads it', async () => {
+    vi.mocked(api.lineage).mockClear();
+    serveTree(2500);
+    const pages = lineagePages(1, { pageSize: 1000 });
+    await vi.waitFor(() => expect(vi.mocked(api.lineage)).toHaveBeenCalledTimes(3));
+    const seen: number[] = [];
+    for await (const page of pages) seen.push(page.nodes.length);
+    expect(seen).toEqual([1000, 1000, 500]);
+    expect(vi.mocked(api.lineage)).toHaveBeenCalledTimes(3);
+  });
+
+  it('gives a failed page to whoever reads it, after the pages before it', async () => {
+    vi.mocked(api.lineage).mockClear();
+    serveTree(2500);
+    vi.mocked(api.lineage).mockImplementationOnce(vi.mocked(api.lineage).getMockImplementation()!).mockRejectedValueOnce(new Error('The server stopped.'));
+    const read: number[] = [];
+    await expect(
+      (async () => {
+        for await (const page of lineagePages(1, { pageSize: 1000 })) read.push(page.nodes.length);
+      })(),
+    ).rejects.toThrow('The server stopped.');
+    expect(read).toEqual([1000]);
+  });
+});
+
+describe('addLineagePage', () => {
+  const page = (ids: number[], more: boolean) =>
+    ({ root_id: 1, focus_id: 1, path: [1], nodes: ids.map((id) => makeNode({ id })), truncated: more, next_cursor: more ? 'c' : null }) as LineageSummary;
+
+  it('says the tree is complete once a page says there is no more, and truncated when the cap stopped it', () => {
+    const first = addLineagePage(null, page([1, 2], true), 10);
+    expect(first).toMatchObject({ complete: false, truncated: false });
+    expect(addLineagePage(first, page([3], false), 10)).toMatchObject({ complete: true, truncated: false });
+    expect(addLineagePage(first, page([3], false), 10).nodes.map((n) => n.id)).toEqual([1, 2, 3]);
+    expect(addLineagePage(first, page([3, 4], true), 4)).toMatchObject({ complete: true, truncated: true });
   });
 });

@@ -1,6 +1,6 @@
-import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, queryOptions, experimental_streamedQuery as streamedQuery, useQuery } from '@tanstack/react-query';
 import type { NodeSummary, LineageSummary } from '@imageflow/shared';
-import { api, lineagePath } from '@/lib/api-client';
+import { api, lineagePath, prefetchJson } from '@/lib/api-client';
 
 /** Nodes per request when loading a whole tree: the API's largest page, so a 10,000-node tree is two round trips. */
 export const LINEAGE_PAGE_SIZE = 5000;
@@ -8,35 +8,80 @@ export const LINEAGE_PAGE_SIZE = 5000;
 export const LINEAGE_NODE_CAP = 20_000;
 
 export interface WholeLineage extends Omit<LineageSummary, 'next_cursor'> {
-  /** True when the tree has more nodes than were loaded (the cap was reached). */
+  /** True when the tree has more nodes than will be loaded (the cap was reached). */
   truncated: boolean;
+  /** False while more pages are on their way. */
+  complete: boolean;
 }
 
-/** Loads the tree around `id`, following `next_cursor` until done or `cap` nodes; from `first` when that page is already here. */
-export async function fetchWholeLineage(
-  id: number,
-  { cap = LINEAGE_NODE_CAP, pageSize = LINEAGE_PAGE_SIZE, signal, first }: { cap?: number; pageSize?: number; signal?: AbortSignal; first?: LineageSummary } = {},
-): Promise<WholeLineage> {
-  let page = first ?? (await api.lineage(id, { scope: 'tree', limit: Math.min(pageSize, cap) }));
-  const nodes: NodeSummary[] = [...page.nodes];
-  while (page.truncated && page.next_cursor && nodes.length < cap && !signal?.aborted) {
-    page = await api.lineage(id, { scope: 'tree', limit: Math.min(pageSize, cap - nodes.length), cursor: page.next_cursor });
-    nodes.push(...page.nodes);
-  }
-  return { root_id: page.root_id, focus_id: page.focus_id, path: page.path, nodes, truncated: page.truncated };
+interface PageOptions {
+  cap?: number;
+  pageSize?: number;
+  signal?: AbortSignal;
+  /** The first page, when it was asked for elsewhere. */
+  first?: Promise<LineageSummary>;
+}
+
+/**
+ * The pages of the tree around `id`, following `next_cursor` until done or `cap` nodes. Each page
+ * is asked for as soon as the one before it arrives, whether or not anyone has read that one yet.
+ * Pages come in the API's tree order (depth, then id): every node's parent is in the same page or
+ * an earlier one, so the pages read so far always make a whole tree from the root down.
+ */
+export function lineagePages(id: number, { cap = LINEAGE_NODE_CAP, pageSize = LINEAGE_PAGE_SIZE, signal, first }: PageOptions = {}): AsyncIterable<LineageSummary> {
+  let loaded = 0;
+  const ask = (cursor?: string) => api.lineage(id, { scope: 'tree', limit: Math.min(pageSize, cap - loaded), ...(cursor ? { cursor } : {}) });
+  const pages: Promise<LineageSummary>[] = [];
+  const follow = (page: Promise<LineageSummary>) => {
+    const read = page.then((p) => {
+      loaded += p.nodes.length;
+      if (p.truncated && p.next_cursor && loaded < cap && !signal?.aborted) follow(ask(p.next_cursor));
+      return p;
+    });
+    // A failure is thrown to whoever reads this page; until then it is not unhandled.
+    read.catch(() => undefined);
+    pages.push(read);
+  };
+  follow(first ?? ask());
+  return (async function* () {
+    for (let i = 0; i < pages.length; i++) yield await pages[i]!;
+  })();
+}
+
+/** The tree so far with one more page of it. */
+export function addLineagePage(so: WholeLineage | null, page: LineageSummary, cap = LINEAGE_NODE_CAP): WholeLineage {
+  const nodes = so ? so.nodes.concat(page.nodes) : page.nodes;
+  const more = page.truncated && page.next_cursor !== null;
+  return { root_id: page.root_id, focus_id: page.focus_id, path: page.path, nodes, truncated: more && nodes.length >= cap, complete: !more || nodes.length >= cap };
+}
+
+/** Loads the whole tree around `id` (up to `cap` nodes) and resolves when every page is here. */
+export async function fetchWholeLineage(id: number, options: PageOptions = {}): Promise<WholeLineage> {
+  let lineage: WholeLineage | null = null;
+  for await (const page of lineagePages(id, options)) lineage = addLineagePage(lineage, page, options.cap);
+  return lineage!;
 }
 
 /** Trees whose loading started with the app (see `prefetchWholeLineage`), taken by the first query that wants them. */
-const early = new Map<number, Promise<WholeLineage | null>>();
+const early = new Map<number, Promise<AsyncIterable<LineageSummary> | null>>();
 
+/**
+ * The tree around `id`, there as soon as its first page is: `complete` says when the rest has
+ * come. A refetch (after a change) keeps showing the tree it has until the new one is whole.
+ */
 export function wholeLineageQuery(id: number) {
   return queryOptions({
     queryKey: ['lineage', id, 'tree', 'all'],
-    queryFn: async ({ signal }) => {
-      const started = early.get(id);
-      early.delete(id);
-      return (started && (await started)) || fetchWholeLineage(id, { signal });
-    },
+    queryFn: streamedQuery<LineageSummary, WholeLineage | null>({
+      streamFn: async ({ signal }) => {
+        const started = early.get(id);
+        early.delete(id);
+        return (started && (await started)) || lineagePages(id, { signal });
+      },
+      reducer: (so, page) => addLineagePage(so, page),
+      initialValue: null,
+      refetchMode: 'replace',
+    }),
     enabled: Number.isInteger(id) && id > 0,
   });
 }
@@ -47,18 +92,17 @@ export function useWholeLineage(id: number) {
 
 /**
  * Starts loading the tree of `/lineage/:id` as the app starts there, beside the screen's code
- * and the question of who is signed in, instead of after both. The first page is asked for
- * plainly: a refusal (signed out: 401; no such image: 404) is not acted on here, the screen asks
- * again and handles it as it always does.
+ * and the question of who is signed in, instead of after both (opened at that URL, index.html
+ * has already asked for the first pages; they are taken from there). A refused first page
+ * (signed out: 401; no such image: 404) is not acted on here: the screen asks again and handles
+ * it as it always does.
  */
 export function prefetchWholeLineage(rawId: string | undefined): void {
   const id = Number(rawId);
   if (!rawId || !/^\d+$/.test(rawId) || !Number.isSafeInteger(id) || id <= 0 || early.has(id)) return;
-  const started = (async () => {
-    const res = await fetch(lineagePath(id, { scope: 'tree', limit: Math.min(LINEAGE_PAGE_SIZE, LINEAGE_NODE_CAP) }));
-    if (!res.ok) return null;
-    return fetchWholeLineage(id, { first: (await res.json()) as LineageSummary });
-  })().catch(() => null);
+  const started = prefetchJson<LineageSummary>(lineagePath(id, { scope: 'tree', limit: Math.min(LINEAGE_PAGE_SIZE, LINEAGE_NODE_CAP) })).then(
+    (first) => first && lineagePages(id, { first: Promise.resolve(first) }),
+  );
   early.set(id, started);
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collapseOffPath, descendantCounts, foldedCounts, hiddenByCollapse, indexTree, miniTreeRows, pathTo, treeGuides } from './tree';
+import { collapseOffPath, descendantCounts, foldedCounts, foldNewBranches, hiddenByCollapse, indexTree, miniTreeRows, pathTo, treeGuides } from './tree';
 
 const nodes = [
   { id: 1, parent_id: null },
@@ -88,5 +88,27 @@ describe('collapseOffPath', () => {
     const index = indexTree(nodes);
     expect([...collapseOffPath(index, [1, 2])].sort()).toEqual([3, 4]);
     expect(collapseOffPath(index, [1, 2, 4, 5]).has(4)).toBe(false);
+  });
+});
+
+describe('foldNewBranches', () => {
+  // The first page of a tree, then the next generation: 5 (under 4), 6 (under 3) and 7 (under 6).
+  const first = indexTree(nodes.filter((n) => n.id <= 4));
+  const whole = indexTree([...nodes, { id: 7, parent_id: 6 }]);
+
+  it('folds the branches only the new nodes make, off the path, and leaves the viewer’s folds as they were', () => {
+    // Nothing folds at first: in the first page only 1 and 2 have children, both on the path.
+    const opened = collapseOffPath(first, [1, 2]);
+    expect([...opened]).toEqual([]);
+    // 3 and 6 became branches off the path; 4 is on it. The focus view is the one the whole tree would open with.
+    expect([...foldNewBranches(opened, first, whole, [1, 2, 4])].sort()).toEqual([3, 6]);
+    expect([...foldNewBranches(opened, first, whole, [1, 2, 4])].sort()).toEqual([...collapseOffPath(whole, [1, 2, 4])].sort());
+    // A branch the viewer had unfolded (2, off a path through 3) stays open; one they folded stays folded.
+    expect([...foldNewBranches(new Set([1]), first, whole, [1, 3])].sort()).toEqual([1, 4, 6]);
+  });
+
+  it('answers the same set when nothing new branches, so nothing re-renders', () => {
+    const folds = new Set([3]);
+    expect(foldNewBranches(folds, whole, whole, [1, 2])).toBe(folds);
   });
 });

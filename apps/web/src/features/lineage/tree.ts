@@ -199,3 +199,24 @@ export function collapseOffPath(index: TreeIndex<TreeNodeLike>, path: readonly n
   for (const id of index.children.keys()) if (!keep.has(id)) collapsed.add(id);
   return collapsed;
 }
+
+/**
+ * The folds of a focus view after more of its tree arrived: every branch that only the new nodes
+ * make (a node that had no children before) folds too, unless it is on the path. What the viewer
+ * unfolded or folded by hand stays as it was.
+ */
+export function foldNewBranches(
+  collapsed: ReadonlySet<number>,
+  before: TreeIndex<TreeNodeLike>,
+  after: TreeIndex<TreeNodeLike>,
+  path: readonly number[],
+): ReadonlySet<number> {
+  const keep = new Set(path);
+  let next: Set<number> | null = null;
+  for (const id of after.children.keys()) {
+    if (before.children.has(id) || keep.has(id) || collapsed.has(id)) continue;
+    next ??= new Set(collapsed);
+    next.add(id);
+  }
+  return next ?? collapsed;
+}

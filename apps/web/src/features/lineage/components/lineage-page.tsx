@@ -12,7 +12,7 @@ import { ImageNotFound, isNotFound, LoadError } from '@/features/image/component
 import { imageState } from '@/features/trash/state';
 import { LINEAGE_NODE_CAP, useWholeLineage, type WholeLineage } from '../api';
 import type { Direction } from '../graph';
-import { collapseOffPath, descendantCounts, hiddenByCollapse, indexTree, pathTo } from '../tree';
+import { collapseOffPath, descendantCounts, foldNewBranches, hiddenByCollapse, indexTree, pathTo } from '../tree';
 import { FindBox, useFindShortcut, useLineageFind } from './lineage-find';
 import { LineageGraph, type LineageGraphHandle } from './lineage-graph';
 import { SelectedPanel } from './selected-panel';
@@ -22,17 +22,25 @@ export default function LineagePage() {
   const id = Number(rawId);
   const valid = rawId !== undefined && /^\d+$/.test(rawId) && id > 0;
   const query = useWholeLineage(valid ? id : 0);
+  const [params] = useSearchParams();
 
   useEffect(() => {
     document.title = valid ? `Lineage of #${id} · ImageFlow` : 'ImageFlow';
   }, [id, valid]);
 
   if (!valid) return <ImageNotFound id={rawId} />;
-  if (query.isPending) return <LineageSkeleton />;
-  if (query.isError) return isNotFound(query.error) ? <ImageNotFound id={id} /> : <LoadError error={query.error} what="this lineage" onRetry={() => void query.refetch()} />;
+  const lineage = query.data;
+  if (!lineage) {
+    if (query.isError) return isNotFound(query.error) ? <ImageNotFound id={id} /> : <LoadError error={query.error} what="this lineage" onRetry={() => void query.refetch()} />;
+    return <LineageSkeleton />;
+  }
+  // The tree shows from its first page on, once the image it opens on is there (pages go down
+  // the tree a generation at a time, so a deep image may come with a later page).
+  const focus = Number(params.get('focus'));
+  if (!lineage.complete && !lineage.nodes.some((n) => n.id === (focus || id)) && !query.isError) return <LineageSkeleton />;
   return (
     <ReactFlowProvider>
-      <LineageScreen key={id} routeId={id} lineage={query.data} />
+      <LineageScreen key={id} routeId={id} lineage={lineage} rest={query.isError && !lineage.complete ? { error: query.error, retry: () => void query.refetch() } : null} />
     </ReactFlowProvider>
   );
 }
@@ -43,7 +51,13 @@ const FOCUS_VIEW_ABOVE = 200;
 const FRAME = 'relative h-[62vh] min-h-[420px] overflow-hidden rounded-2xl bg-zinc-50 ring-1 ring-inset ring-zinc-200 lg:h-[calc(100dvh-11.5rem)] dark:bg-zinc-900/40 dark:ring-zinc-800';
 const PAGE = 'mx-auto flex max-w-[100rem] flex-col gap-3 px-3 py-4 sm:px-6';
 
-function LineageScreen({ routeId, lineage }: { routeId: number; lineage: WholeLineage }) {
+/** Why the rest of a tree did not load, and how to try again. */
+interface RestFailed {
+  error: Error;
+  retry: () => void;
+}
+
+function LineageScreen({ routeId, lineage, rest }: { routeId: number; lineage: WholeLineage; rest: RestFailed | null }) {
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
   const index = useMemo(() => indexTree(lineage.nodes), [lineage.nodes]);
@@ -59,6 +73,14 @@ function LineageScreen({ routeId, lineage }: { routeId: number; lineage: WholeLi
   const [collapsed, setCollapsed] = useState<ReadonlySet<number>>(() =>
     lineage.nodes.length > FOCUS_VIEW_ABOVE ? collapseOffPath(index, path) : new Set<number>(),
   );
+  // While the rest of a big tree arrives, the focus view stays one: new branches come folded
+  // (unless "Expand all" asked for everything).
+  const foldArrivals = useRef(lineage.nodes.length > FOCUS_VIEW_ABOVE);
+  const [shown, setShown] = useState(index);
+  if (shown !== index) {
+    setShown(index);
+    if (foldArrivals.current) setCollapsed((prev) => foldNewBranches(prev, shown, index, path));
+  }
   const [direction, setDirection] = useState<Direction>('TB');
   const [compareMode, setCompareMode] = useState(false);
   const [picked, setPicked] = useState<number[]>([]);
@@ -130,8 +152,14 @@ function LineageScreen({ routeId, lineage }: { routeId: number; lineage: WholeLi
     if (document.activeElement === findInput.current) findInput.current?.blur();
   }, []);
 
-  const expandAll = () => setCollapsed(new Set());
-  const collapseAll = () => setCollapsed(collapseOffPath(index, path));
+  const expandAll = () => {
+    foldArrivals.current = false;
+    setCollapsed(new Set());
+  };
+  const collapseAll = () => {
+    foldArrivals.current = true;
+    setCollapsed(collapseOffPath(index, path));
+  };
   const folded = useMemo(() => hiddenByCollapse(index, collapsed).size, [index, collapsed]);
 
   const stats = useMemo(() => {
@@ -167,10 +195,13 @@ function LineageScreen({ routeId, lineage }: { routeId: number; lineage: WholeLi
             Lineage <span className="font-normal text-zinc-500 dark:text-zinc-400">of #{lineage.root_id}</span>
           </h1>
           <p className="text-sm text-zinc-500 dark:text-zinc-400" data-testid="lineage-stats">
-            {total.toLocaleString()} {total === 1 ? 'version' : 'versions'} · {stats.generations} {stats.generations === 1 ? 'generation' : 'generations'}
+            {total.toLocaleString()}
+            {lineage.complete ? '' : '+'} {total === 1 ? 'version' : 'versions'} · {stats.generations}
+            {lineage.complete ? '' : '+'} {stats.generations === 1 ? 'generation' : 'generations'}
             {stats.trashed ? ` · ${stats.trashed} in the trash` : ''}
             {stats.deleted ? ` · ${stats.deleted} deleted` : ''}
             {folded ? ` · ${folded.toLocaleString()} folded` : ''}
+            {lineage.complete || rest ? '' : ' · loading the rest…'}
           </p>
         </div>
         <div className="flex flex-wrap items-center gap-1.5" role="toolbar" aria-label="Lineage view">
@@ -219,6 +250,17 @@ function LineageScreen({ routeId, lineage }: { routeId: number; lineage: WholeLi
         </div>
       </header>
 
+      {rest ? (
+        <div role="alert" className="flex flex-wrap items-center gap-x-3 gap-y-1 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-900 ring-1 ring-inset ring-red-200 dark:bg-red-950/50 dark:text-red-200 dark:ring-red-900">
+          <span>
+            Showing the {total.toLocaleString()} versions loaded so far; the rest of this tree did not load. {rest.error.message}
+          </span>
+          <Button size="sm" variant="secondary" onClick={rest.retry}>
+            Try again
+          </Button>
+        </div>
+      ) : null}
+
       {lineage.truncated ? (
         <p role="status" className="rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-inset ring-amber-200 dark:bg-amber-950/50 dark:text-amber-200 dark:ring-amber-900">
           Loaded {total.toLocaleString()} of many versions: this tree is larger than the {LINEAGE_NODE_CAP.toLocaleString()} shown here. Open a deeper image to see
@@ -242,6 +284,7 @@ function LineageScreen({ routeId, lineage }: { routeId: number; lineage: WholeLi
             onToggleCollapsed={toggleCollapsed}
             onActivate={onActivate}
             onOpen={onOpen}
+            complete={lineage.complete}
           >
             {/* The find box, and the compare bar beside it (below it where the graph is narrow). */}
             <Panel position="top-left" className="!pointer-events-none !m-3 flex max-w-[calc(100%-1.5rem)] flex-wrap items-start gap-2 *:pointer-events-auto">

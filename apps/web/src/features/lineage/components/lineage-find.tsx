@@ -3,7 +3,7 @@ import { ChevronDown, ChevronUp, Search, X } from 'lucide-react';
 import type { NodeSummary } from '@imageflow/shared';
 import { Kbd } from '@/components/ui/kbd';
 import { cn } from '@/lib/cn';
-import { buildFindIndex, findMatches, matchIndexOf, parseQuery, stepMatch } from '../find';
+import { buildFindIndex, findMatches, matchIndexOf, parseQuery, stepMatch, type FindIndex } from '../find';
 import type { TreeIndex } from '../tree';
 
 /** What the find box says, and what a screen reader is told, for a query's outcome. */
@@ -35,10 +35,14 @@ export interface LineageFind {
  * simply leaves "N found" until the next step. A new query moves to its first match after the
  * selection, unless the selection already matches; no match moves nothing.
  */
+const NOTHING_TO_FIND: FindIndex = { ids: [], texts: [], seeds: [], order: new Map() };
+
 export function useLineageFind(index: TreeIndex<NodeSummary>, selected: number, goTo: (id: number) => void): LineageFind {
-  const find = useMemo(() => buildFindIndex(index), [index]);
   const [query, setQuery] = useState('');
   const terms = useMemo(() => parseQuery(query), [query]);
+  // Built when the first term is typed, not as the tree opens (or each time more of it arrives).
+  const searching = terms.length > 0;
+  const find = useMemo(() => (searching ? buildFindIndex(index) : NOTHING_TO_FIND), [index, searching]);
   const matches = useMemo(() => findMatches(find, terms), [find, terms]);
   const matchSet = useMemo(() => new Set(matches), [matches]);
   const current = useMemo(() => matchIndexOf(find, matches, selected), [find, matches, selected]);

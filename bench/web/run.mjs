@@ -150,19 +150,42 @@ function fetchedScripts(dist, urls) {
   return { files, gzip: files.reduce((a, f) => a + gz(path.join(dist, f)), 0) };
 }
 
-/** Opens a lineage and resolves with the time from navigation start to the painted frame after it is ready. */
+/**
+ * Marks, in the page, the frame painted after the lineage first shows (`shown`: laid out, fitted,
+ * usable) and the one after every page of it is in (`complete`), from a MutationObserver on the
+ * attributes the graph sets: the times are the page's own, not when Playwright's polling saw them.
+ */
+function markLineage() {
+  const marks = (window.__lineageMarks = {});
+  const mark = (key) => {
+    if (key in marks) return;
+    marks[key] = null;
+    requestAnimationFrame(() => (marks[key] = performance.now()));
+  };
+  new MutationObserver(() => {
+    const flow = document.querySelector('[data-lineage-ready]');
+    if (!flow) return;
+    mark('shown');
+    if (flow.hasAttribute('data-lineage-complete')) mark('complete');
+  }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-lineage-ready', 'data-lineage-complete'] });
+}
+const marked = new WeakSet();
+
+/** Opens a lineage; resolves with the times from navigation start to the painted frames after it shows and after it is complete. */
 async function openLineage(page, base, id) {
+  if (!marked.has(page)) {
+    marked.add(page);
+    await page.addInitScript(markLineage);
+  }
   await page.goto(`${base}/lineage/${id}`);
   // Ready: React Flow has laid out and fitted the tree, and every page of it is loaded (or the cap reached).
   await page.waitForSelector('[data-lineage-ready][data-lineage-complete]', { timeout: 120_000 });
-  return page.evaluate(() =>
-    new Promise((r) =>
-      requestAnimationFrame(() => {
-        const flow = document.querySelector('[data-lineage-ready]');
-        r({ ms: performance.now(), loaded: Number(flow.getAttribute('data-node-count')), visible: Number(flow.getAttribute('data-visible-count')) });
-      }),
-    ),
-  );
+  await page.waitForFunction(() => window.__lineageMarks?.complete);
+  return page.evaluate(() => {
+    const flow = document.querySelector('[data-lineage-ready]');
+    const { shown, complete } = window.__lineageMarks;
+    return { ms: complete, shownMs: shown, loaded: Number(flow.getAttribute('data-node-count')), visible: Number(flow.getAttribute('data-visible-count')) };
+  });
 }
 
 /**
@@ -278,7 +301,7 @@ async function main() {
   try {
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const chromiumVersion = spawnSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).stdout.trim();
-    const runs = { open: [], openAgain: [], openDeep: [], expand: [], plain: [] };
+    const runs = { open: [], openShown: [], openAgain: [], openDeep: [], expand: [], plain: [] };
     const pan = { overview: [], readable: [] };
     let loaded = 0;
     let firstVisit;
@@ -316,6 +339,7 @@ async function main() {
       const open = await openLineage(page2, base, tree.rootId);
       loaded = open.loaded;
       if (counted) runs.open.push(open.ms);
+      if (counted) runs.openShown.push(open.shownMs);
       await context.close();
       const context3 = await browser.newContext({ viewport: { width: 1440, height: 900 } });
       const again = await openLineage(await context3.newPage(), base, tree.rootId);
@@ -359,7 +383,7 @@ async function main() {
         if (counted) runs.plain.push(plainMs);
         await plainContext.close();
       }
-      process.stdout.write(`  round ${round}${counted ? '' : ' (warm-up)'}: open ${open.ms.toFixed(0)} ms, again ${again.ms.toFixed(0)} ms, deep ${deep.ms.toFixed(0)} ms, expand ${expandMs.toFixed(0)} ms\n`);
+      process.stdout.write(`  round ${round}${counted ? '' : ' (warm-up)'}: open ${open.ms.toFixed(0)} ms (shown ${open.shownMs.toFixed(0)}), again ${again.ms.toFixed(0)} ms, deep ${deep.ms.toFixed(0)} ms, expand ${expandMs.toFixed(0)} ms\n`);
     }
     await browser.close();
 
@@ -373,6 +397,8 @@ async function main() {
       firstVisitScripts: firstVisit,
       openMedianMs: median(runs.open),
       openTimes: runs.open,
+      openShownMedianMs: median(runs.openShown),
+      openShownTimes: runs.openShown,
       openAgainMedianMs: median(runs.openAgain),
       openAgainTimes: runs.openAgain,
       openDeepMedianMs: median(runs.openDeep),
@@ -390,6 +416,7 @@ async function main() {
     console.log(`Lineage of ${tree.nodes} nodes (${loaded} loaded), load average ${result.loadavg.map((l) => l.toFixed(1)).join(' ')} before, ${result.loadavgAfter.map((l) => l.toFixed(1)).join(' ')} after`);
     const openOk = result.openMedianMs < AIM_OPEN_MS && loaded === tree.nodes;
     console.log(`  open from the root, the tree just changed: median ${result.openMedianMs.toFixed(0)} ms from navigation start to every node loaded, laid out and painted (runs: ${list(runs.open)}) (aim < ${AIM_OPEN_MS} ms with every node: ${openOk ? 'met ✓' : 'MISSED ✗'})`);
+    console.log(`  open from the root, the tree just changed: median ${result.openShownMedianMs.toFixed(0)} ms from navigation start to the tree shown (its first page, laid out and painted; the rest may still be loading) (runs: ${list(runs.openShown)})`);
     console.log(`  open from the root again, the tree unchanged: median ${result.openAgainMedianMs.toFixed(0)} ms (runs: ${list(runs.openAgain)})`);
     console.log(`  open from the deepest node (depth ${tree.deepDepth}): median ${result.openDeepMedianMs.toFixed(0)} ms (runs: ${list(runs.openDeep)})`);
     console.log(`  expand all: median ${result.expandMedianMs.toFixed(0)} ms from click to every node laid out and painted (runs: ${list(runs.expand)})`);

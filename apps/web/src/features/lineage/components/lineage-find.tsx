@@ -29,14 +29,15 @@ export interface LineageFind {
   step: (direction: -1 | 1) => void;
 }
 
+/** The index of a tree while nothing is searched for. */
+const NOTHING_TO_FIND: FindIndex = { ids: [], texts: [], seeds: [], order: new Map() };
+
 /**
  * The find box's state over a loaded tree. The current match is the selection itself: stepping
  * selects the next match (through `goTo`, which unfolds and centres it), and a click elsewhere
  * simply leaves "N found" until the next step. A new query moves to its first match after the
  * selection, unless the selection already matches; no match moves nothing.
  */
-const NOTHING_TO_FIND: FindIndex = { ids: [], texts: [], seeds: [], order: new Map() };
-
 export function useLineageFind(index: TreeIndex<NodeSummary>, selected: number, goTo: (id: number) => void): LineageFind {
   const [query, setQuery] = useState('');
   const terms = useMemo(() => parseQuery(query), [query]);

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Lineage, LineageSummary } from '@imageflow/shared';
 import { api } from '@/lib/api-client';
 import { makeNode } from '@/test/image-node';
-import { addLineagePage, fetchWholeLineage, lineagePages } from './api';
+import { addLineagePage, lineagePages, type WholeLineage } from './api';
 
 vi.mock('@/lib/api-client', () => ({ api: { lineage: vi.fn() } }));
 
@@ -17,10 +17,17 @@ function serveTree(total: number) {
   });
 }
 
-describe('fetchWholeLineage', () => {
+/** The whole tree as the lineage screen's query builds it: every page, as it comes, added to the tree so far. */
+async function readWhole(id: number, options: { pageSize: number; cap?: number }): Promise<WholeLineage> {
+  let lineage: WholeLineage | null = null;
+  for await (const page of lineagePages(id, options)) lineage = addLineagePage(lineage, page, options.cap);
+  return lineage!;
+}
+
+describe('the whole tree, page by page', () => {
   it('follows next_cursor until the tree is complete', async () => {
     serveTree(2500);
-    const lineage = await fetchWholeLineage(1, { pageSize: 1000 });
+    const lineage = await readWhole(1, { pageSize: 1000 });
     expect(lineage.nodes).toHaveLength(2500);
     expect(lineage.truncated).toBe(false);
     expect(vi.mocked(api.lineage).mock.calls.map((c) => c[1])).toEqual([
@@ -33,7 +40,7 @@ describe('fetchWholeLineage', () => {
   it('stops at the cap and says the tree is truncated', async () => {
     vi.mocked(api.lineage).mockClear();
     serveTree(9000);
-    const lineage = await fetchWholeLineage(1, { pageSize: 1000, cap: 2500 });
+    const lineage = await readWhole(1, { pageSize: 1000, cap: 2500 });
     expect(lineage.nodes).toHaveLength(2500);
     expect(lineage.truncated).toBe(true);
     expect(vi.mocked(api.lineage).mock.calls.at(-1)![1]).toMatchObject({ limit: 500 });

@@ -55,13 +55,6 @@ export function addLineagePage(so: WholeLineage | null, page: LineageSummary, ca
   return { root_id: page.root_id, focus_id: page.focus_id, path: page.path, nodes, truncated: more && nodes.length >= cap, complete: !more || nodes.length >= cap };
 }
 
-/** Loads the whole tree around `id` (up to `cap` nodes) and resolves when every page is here. */
-export async function fetchWholeLineage(id: number, options: PageOptions = {}): Promise<WholeLineage> {
-  let lineage: WholeLineage | null = null;
-  for await (const page of lineagePages(id, options)) lineage = addLineagePage(lineage, page, options.cap);
-  return lineage!;
-}
-
 /** Trees whose loading started with the app (see `prefetchWholeLineage`), taken by the first query that wants them. */
 const early = new Map<number, Promise<AsyncIterable<LineageSummary> | null>>();
 
@@ -92,10 +85,9 @@ export function useWholeLineage(id: number) {
 
 /**
  * Starts loading the tree of `/lineage/:id` as the app starts there, beside the screen's code
- * and the question of who is signed in, instead of after both (opened at that URL, index.html
- * has already asked for the first pages; they are taken from there). A refused first page
- * (signed out: 401; no such image: 404) is not acted on here: the screen asks again and handles
- * it as it always does.
+ * and the question of who is signed in, instead of after both. A refused first page (signed
+ * out: 401; no such image: 404) is not acted on here: the screen asks again and handles it as it
+ * always does.
  */
 export function prefetchWholeLineage(rawId: string | undefined): void {
   const id = Number(rawId);

@@ -131,7 +131,10 @@ export class LocalImageStore implements ImageStore {
   }
 }
 
-/** Files are written once under a new name and never change, so size and mtime make a strong validator. */
+/**
+ * Files are written once under a new name and never change, so mtime and size make a strong validator; written
+ * as nginx writes it (hex seconds, hex bytes), so that nginx serving the folder (deploy/nginx) gives the same.
+ */
 class OpenLocalFile implements StoredFile {
   readonly size: number;
   readonly etag: string;
@@ -144,7 +147,7 @@ class OpenLocalFile implements StoredFile {
     stats: Stats,
   ) {
     this.size = stats.size;
-    this.etag = `"${stats.size.toString(16)}-${Math.trunc(stats.mtimeMs).toString(16)}"`;
+    this.etag = `"${Math.floor(stats.mtimeMs / 1000).toString(16)}-${stats.size.toString(16)}"`;
     this.lastModified = stats.mtime;
   }
 

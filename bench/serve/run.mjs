@@ -7,7 +7,8 @@
 // taking the servers in turn within each round. Reports requests/s, p99 latency, CPU per request (utime+stime of
 // the server's processes, every thread, from /proc) and each ImageFlow's ratio to nginx in the same round.
 // Beside them runs the floor of any Node server: node:http alone answering the same files from memory with the
-// same headers (node-floor.mjs; BENCH_NODE_FLOOR=0 leaves it out).
+// same headers (node-floor.mjs; BENCH_NODE_FLOOR=0 leaves it out), and ImageFlow behind its shipped nginx front
+// (deploy/nginx/imageflow.conf, which answers the files from the folder itself; BENCH_FRONT=0 leaves it out).
 //
 //   npm run bench:serve                                  # 5 rounds × 5 s per case and server
 //   BENCH_BASELINE=HEAD npm run bench:serve              # also the API as committed at a git ref (git archive), for before/after in one run
@@ -25,6 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, waitFor } from '../support.mjs';
+import { siteConf } from '../../deploy/nginx/site.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
@@ -166,14 +168,11 @@ async function ensureData() {
 /** Headers nginx makes itself for a static file; every other header ImageFlow sends is added to nginx's answers. */
 const NGINX_OWN = new Set(['date', 'connection', 'keep-alive', 'content-length', 'content-type', 'etag', 'last-modified', 'accept-ranges', 'server', 'content-range', 'transfer-encoding']);
 
-async function startNginx(extraHeaders) {
+/** A Debian nginx started unprivileged with `site` (a server block for `port`) in a prefix of its own. */
+async function startNginxWith(name, site) {
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'imageflow-bench-nginx-'));
   tempDirs.push(prefix);
-  const port = await freePort();
   const user = process.getuid?.() === 0 ? `user ${os.userInfo().username};` : '';
-  const addHeaders = Object.entries(extraHeaders)
-    .map(([k, v]) => `      add_header ${k} ${JSON.stringify(v)};`)
-    .join('\n');
   const conf = `
 ${user}
 worker_processes 1;
@@ -181,23 +180,50 @@ pid ${prefix}/nginx.pid;
 error_log ${prefix}/error.log warn;
 events { worker_connections 1024; }
 http {
-  types { image/png png; image/webp webp; }
-  default_type application/octet-stream;
   access_log off;
-  sendfile on;
-  tcp_nopush on;
-  tcp_nodelay on;
   keepalive_timeout 75s;
   keepalive_requests 1000000;
-  open_file_cache max=1000 inactive=60s;
-  open_file_cache_valid 60s;
-  open_file_cache_errors on;
-  server_tokens off;
   client_body_temp_path ${prefix}/client_body;
   proxy_temp_path ${prefix}/proxy;
   fastcgi_temp_path ${prefix}/fastcgi;
   uwsgi_temp_path ${prefix}/uwsgi;
   scgi_temp_path ${prefix}/scgi;
+${site}
+}
+`;
+  fs.writeFileSync(path.join(prefix, 'nginx.conf'), conf);
+  const proc = startProcess(name, 'nginx', ['-p', prefix, '-c', path.join(prefix, 'nginx.conf'), '-e', path.join(prefix, 'error.log'), '-g', 'daemon off;'], {});
+  return { prefix, proc, pids: () => [proc.pid, ...childrenOf(proc.pid)] };
+}
+
+async function waitForNginx({ prefix, proc }, url) {
+  for (let i = 0; ; i++) {
+    try {
+      await fetch(`${url}/`);
+      return;
+    } catch {
+      if (i > 100 || proc.child.exitCode !== null) throw new Error(`nginx did not start: ${proc.output()} ${fs.readFileSync(path.join(prefix, 'error.log'), 'utf8')}`);
+      await sleep(100);
+    }
+  }
+}
+
+/** nginx alone on the data folder: sendfile, open_file_cache, and ImageFlow's headers (`extraHeaders`) added. */
+async function startNginx(extraHeaders) {
+  const port = await freePort();
+  const addHeaders = Object.entries(extraHeaders)
+    .map(([k, v]) => `      add_header ${k} ${JSON.stringify(v)};`)
+    .join('\n');
+  const site = `
+  types { image/png png; image/webp webp; }
+  default_type application/octet-stream;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  open_file_cache max=1000 inactive=60s;
+  open_file_cache_valid 60s;
+  open_file_cache_errors on;
+  server_tokens off;
   server {
     listen 127.0.0.1:${port};
     root ${dataDir};
@@ -205,22 +231,24 @@ http {
 ${addHeaders}
     }
     location / { return 404; }
-  }
-}
-`;
-  fs.writeFileSync(path.join(prefix, 'nginx.conf'), conf);
-  const proc = startProcess('nginx', 'nginx', ['-p', prefix, '-c', path.join(prefix, 'nginx.conf'), '-e', path.join(prefix, 'error.log'), '-g', 'daemon off;'], {});
+  }`;
+  const started = await startNginxWith('nginx', site);
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      await fetch(`${url}/`);
-      break;
-    } catch {
-      if (i > 100 || proc.child.exitCode !== null) throw new Error(`nginx did not start: ${proc.output()} ${fs.readFileSync(path.join(prefix, 'error.log'), 'utf8')}`);
-      await sleep(100);
-    }
-  }
-  return { ...proc, url, pids: () => [proc.pid, ...childrenOf(proc.pid)] };
+  await waitForNginx(started, url);
+  return { ...started.proc, url, pids: started.pids };
+}
+
+/**
+ * ImageFlow behind its shipped nginx front (deploy/nginx, filled in as `npm run nginx-site` fills it): nginx answers
+ * the files from the folder and passes the rest to `imageflow`. Its CPU is nginx's and ImageFlow's together.
+ */
+async function startFront(imageflow) {
+  const port = await freePort();
+  const site = siteConf({ api: new URL(imageflow.url).host, listen: `127.0.0.1:${port}`, dataDir });
+  const started = await startNginxWith('ImageFlow behind deploy/nginx', site);
+  const url = `http://127.0.0.1:${port}`;
+  await waitForNginx(started, url);
+  return { ...started.proc, name: 'ImageFlow behind deploy/nginx', url, pids: () => [...started.pids(), ...imageflow.pids()] };
 }
 
 // --- the floor of a Node server ----------------------------------------------------------------------------------
@@ -452,6 +480,7 @@ async function main() {
     servers.push({ ...(await startImageflow(name, { IMAGEFLOW_WEB_DIR: webDir }, baseline.dir)), name });
   }
   for (const v of variants()) servers.push({ ...(await startImageflow(v.name, { IMAGEFLOW_WEB_DIR: webDir, ...v.env })), name: v.name, env: v.env });
+  if (process.env.BENCH_FRONT !== '0') servers.push(await startFront(imageflow));
   if (process.env.BENCH_NODE_FLOOR !== '0') servers.push(await startNodeFloor(imageflow, manifest));
   const sample = await get(`${imageflow.url}/thumbs/${manifest.thumb}`);
   const extra = Object.fromEntries(Object.entries(sample.headers).filter(([k]) => !NGINX_OWN.has(k)));

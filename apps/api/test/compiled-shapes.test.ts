@@ -1,7 +1,8 @@
 /**
- * Gallery queries are built and compiled once per shape and then run with each call's values
- * (db/compiled-shapes.ts). These tests hold every page, over a run of calls that reuse shapes with other
- * values, to the answer worked out in JavaScript from the nodes themselves, on SQLite and PostgreSQL.
+ * Gallery queries, tree and descendants pages, and a lineage answer's focus and path are built and compiled once
+ * per shape and then run with each call's values (db/compiled-shapes.ts). These tests hold every answer, over a
+ * run of calls that reuse shapes with other values, to the answer worked out in JavaScript from the nodes
+ * themselves, on SQLite and PostgreSQL.
  */
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { KyselyNodeRepository } from '../src/adapters/kysely-node.repository.ts'
 import { CompiledShapes } from '../src/db/compiled-shapes.ts';
 import type { GalleryFilter, NewNode } from '../src/ports/node.repository.port.ts';
 import { newNode } from './support/nodes.ts';
-import { startClosedAfterEach } from './harness.ts';
+import { onPostgres, startClosedAfterEach } from './harness.ts';
 
 const start = startClosedAfterEach();
 
@@ -79,6 +80,82 @@ describe('gallery statements compiled once per shape', () => {
     expect(filters.some((f) => expected(nodes, starred, trashed, f).length === f.limit)).toBe(true);
     // A search with no word in it matches nothing, and runs nothing.
     expect(await repo.gallery({ limit: 10, q: '!!!' })).toEqual([]);
+  });
+
+  it('read tree and descendants pages, a focus and its path as the nodes say, whatever ran before in the same shape', async () => {
+    const t = await start({ start: false });
+    const repo = new KyselyNodeRepository(t.db);
+    const ids = await repo.reserveIds(45);
+    // Three binary trees of 15, their nodes interleaved (node i is the (i / 3)th of tree i % 3).
+    const nodes: NewNode[] = [];
+    for (const [i, id] of ids.entries()) {
+      const inTree = Math.floor(i / 3);
+      const parent = inTree === 0 ? null : nodes[Math.floor((inTree - 1) / 2) * 3 + (i % 3)]!;
+      nodes.push(newNode(id, parent, () => ({ owner_id: `owner-${i % 3}` })));
+    }
+    await repo.commitNodes(nodes, []);
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    const breadthFirst = (list: NewNode[]) => list.sort((a, b) => a.depth - b.depth || a.id - b.id).map((n) => n.id);
+    const isBelow = (n: NewNode, id: number): boolean => n.parent_id !== null && (n.parent_id === id || isBelow(byId.get(n.parent_id)!, id));
+    const pathOf = (n: NewNode): number[] => (n.parent_id === null ? [n.id] : [...pathOf(byId.get(n.parent_id)!), n.id]);
+
+    type Read = (node: number, limit: number, after?: { depth: number; id: number }) => Promise<{ rows: Array<{ id: number; depth: number }>; hasMore: boolean }>;
+    const walk = async (read: Read, node: number, limit: number) => {
+      const seen: number[] = [];
+      let after: { depth: number; id: number } | undefined;
+      // A cursor that does not move on would page forever: no walk takes more pages than there are nodes.
+      for (let pages = 0; pages <= nodes.length; pages++) {
+        const page = await read(node, limit, after);
+        expect(page.rows.length).toBeLessThanOrEqual(limit);
+        seen.push(...page.rows.map((r) => Number(r.id)));
+        const last = page.rows.at(-1);
+        if (!page.hasMore || !last) return seen;
+        after = { depth: last.depth, id: Number(last.id) };
+      }
+      throw new Error(`the pages of ${node} at ${limit} a page did not end`);
+    };
+    const treeReads: Read[] = [(n, l, a) => repo.treePage(n, l, a), (n, l, a) => repo.json.treePage(n, l, a), (n, l, a) => repo.summaries.treePage(n, l, a)];
+    const belowReads: Read[] = [(n, l, a) => repo.descendantsPage(n, l, a), (n, l, a) => repo.json.descendantsPage(n, l, a), (n, l, a) => repo.summaries.descendantsPage(n, l, a)];
+    // Every node's tree and descendants, at three page sizes, the trees interleaved: each shape runs with other values in turn.
+    for (const limit of [1, 4, 100]) {
+      for (const n of nodes) {
+        const tree = breadthFirst(nodes.filter((m) => m.root_id === n.root_id));
+        const below = breadthFirst(nodes.filter((m) => isBelow(m, n.id)));
+        for (const read of treeReads) expect(await walk(read, n.root_id, limit), `tree of ${n.id}, limit ${limit}`).toEqual(tree);
+        for (const read of belowReads) expect(await walk(read, n.id, limit), `below ${n.id}, limit ${limit}`).toEqual(below);
+      }
+    }
+    for (const n of [...nodes].reverse()) {
+      expect(await repo.findFocus(n.id)).toEqual({ root_id: n.root_id, owner_id: n.owner_id, tree_version: expect.any(Number) });
+      expect(await repo.ancestorIds(n.id)).toEqual(pathOf(n));
+    }
+    expect(await repo.findFocus(ids.at(-1)! + 1000)).toBeUndefined();
+    expect(await repo.ancestorIds(ids.at(-1)! + 1000)).toEqual([]);
+    // The trees branch (pages end between siblings and between generations) and are more than two deep.
+    expect(nodes.filter((n) => n.parent_id === nodes[0]!.id)).toHaveLength(2);
+    expect(Math.max(...nodes.map((n) => n.depth))).toBe(3);
+  });
+
+  it.runIf(onPostgres)('keeps the lineage statements prepared on each PostgreSQL connection, and no gallery search', async () => {
+    const t = await start({ start: false });
+    const prepared = await t.db.connection().execute(async (conn) => {
+      const repo = new KyselyNodeRepository(conn);
+      const [root] = await repo.reserveIds(1);
+      await repo.commitNodes([newNode(root!, null)], []);
+      for (let i = 0; i < 3; i++) {
+        await repo.findFocus(root!);
+        await repo.ancestorIds(root!);
+        await repo.json.treePage(root!, 10);
+        await repo.json.gallery({ limit: 5, q: 'lighthouse' });
+      }
+      return (await sql<{ name: string; statement: string }>`SELECT name, statement FROM pg_prepared_statements`.execute(conn)).rows;
+    });
+    const ours = prepared.filter((p) => p.name.startsWith('imageflow_'));
+    // The focus, the path and the tree page, each prepared once however often it ran.
+    expect(ours).toHaveLength(3);
+    for (const part of [/tree_versions/, /with recursive "anc"/, /"n"\."root_id" = \$1/]) expect(ours.filter((p) => part.test(p.statement)), String(part)).toHaveLength(1);
+    expect(ours.every((p) => p.statement.startsWith('/* prepared */ '))).toBe(true);
+    expect(prepared.some((p) => /to_tsquery/.test(p.statement))).toBe(false);
   });
 
   it('refuses a statement that puts a value anywhere but in a parameter of its own', async () => {

@@ -39,9 +39,20 @@ type GalleryValues = {
   limit: number;
 };
 
-/** The nodes after `after` in breadth-first order (depth, then id). */
-function pastKeyset(after: { depth: number; id: number }) {
-  return sql<boolean>`(n.depth > ${after.depth} OR (n.depth = ${after.depth} AND n.id > ${after.id}))`;
+/**
+ * A tree or descendants page's values, each only a parameter of its statement (see CompiledShapes): the tree's
+ * root or the node whose descendants, the rows to read, and the keyset to read past (both or neither).
+ */
+type PageValues = { node: number; rows: number; afterDepth: number | undefined; afterId: number | undefined };
+
+/** The values of a page of `limit` nodes after `after`: one row more is read, to tell whether there are more. */
+function pageValues(node: number, limit: number, after: { depth: number; id: number } | undefined): PageValues {
+  return { node, rows: limit + 1, afterDepth: after?.depth, afterId: after?.id };
+}
+
+/** The nodes after the keyset (depth, id) in breadth-first order (depth, then id). */
+function pastKeyset(depth: number, id: number) {
+  return sql<boolean>`(n.depth > ${depth} OR (n.depth = ${depth} AND n.id > ${id}))`;
 }
 
 /** A JSON field made by the database: its key, the SQL of its value, and whether that is a 0/1 column to write as a boolean. */
@@ -117,9 +128,15 @@ export class KyselyNodeRepository implements NodeRepository {
   /** What the JSON reads select. */
   private readonly jsonSelection: GallerySelection;
   private readonly galleryStatements: CompiledShapes<GalleryValues>;
+  /** Tree and descendants pages, and the reads of a lineage answer's focus and path: one statement per shape. */
+  private readonly pageStatements: CompiledShapes<PageValues>;
+  private readonly nodeStatements: CompiledShapes<{ id: number }>;
 
   constructor(private readonly db: Db) {
     this.galleryStatements = new CompiledShapes(db);
+    // Each walks one index whatever its values: kept prepared on PostgreSQL (a gallery search's best plan depends on its words).
+    this.pageStatements = new CompiledShapes(db, { prepared: true });
+    this.nodeStatements = new CompiledShapes(db, { prepared: true });
     this.sqlite = isSqlite(db);
     const json = [
       'n.id', 'n.depth', 'n.filename', 'n.deleted_at', 'n.spec_json', 'n.request_params', 'n.original_filename', 'n.original_sha256', 'n.original_bytes',
@@ -130,14 +147,14 @@ export class KyselyNodeRepository implements NodeRepository {
     this.json = {
       gallery: async (filter) => (await this.galleryRows<JsonRow>(filter, 'json')).map(toJsonNode),
       ancestors: async (id) => (await this.ancestorsQuery(id).select(json).execute()).map(toJsonNode),
-      treePage: async (rootId, limit, after) => pageOf(await this.treeQuery(rootId, limit, after).select(json).execute(), limit, toJsonNode),
-      descendantsPage: async (id, limit, after) => pageOf(await this.descendantsQuery(id, limit, after).select(json).execute(), limit, toJsonNode),
+      treePage: async (rootId, limit, after) => pageOf(await this.pageRows<JsonRow>('tree json', pageValues(rootId, limit, after), json), limit, toJsonNode),
+      descendantsPage: async (id, limit, after) => pageOf(await this.pageRows<JsonRow>('descendants json', pageValues(id, limit, after), json), limit, toJsonNode),
     };
     const summary = ['n.id', 'n.depth', 'n.filename', 'n.deleted_at', sql.raw<string>(jsonObjectSql(SUMMARY_JSON, this.sqlite)).as('json')] as const;
     this.summaries = {
       ancestors: async (id) => (await this.ancestorsQuery(id).select(summary).execute()).map(toSummaryNode),
-      treePage: async (rootId, limit, after) => pageOf(await this.treeQuery(rootId, limit, after).select(summary).execute(), limit, toSummaryNode),
-      descendantsPage: async (id, limit, after) => pageOf(await this.descendantsQuery(id, limit, after).select(summary).execute(), limit, toSummaryNode),
+      treePage: async (rootId, limit, after) => pageOf(await this.pageRows<SummaryRow>('tree summary', pageValues(rootId, limit, after), summary), limit, toSummaryNode),
+      descendantsPage: async (id, limit, after) => pageOf(await this.pageRows<SummaryRow>('descendants summary', pageValues(id, limit, after), summary), limit, toSummaryNode),
     };
   }
 
@@ -279,33 +296,31 @@ export class KyselyNodeRepository implements NodeRepository {
   }
 
   async findFocus(id: number) {
-    const row = await this.db
-      .selectFrom('image_nodes as n')
-      .leftJoin('tree_versions as v', 'v.root_id', 'n.root_id')
-      .select(['n.root_id', 'n.owner_id', 'v.version'])
-      .where('n.id', '=', id)
-      .executeTakeFirst();
+    const [row] = await this.nodeStatements.rows<{ root_id: number; owner_id: string | null; version: number | string | null }>('focus', { id }, (v) =>
+      this.db.selectFrom('image_nodes as n').leftJoin('tree_versions as v', 'v.root_id', 'n.root_id').select(['n.root_id', 'n.owner_id', 'v.version']).where('n.id', '=', v.id),
+    );
     return row && { root_id: Number(row.root_id), owner_id: row.owner_id, tree_version: row.version === null ? 0 : Number(row.version) };
   }
 
   async ancestorIds(id: number): Promise<number[]> {
-    const rows = await this.db
-      .withRecursive('anc(id, parent_id, depth)', (db) =>
-        db
-          .selectFrom('image_nodes')
-          .select(['id', 'parent_id', 'depth'])
-          .where('id', '=', id)
-          .unionAll(
-            db
-              .selectFrom('image_nodes as p')
-              .innerJoin('anc', 'anc.parent_id', 'p.id')
-              .select(['p.id', 'p.parent_id', 'p.depth']),
-          ),
-      )
-      .selectFrom('anc')
-      .select('id')
-      .orderBy('depth')
-      .execute();
+    const rows = await this.nodeStatements.rows<{ id: number | string }>('ancestor ids', { id }, (v) =>
+      this.db
+        .withRecursive('anc(id, parent_id, depth)', (db) =>
+          db
+            .selectFrom('image_nodes')
+            .select(['id', 'parent_id', 'depth'])
+            .where('id', '=', v.id)
+            .unionAll(
+              db
+                .selectFrom('image_nodes as p')
+                .innerJoin('anc', 'anc.parent_id', 'p.id')
+                .select(['p.id', 'p.parent_id', 'p.depth']),
+            ),
+        )
+        .selectFrom('anc')
+        .select('id')
+        .orderBy('depth'),
+    );
     return rows.map((r) => Number(r.id));
   }
 
@@ -331,22 +346,32 @@ export class KyselyNodeRepository implements NodeRepository {
   }
 
   async treePage(rootId: number, limit: number, after?: { depth: number; id: number }): Promise<TreePage> {
-    return pageOf(await this.treeQuery(rootId, limit, after).select(NODE_SELECTION).execute(), limit, toNode);
-  }
-
-  /** Up to `limit` + 1 nodes of a tree (the one past the page says there is more); the caller selects the columns. */
-  private treeQuery(rootId: number, limit: number, after?: { depth: number; id: number }) {
-    let query = this.db.selectFrom('image_nodes as n').where('n.root_id', '=', rootId);
-    if (after) query = query.where(pastKeyset(after));
-    return query.orderBy('n.depth').orderBy('n.id').limit(limit + 1);
+    return pageOf(await this.pageRows<NodeRow>('tree row', pageValues(rootId, limit, after), NODE_SELECTION), limit, toNode);
   }
 
   async descendantsPage(id: number, limit: number, after?: { depth: number; id: number }): Promise<TreePage> {
-    return pageOf(await this.descendantsQuery(id, limit, after).select(NODE_SELECTION).execute(), limit, toNode);
+    return pageOf(await this.pageRows<NodeRow>('descendants row', pageValues(id, limit, after), NODE_SELECTION), limit, toNode);
   }
 
-  /** Up to `limit` + 1 descendants (the one past the page says there is more); the caller selects the columns. */
-  private descendantsQuery(id: number, limit: number, after?: { depth: number; id: number }) {
+  /**
+   * The rows of a tree page (`tree …`: of the tree whose root is `node`) or a descendants page (`descendants …`: below
+   * `node`) as `selection` selects them, the shape naming the selection too. Each shape is built and compiled once.
+   */
+  private pageRows<R>(shape: `${'tree' | 'descendants'} ${'json' | 'summary' | 'row'}`, values: PageValues, selection: GallerySelection): Promise<R[]> {
+    const query = shape.startsWith('tree') ? (v: PageValues) => this.treeQuery(v) : (v: PageValues) => this.descendantsQuery(v);
+    return this.pageStatements.rows<R>(shape, values, (v) => query(v).select(selection as never));
+  }
+
+  /** Up to `rows` nodes of a tree in breadth-first order, past the keyset; the caller selects the columns. */
+  private treeQuery(v: PageValues) {
+    let query = this.db.selectFrom('image_nodes as n').where('n.root_id', '=', v.node);
+    if (v.afterDepth !== undefined && v.afterId !== undefined) query = query.where(pastKeyset(v.afterDepth, v.afterId));
+    return query.orderBy('n.depth').orderBy('n.id').limit(v.rows);
+  }
+
+  /** Up to `rows` descendants of a node in breadth-first order, past the keyset; the caller selects the columns. */
+  private descendantsQuery(v: PageValues) {
+    const id = v.node;
     let query = this.db
       .withRecursive('des(id)', (db) =>
         db
@@ -357,8 +382,8 @@ export class KyselyNodeRepository implements NodeRepository {
       )
       .selectFrom('des')
       .innerJoin('image_nodes as n', 'n.id', 'des.id');
-    if (after) query = query.where(pastKeyset(after));
-    return query.orderBy('n.depth').orderBy('n.id').limit(limit + 1);
+    if (v.afterDepth !== undefined && v.afterId !== undefined) query = query.where(pastKeyset(v.afterDepth, v.afterId));
+    return query.orderBy('n.depth').orderBy('n.id').limit(v.rows);
   }
 
   async retentionCandidates(before: string, now: string, limit: number) {

@@ -6,6 +6,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration }
 import pg from 'pg';
 import { ConfigError, type Config } from '../config.ts';
 import type { Database } from './schema.ts';
+import { namePreparedStatements } from './compiled-shapes.ts';
 import * as m001 from './migrations/001-initial.ts';
 import * as m002 from './migrations/002-job-remote-handle.ts';
 import * as m003 from './migrations/003-instances.ts';
@@ -113,6 +114,7 @@ export function openPostgres(url: string, pool: pg.PoolConfig = {}): Db {
   // An idle connection the server ends (a restart, a failover) is dropped from the pool and the
   // next query opens a new one; without a listener the pool's 'error' event would end the process.
   connections.on('error', () => undefined);
+  connections.on('connect', namePreparedStatements);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool: connections }) });
 }
 

@@ -211,6 +211,7 @@ describe.skipIf(!NGINX_INSTALLED)('ImageFlow behind deploy/nginx/imageflow.conf'
       '/thumbs/..%2Fimageflow.db',
       '/images/%2e%2e%2f%2e%2e%2fetc%2fpasswd',
       '/images/../../../etc/passwd',
+      '/.imageflow/bad-request',
     ];
     for (const p of attempts) {
       const res = await request(front, p);

@@ -1,8 +1,9 @@
+import { QueryClient } from '@tanstack/react-query';
 import { describe, expect, it, vi } from 'vitest';
 import type { Lineage, LineageSummary } from '@imageflow/shared';
 import { api } from '@/lib/api-client';
 import { makeNode } from '@/test/image-node';
-import { addLineagePage, lineagePages, type WholeLineage } from './api';
+import { addLineagePage, LINEAGE_PAGE_SIZE, lineagePages, loadRestOfLineage, wholeLineageQuery, type WholeLineage } from './api';
 
 vi.mock('@/lib/api-client', () => ({ api: { lineage: vi.fn() } }));
 
@@ -70,6 +71,59 @@ describe('lineagePages', () => {
       })(),
     ).rejects.toThrow('The server stopped.');
     expect(read).toEqual([1000]);
+  });
+});
+
+describe('the lineage screen\'s query after a page fails', () => {
+  const TOTAL = Math.round(LINEAGE_PAGE_SIZE * 2.4);
+  const cursors = () => vi.mocked(api.lineage).mock.calls.map((c) => c[1]?.cursor);
+
+  /** A tree of 2.4 pages whose second page fails `times` times, and the query as the screen runs it, retrying `retry` times. */
+  function failing(times: number, retry: number) {
+    vi.mocked(api.lineage).mockReset();
+    serveTree(TOTAL);
+    const served = vi.mocked(api.lineage).getMockImplementation()!;
+    let failures = times;
+    vi.mocked(api.lineage).mockImplementation(async (id, params) => {
+      if (params?.cursor === String(LINEAGE_PAGE_SIZE) && failures-- > 0) throw new Error('The server is restarting.');
+      return served(id, params);
+    });
+    return { client: new QueryClient({ defaultOptions: { queries: { retry, retryDelay: 0 } } }), options: wholeLineageQuery(1) };
+  }
+
+  function expectWhole(lineage: WholeLineage | null | undefined) {
+    expect(lineage!.complete).toBe(true);
+    expect(lineage!.next_cursor).toBeNull();
+    expect(lineage!.nodes.map((n) => n.id)).toEqual(Array.from({ length: TOTAL }, (_, i) => i + 1));
+  }
+
+  it('retries from the page that failed, not from the root', async () => {
+    const { client, options } = failing(1, 2);
+    expectWhole(await client.fetchQuery(options));
+    expect(cursors()).toEqual([undefined, String(LINEAGE_PAGE_SIZE), String(LINEAGE_PAGE_SIZE), String(2 * LINEAGE_PAGE_SIZE)]);
+  });
+
+  it('keeps what came when the retries fail, and "Try again" loads the rest from there', async () => {
+    const { client, options } = failing(1, 0);
+    await expect(client.fetchQuery(options)).rejects.toThrow('The server is restarting.');
+    const so = client.getQueryData(options.queryKey)!;
+    expect(so.nodes).toHaveLength(LINEAGE_PAGE_SIZE);
+    expect(so.complete).toBe(false);
+    vi.mocked(api.lineage).mockClear();
+    const query = client.getQueryCache().find({ queryKey: options.queryKey })!;
+    loadRestOfLineage(1, () => query.fetch());
+    await vi.waitFor(() => expect(client.getQueryData(options.queryKey)!.complete).toBe(true));
+    expectWhole(client.getQueryData(options.queryKey));
+    expect(cursors()).toEqual([String(LINEAGE_PAGE_SIZE), String(2 * LINEAGE_PAGE_SIZE)]);
+  });
+
+  it('loads again from the root on any other refetch, such as one after a change to the tree', async () => {
+    const { client, options } = failing(1, 0);
+    await expect(client.fetchQuery(options)).rejects.toThrow('The server is restarting.');
+    vi.mocked(api.lineage).mockClear();
+    await client.invalidateQueries({ queryKey: options.queryKey });
+    expectWhole(await client.fetchQuery(options));
+    expect(cursors()).toEqual([undefined, String(LINEAGE_PAGE_SIZE), String(2 * LINEAGE_PAGE_SIZE)]);
   });
 });
 

@@ -7,11 +7,13 @@ export const LINEAGE_PAGE_SIZE = 5000;
 /** The lineage screen stops loading here; bigger trees say "Loaded N of many". */
 export const LINEAGE_NODE_CAP = 20_000;
 
-export interface WholeLineage extends Omit<LineageSummary, 'next_cursor'> {
+export interface WholeLineage extends LineageSummary {
   /** True when the tree has more nodes than will be loaded (the cap was reached). */
   truncated: boolean;
   /** False while more pages are on their way. */
   complete: boolean;
+  /** Where the rest of the tree starts (null once complete): a retry after a failed page goes on from here. */
+  next_cursor: string | null;
 }
 
 interface PageOptions {
@@ -52,24 +54,52 @@ export function lineagePages(id: number, { cap = LINEAGE_NODE_CAP, pageSize = LI
 export function addLineagePage(so: WholeLineage | null, page: LineageSummary, cap = LINEAGE_NODE_CAP): WholeLineage {
   const nodes = so ? so.nodes.concat(page.nodes) : page.nodes;
   const more = page.truncated && page.next_cursor !== null;
-  return { root_id: page.root_id, focus_id: page.focus_id, path: page.path, nodes, truncated: more && nodes.length >= cap, complete: !more || nodes.length >= cap };
+  const complete = !more || nodes.length >= cap;
+  return { root_id: page.root_id, focus_id: page.focus_id, path: page.path, nodes, truncated: more && nodes.length >= cap, complete, next_cursor: complete ? null : page.next_cursor };
+}
+
+/** The tree loaded so far as the first page of a load that goes on from where it stopped. */
+function asFirstPage(so: WholeLineage): LineageSummary {
+  return { root_id: so.root_id, focus_id: so.focus_id, path: so.path, nodes: so.nodes, truncated: true, next_cursor: so.next_cursor };
 }
 
 /** Trees whose loading started with the app (see `prefetchWholeLineage`), taken by the first query that wants them. */
 const early = new Map<number, Promise<AsyncIterable<LineageSummary> | null>>();
 
+/** Trees whose next load goes on from the pages already loaded (see loadRestOfLineage). */
+const goOn = new Set<number>();
+
+/**
+ * "Try again" after the rest of the tree around `id` failed to load: loads the rest, from where it
+ * stopped, through the query's `refetch`. (Any other refetch, such as one after a change to the tree,
+ * loads it again from the root.)
+ */
+export function loadRestOfLineage(id: number, refetch: () => Promise<unknown>): void {
+  goOn.add(id);
+  void refetch();
+}
+
 /**
  * The tree around `id`, there as soon as its first page is: `complete` says when the rest has
- * come. A refetch (after a change) keeps showing the tree it has until the new one is whole.
+ * come. A refetch (after a change) keeps showing the tree it has until the new one is whole. The
+ * automatic retries after a page failed, and "Try again" (loadRestOfLineage), go on from the pages
+ * already loaded.
  */
 export function wholeLineageQuery(id: number) {
   return queryOptions({
     queryKey: ['lineage', id, 'tree', 'all'],
     queryFn: streamedQuery<LineageSummary, WholeLineage | null>({
-      streamFn: async ({ signal }) => {
+      streamFn: async ({ signal, client, queryKey }) => {
         const started = early.get(id);
         early.delete(id);
-        return (started && (await started)) || lineagePages(id, { signal });
+        const pages = started && (await started);
+        if (pages) return pages;
+        // An automatic retry of this load, or "Try again" after it failed (loadRestOfLineage): go on from what came.
+        const state = client.getQueryState(queryKey);
+        const resume = goOn.delete(id) || (state?.fetchFailureCount ?? 0) > 0;
+        const so = client.getQueryData<WholeLineage | null>(queryKey);
+        if (resume && so && !so.complete && so.next_cursor) return lineagePages(id, { signal, first: Promise.resolve(asFirstPage(so)) });
+        return lineagePages(id, { signal });
       },
       reducer: (so, page) => addLineagePage(so, page),
       initialValue: null,

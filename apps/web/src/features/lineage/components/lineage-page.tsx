@@ -10,7 +10,7 @@ import { Tooltip } from '@/components/ui/tooltip';
 import { api } from '@/lib/api-client';
 import { ImageNotFound, isNotFound, LoadError } from '@/features/image/components/states';
 import { imageState } from '@/features/trash/state';
-import { LINEAGE_NODE_CAP, useWholeLineage, type WholeLineage } from '../api';
+import { LINEAGE_NODE_CAP, loadRestOfLineage, useWholeLineage, type WholeLineage } from '../api';
 import type { Direction } from '../graph';
 import { collapseOffPath, descendantCounts, foldNewBranches, hiddenByCollapse, indexTree, pathTo } from '../tree';
 import { FindBox, useFindShortcut, useLineageFind } from './lineage-find';
@@ -40,7 +40,7 @@ export default function LineagePage() {
   if (!lineage.complete && !lineage.nodes.some((n) => n.id === (focus || id)) && !query.isError) return <LineageSkeleton />;
   return (
     <ReactFlowProvider>
-      <LineageScreen key={id} routeId={id} lineage={lineage} rest={query.isError && !lineage.complete ? { error: query.error, retry: () => void query.refetch() } : null} />
+      <LineageScreen key={id} routeId={id} lineage={lineage} rest={query.isError && !lineage.complete ? { error: query.error, retry: () => loadRestOfLineage(id, query.refetch) } : null} />
     </ReactFlowProvider>
   );
 }

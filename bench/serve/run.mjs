@@ -26,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, waitFor } from '../support.mjs';
-import { siteConf } from '../../deploy/nginx/site.mjs';
+import { siteConf, standaloneConf } from '../../deploy/nginx/site.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
@@ -172,25 +172,7 @@ const NGINX_OWN = new Set(['date', 'connection', 'keep-alive', 'content-length',
 async function startNginxWith(name, site) {
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'imageflow-bench-nginx-'));
   tempDirs.push(prefix);
-  const user = process.getuid?.() === 0 ? `user ${os.userInfo().username};` : '';
-  const conf = `
-${user}
-worker_processes 1;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  keepalive_timeout 75s;
-  keepalive_requests 1000000;
-  client_body_temp_path ${prefix}/client_body;
-  proxy_temp_path ${prefix}/proxy;
-  fastcgi_temp_path ${prefix}/fastcgi;
-  uwsgi_temp_path ${prefix}/uwsgi;
-  scgi_temp_path ${prefix}/scgi;
-${site}
-}
-`;
+  const conf = standaloneConf({ prefix, site, http: '  keepalive_timeout 75s;\n  keepalive_requests 1000000;' });
   fs.writeFileSync(path.join(prefix, 'nginx.conf'), conf);
   const proc = startProcess(name, 'nginx', ['-p', prefix, '-c', path.join(prefix, 'nginx.conf'), '-e', path.join(prefix, 'error.log'), '-g', 'daemon off;'], {});
   return { prefix, proc, pids: () => [proc.pid, ...childrenOf(proc.pid)] };

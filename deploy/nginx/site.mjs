@@ -3,8 +3,9 @@
 // own settings (HOST, PORT, IMAGEFLOW_DATA_DIR, as `npm start` reads them) and NGINX_LISTEN (default 80), and
 // without nginx answering files itself when IMAGEFLOW_PUBLIC_IMAGES=false or IMAGEFLOW_S3_BUCKET is set:
 //   IMAGEFLOW_DATA_DIR=/var/lib/imageflow npm run --silent nginx-site > /etc/nginx/conf.d/imageflow.conf
-// The tests and bench/serve fill it the same way (siteConf).
+// The tests and bench/serve fill it the same way (siteConf) and run it in an nginx of their own (standaloneConf).
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,6 +34,27 @@ export function siteConf({ api, listen, dataDir, files = true }) {
     site = site.replace(part, '\n');
   }
   return site;
+}
+
+/**
+ * A whole nginx.conf around `site` for an nginx of its own, started as `nginx -p prefix -c prefix/nginx.conf`
+ * by a user without privileges (its pid, logs and temporary files under `prefix`): how the tests and
+ * bench/serve run the site. `http` is added to the http block (settings of the caller's own).
+ */
+export function standaloneConf({ prefix, site, http = '' }) {
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((d) => `  ${d}_temp_path ${prefix}/${d};`).join('\n');
+  return `${process.getuid?.() === 0 ? `user ${os.userInfo().username};` : ''}
+worker_processes 1;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+${temp}
+${http}
+${site}
+}
+`;
 }
 
 if (process.argv[1] && fs.realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -13,7 +13,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatedProvider, SMALL, startTestApp, until, type TestApp } from './harness.ts';
 import { listen } from './http-helpers.ts';
-import { siteConf } from '../../../deploy/nginx/site.mjs';
+import { siteConf, standaloneConf } from '../../../deploy/nginx/site.mjs';
+import { freePort } from './support/processes.ts';
 
 const NGINX_INSTALLED = spawnSync('nginx', ['-v']).status === 0;
 if (!NGINX_INSTALLED && process.env.CI) throw new Error('nginx is not installed (.ci/run installs nginx-light): the shipped nginx front would go untested.');
@@ -55,34 +56,15 @@ function seen(answer: Answer): Record<string, string> {
   return out;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /**
  * nginx with the shipped site, filled in as `npm run nginx-site` fills it (`files: false` as it does for private
- * images or a bucket), inside the smallest nginx.conf that can hold it, on a free port in front of `apiPort`.
+ * images or a bucket), in an nginx of its own on a free port in front of `apiPort`.
  */
 async function startNginx(apiPort: number, dataDir: string, files = true): Promise<{ port: number; stop: () => Promise<void> }> {
   const prefix = await fsp.mkdtemp(path.join(os.tmpdir(), 'imageflow-nginx-'));
   const port = await freePort();
-  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((d) => `${d}_temp_path ${prefix}/${d};`).join('\n  ');
-  const conf = `${process.getuid?.() === 0 ? `user ${os.userInfo().username};` : ''}
-worker_processes 1;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log warn;
-events { worker_connections 256; }
-http {
-  access_log off;
-  ${temp}
-${siteConf({ api: `127.0.0.1:${apiPort}`, listen: `127.0.0.1:${port}`, dataDir, files })}
-}
-`;
-  await fsp.writeFile(path.join(prefix, 'nginx.conf'), conf);
+  const site = siteConf({ api: `127.0.0.1:${apiPort}`, listen: `127.0.0.1:${port}`, dataDir, files });
+  await fsp.writeFile(path.join(prefix, 'nginx.conf'), standaloneConf({ prefix, site }));
   const proc = spawn('nginx', ['-p', prefix, '-c', path.join(prefix, 'nginx.conf'), '-e', path.join(prefix, 'error.log'), '-g', 'daemon off;'], { stdio: 'ignore' });
   const stop = async () => {
     if (proc.exitCode === null && proc.signalCode === null) {

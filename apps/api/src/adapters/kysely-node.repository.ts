@@ -26,8 +26,8 @@ const NODE_COLUMNS: Record<keyof ImageNodesTable, true> = {
 const nodeColumns = (Object.keys(NODE_COLUMNS) as Array<keyof ImageNodesTable>).map((c) => `n.${c}` as const);
 /** A node row with its child count. */
 const NODE_SELECTION = [...nodeColumns, childrenCount];
-/** What a gallery page may select (see galleryRows). */
-type GallerySelection = ReadonlyArray<`n.${keyof ImageNodesTable}` | AliasedRawBuilder<unknown, string>>;
+/** What a gallery, tree or descendants page may select: node columns and JSON made by the database. */
+type NodeSelection = ReadonlyArray<`n.${keyof ImageNodesTable}` | AliasedRawBuilder<unknown, string>>;
 /** A gallery query's values, each only a parameter of its statement (see CompiledShapes); `text` is the search, as the database's query syntax. */
 type GalleryValues = {
   text: string | undefined;
@@ -126,7 +126,7 @@ export class KyselyNodeRepository implements NodeRepository {
   /** The tree reads as summaries made by the database. */
   readonly summaries: TreeReads<SummaryNode>;
   /** What the JSON reads select. */
-  private readonly jsonSelection: GallerySelection;
+  private readonly jsonSelection: NodeSelection;
   private readonly galleryStatements: CompiledShapes<GalleryValues>;
   /** Tree and descendants pages, and the reads of a lineage answer's focus and path: one statement per shape. */
   private readonly pageStatements: CompiledShapes<PageValues>;
@@ -264,7 +264,7 @@ export class KyselyNodeRepository implements NodeRepository {
   }
 
   /** Live nodes, newest (or oldest) first, past the cursor, filtered, their prompt matching `text` when it is there. */
-  private galleryQuery(v: GalleryValues, order: 'asc' | 'desc', selection: GallerySelection) {
+  private galleryQuery(v: GalleryValues, order: 'asc' | 'desc', selection: NodeSelection) {
     const past = order === 'asc' ? '>' : '<';
     if (v.text !== undefined && this.sqlite) {
       // Walk the FTS index in the gallery's order and stop after one page: order and cursor are on its rowid
@@ -357,7 +357,7 @@ export class KyselyNodeRepository implements NodeRepository {
    * The rows of a tree page (`tree …`: of the tree whose root is `node`) or a descendants page (`descendants …`: below
    * `node`) as `selection` selects them, the shape naming the selection too. Each shape is built and compiled once.
    */
-  private pageRows<R>(shape: `${'tree' | 'descendants'} ${'json' | 'summary' | 'row'}`, values: PageValues, selection: GallerySelection): Promise<R[]> {
+  private pageRows<R>(shape: `${'tree' | 'descendants'} ${'json' | 'summary' | 'row'}`, values: PageValues, selection: NodeSelection): Promise<R[]> {
     const query = shape.startsWith('tree') ? (v: PageValues) => this.treeQuery(v) : (v: PageValues) => this.descendantsQuery(v);
     return this.pageStatements.rows<R>(shape, values, (v) => query(v).select(selection as never));
   }

@@ -20,6 +20,8 @@ class Slot {
  */
 export class CompiledShapes<V extends Record<string, unknown>> {
   private readonly statements = new Map<string, { sql: string; names: ReadonlyArray<keyof V & string> }>();
+  private readonly maxShapes: number;
+  private readonly prepared: boolean;
 
   constructor(
     private readonly db: Kysely<any>,
@@ -40,9 +42,6 @@ export class CompiledShapes<V extends Record<string, unknown>> {
     this.maxShapes = maxShapes;
     this.prepared = prepared;
   }
-
-  private readonly maxShapes: number;
-  private readonly prepared: boolean;
 
   async rows<R>(shape: string, values: V, build: (values: V) => Compilable<unknown>): Promise<R[]> {
     const present = Object.keys(values).filter((name) => values[name] !== undefined);

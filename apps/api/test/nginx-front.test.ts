@@ -142,6 +142,9 @@ describe.skipIf(!NGINX_INSTALLED)('ImageFlow behind deploy/nginx/imageflow.conf'
         { headers: { range: 'bytes=0-99' } },
         { headers: { range: 'bytes=-50' } },
         { headers: { range: 'bytes=100-' } },
+        { headers: { range: 'bytes=0-1,5-6' } },
+        { headers: { range: 'bytes=5-1' } },
+        { headers: { range: 'items=0-9' } },
         { headers: { range: 'bytes=0-99', 'if-range': etag } },
         { headers: { range: 'bytes=0-99', 'if-range': '"other"' } },
       ];
@@ -155,11 +158,13 @@ describe.skipIf(!NGINX_INSTALLED)('ImageFlow behind deploy/nginx/imageflow.conf'
     }
   });
 
-  it('serves them from the folder itself: they stay reachable while ImageFlow is away, and nothing else does', async () => {
+  it('serves them from the folder itself: they stay reachable while ImageFlow is away, and nothing else does, ranges included', async () => {
     const stopped = await startStopped(t);
     try {
       for (const p of paths()) expect((await request(front, p)).status, p).toBe(200);
       expect((await request(front, '/api/health')).status).toBe(502);
+      // A range is ImageFlow's to answer (as it answers ranges alone: 206, the whole file, or its 416).
+      expect((await request(front, paths()[0]!, { headers: { range: 'bytes=0-9' } })).status).toBe(502);
     } finally {
       await stopped.resume();
     }

@@ -45,13 +45,12 @@ const OWN = new Set(['date', 'server', 'connection', 'keep-alive', 'transfer-enc
 
 /**
  * What a client sees of an answer's headers: all but OWN, with the CSP's script hashes taken out (they are the
- * built web app's inline scripts, which no image answer runs; the file's CSP otherwise is ImageFlow's). nginx
- * does not repeat Accept-Ranges on a 206 (the client asked for a range, so it knows), where ImageFlow does.
+ * built web app's inline scripts, which no image answer runs; the file's CSP otherwise is ImageFlow's).
  */
 function seen(answer: Answer): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(answer.headers)) {
-    if (OWN.has(k) || (k === 'accept-ranges' && answer.status === 206)) continue;
+    if (OWN.has(k)) continue;
     out[k] = k === 'content-security-policy' ? v.replace(/ 'sha256-[A-Za-z0-9+/=]+'/g, '') : v;
   }
   return out;

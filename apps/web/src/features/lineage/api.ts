@@ -1,5 +1,5 @@
 import { keepPreviousData, queryOptions, experimental_streamedQuery as streamedQuery, useQuery } from '@tanstack/react-query';
-import type { NodeSummary, LineageSummary } from '@imageflow/shared';
+import type { LineageSummary } from '@imageflow/shared';
 import { api, lineagePath, prefetchJson } from '@/lib/api-client';
 
 /** Nodes per request when loading a whole tree: the API's largest page, so a 10,000-node tree is two round trips. */

@@ -154,7 +154,9 @@ describe('gallery statements compiled once per shape', () => {
     // The focus, the path and the tree page, each prepared once however often it ran.
     expect(ours).toHaveLength(3);
     for (const part of [/tree_versions/, /with recursive "anc"/, /"n"\."root_id" = \$1/]) expect(ours.filter((p) => part.test(p.statement)), String(part)).toHaveLength(1);
-    expect(ours.every((p) => p.statement.startsWith('/* prepared */ '))).toBe(true);
+    // Each under the name its mark gives it.
+    for (const p of ours) expect(p.statement.startsWith(`/* prepared:${p.name} */ `), p.statement).toBe(true);
+    expect(ours.every((p) => /^imageflow_[0-9a-f]{24}$/.test(p.name))).toBe(true);
     expect(prepared.some((p) => /to_tsquery/.test(p.statement))).toBe(false);
   });
 

@@ -2,8 +2,16 @@ import { createHash } from 'node:crypto';
 import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
 import type pg from 'pg';
 
-/** The start of a statement that PostgreSQL keeps prepared on each connection (see namePreparedStatements). */
-const PREPARED = '/* prepared */ ';
+/**
+ * The start of a statement that PostgreSQL keeps prepared on each connection, followed by its name and the
+ * comment's end (see namePreparedStatements): the name is made once, when the statement is.
+ */
+const PREPARED = '/* prepared:';
+
+/** `sql` marked to be kept prepared, under a name made from its text. */
+function markPrepared(sql: string): string {
+  return `${PREPARED}imageflow_${createHash('sha1').update(sql).digest('hex').slice(0, 24)} */ ${sql}`;
+}
 
 /** Where a value goes in a statement compiled by CompiledShapes: found among its parameters by identity. */
 class Slot {
@@ -54,7 +62,7 @@ export class CompiledShapes<V extends Record<string, unknown>> {
         if (!(parameter instanceof Slot)) throw new Error(`A statement of shape ${key} holds a parameter that is not one of its values.`);
         return parameter.name as keyof V & string;
       });
-      statement = { sql: this.prepared ? `${PREPARED}${compiled.sql}` : compiled.sql, names };
+      statement = { sql: this.prepared ? markPrepared(compiled.sql) : compiled.sql, names };
       if (this.statements.size >= this.maxShapes) this.statements.delete(this.statements.keys().next().value!);
       this.statements.set(key, statement);
     }
@@ -64,14 +72,14 @@ export class CompiledShapes<V extends Record<string, unknown>> {
 
 /**
  * Runs the statements CompiledShapes marks as prepared as named prepared statements on `client` (a connection of
- * the pool, each once: see openPostgres), named by a hash of their text; every other statement as before. Their
+ * the pool, each once: see openPostgres), under the name in their mark; every other statement as before. Their
  * number is bounded by the shapes of the callers that ask for it.
  */
 export function namePreparedStatements(client: pg.ClientBase): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   client.query = ((text: unknown, values?: unknown, callback?: unknown) => {
     if (typeof text !== 'string' || !text.startsWith(PREPARED)) return query(text, values, callback);
-    const name = `imageflow_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    const name = text.slice(PREPARED.length, text.indexOf(' */', PREPARED.length));
     return query({ name, text, values }, callback);
   }) as typeof client.query;
 }

@@ -139,7 +139,7 @@ export class KyselyNodeRepository implements NodeRepository {
     this.nodeStatements = new CompiledShapes(db, { prepared: true });
     this.sqlite = isSqlite(db);
     const json = [
-      'n.id', 'n.depth', 'n.filename', 'n.deleted_at', 'n.spec_json', 'n.request_params', 'n.original_filename', 'n.original_sha256', 'n.original_bytes',
+      'n.id', 'n.parent_id', 'n.depth', 'n.filename', 'n.deleted_at', 'n.spec_json', 'n.request_params', 'n.original_filename', 'n.original_sha256', 'n.original_bytes',
       sql.raw<string>(this.sqlite ? jsonObjectSql(NODE_JSON, true) : 'n.node_json').as('json'),
       childrenCount,
     ] as const;
@@ -150,7 +150,7 @@ export class KyselyNodeRepository implements NodeRepository {
       treePage: async (rootId, limit, after) => pageOf(await this.pageRows<JsonRow>('tree json', pageValues(rootId, limit, after), json), limit, toJsonNode),
       descendantsPage: async (id, limit, after) => pageOf(await this.pageRows<JsonRow>('descendants json', pageValues(id, limit, after), json), limit, toJsonNode),
     };
-    const summary = ['n.id', 'n.depth', 'n.filename', 'n.deleted_at', sql.raw<string>(jsonObjectSql(SUMMARY_JSON, this.sqlite)).as('json')] as const;
+    const summary = ['n.id', 'n.parent_id', 'n.depth', 'n.filename', 'n.deleted_at', sql.raw<string>(jsonObjectSql(SUMMARY_JSON, this.sqlite)).as('json')] as const;
     this.summaries = {
       ancestors: async (id) => (await this.ancestorsQuery(id).select(summary).execute()).map(toSummaryNode),
       treePage: async (rootId, limit, after) => pageOf(await this.pageRows<SummaryRow>('tree summary', pageValues(rootId, limit, after), summary), limit, toSummaryNode),
@@ -571,13 +571,13 @@ function toNode(row: NodeRow): NodeWithCounts {
   };
 }
 
-type SummaryRow = Pick<ImageNodesTable, 'id' | 'depth' | 'filename' | 'deleted_at'> & { json: string };
+type SummaryRow = Pick<ImageNodesTable, 'id' | 'parent_id' | 'depth' | 'filename' | 'deleted_at'> & { json: string };
 type JsonRow = SummaryRow &
   Pick<ImageNodesTable, 'spec_json' | 'request_params' | 'original_filename' | 'original_sha256' | 'original_bytes'> & { children_count: number | string };
 
 function toSummaryNode(row: SummaryRow): SummaryNode {
   // PostgreSQL's driver hands bigints back as strings.
-  return { id: Number(row.id), depth: row.depth, filename: row.filename, live: row.deleted_at === null, json: row.json };
+  return { id: Number(row.id), parent_id: row.parent_id === null ? null : Number(row.parent_id), depth: row.depth, filename: row.filename, live: row.deleted_at === null, json: row.json };
 }
 
 /**
@@ -588,6 +588,7 @@ function toSummaryNode(row: SummaryRow): SummaryNode {
 function toJsonNode(row: JsonRow): JsonNode {
   return {
     id: Number(row.id),
+    parent_id: row.parent_id === null ? null : Number(row.parent_id),
     depth: row.depth,
     filename: row.filename,
     live: row.deleted_at === null,

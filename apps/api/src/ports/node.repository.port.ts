@@ -84,6 +84,7 @@ export interface TreePage<N = NodeWithCounts> {
  */
 export interface SummaryNode {
   id: number;
+  parent_id: number | null;
   depth: number;
   filename: string;
   /** Not deleted: its files are there. */

@@ -66,7 +66,7 @@ export class LineageService {
     return answer(await this.page(this.nodes.json, request), (r) => nodeText(r, this.urls));
   }
 
-  private async page<N extends { id: number; depth: number }>(reads: TreeReads<N>, { id, rootId, scope, limit, after }: LineageRequest): Promise<LineagePage<N>> {
+  private async page<N extends PageNode>(reads: TreeReads<N>, { id, rootId, scope, limit, after }: LineageRequest): Promise<LineagePage<N>> {
     let page: TreePage<N>;
     let path: number[];
     if (scope === 'ancestors') {
@@ -76,15 +76,38 @@ export class LineageService {
       const from = after ? rows.findIndex((r) => r.depth > after.depth) : 0;
       const rest = from < 0 ? [] : rows.slice(from);
       page = { rows: rest.slice(0, limit), hasMore: rest.length > limit };
+    } else if (scope === 'tree') {
+      page = await reads.treePage(rootId, limit, after);
+      // A tree's first page holds every node above any node it holds: when the focus is on it, so is its path,
+      // and the statement that walks up to the root is not needed (a round trip less for most opens).
+      path = (after ? null : pathWithin(page.rows, id)) ?? (await this.nodes.ancestorIds(id));
     } else {
       // One after the other: on PostgreSQL, the path's short statement on a second connection beside the page
       // cost more (CPU of the client and the server both) than the round trip it saved (bench/lineage).
       path = await this.nodes.ancestorIds(id);
-      page = await (scope === 'descendants' ? reads.descendantsPage(id, limit, after) : reads.treePage(rootId, limit, after));
+      page = await reads.descendantsPage(id, limit, after);
     }
     const last = page.rows.at(-1);
     return { path, page, nextCursor: page.hasMore && last ? encodeTreeCursor(last.depth, Number(last.id)) : null };
   }
+}
+
+/** What a page's rows tell of their place in the tree. */
+type PageNode = { id: number; parent_id: number | null; depth: number };
+
+/**
+ * The ids from the root down to `id`, read off rows that hold a node's parent whenever they hold the node
+ * (a tree's first page: breadth-first from the root); null when `id` is not among them or its chain leaves them.
+ */
+export function pathWithin(rows: readonly PageNode[], id: number): number[] | null {
+  const parents = new Map<number, number | null>();
+  for (const row of rows) parents.set(row.id, row.parent_id);
+  const path: number[] = [];
+  for (let at: number | null | undefined = id; at !== null; at = parents.get(at)) {
+    if (at === undefined || path.length > rows.length) return null;
+    path.push(at);
+  }
+  return path.reverse();
 }
 
 export function encodeTreeCursor(depth: number, id: number): string {

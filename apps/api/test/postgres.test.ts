@@ -8,7 +8,9 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it, type TestContext } from 'vitest';
+import { NodeSummary } from '@imageflow/shared';
 import { KyselyJobRepository } from '../src/adapters/kysely-job.repository.ts';
 import { KyselyNodeRepository } from '../src/adapters/kysely-node.repository.ts';
 import { DatabaseUnavailableError, migrate, openDatabase, type Db } from '../src/db/database.ts';
@@ -16,6 +18,7 @@ import type { JobRecord } from '../src/ports/job.repository.port.ts';
 import { generate, makeDataDir, onPostgres, openTestDatabase, startTestApp, type TestApp } from './harness.ts';
 import { testDatabaseUrl } from './support/postgres.ts';
 import { queuedJob } from './support/jobs.ts';
+import { newNode } from './support/nodes.ts';
 
 const postgresDown = process.env.IMAGEFLOW_TEST_POSTGRES_DOWN;
 
@@ -133,6 +136,44 @@ describe('node ids', () => {
     const ranges = await Promise.all(reservers.map((db) => new KyselyNodeRepository(db).reserveIds(5)));
     for (const range of ranges) expect(range).toEqual(Array.from({ length: 5 }, (_, i) => range[0]! + i));
     expect(ranges.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+  });
+});
+
+describe('migration 015: a summary is the start of the stored node JSON', () => {
+  /** NodeSummary's keys that are stored (the rest are added as a page is read), in its order. */
+  const SUMMARY_KEYS = Object.keys(NodeSummary.shape).filter((k) => k !== 'children_count' && k !== 'thumbnail_url');
+
+  it('writes the JSON of nodes stored before it again, the summary fields first, every value kept, and of nodes stored after', async ({ skip }) => {
+    postgresOnly(skip);
+    const db = await open(await makeDataDir(), 1);
+    await migrate(db, '014-node-json');
+    const repo = new KyselyNodeRepository(db);
+    const hard = 'a "quoted" \\back\\slash \n line\ttab \u2028 🦊🏳️‍🌈 狐 ثعلب \u00e9\u0301';
+    const [rootId, childId, laterId] = await repo.reserveIds(3);
+    const root = newNode(rootId!, null, () => ({ prompt: hard, model: `model ${hard}`, seed: null }));
+    await repo.commitNodes([root, newNode(childId!, root, () => ({ negative_prompt: hard, seed: Number.MAX_SAFE_INTEGER }))], []);
+    await db.updateTable('image_nodes').set({ starred: 1, trashed_at: '2026-11-29T01:02:03.004Z' }).where('id', '=', childId!).execute();
+    const stored = async () =>
+      (
+        await sql<{ id: string; node_json: string; summary: string }>`SELECT id, node_json, left(node_json, summary_chars) || '}' AS summary FROM image_nodes ORDER BY id`.execute(db)
+      ).rows;
+    const before = new Map((await sql<{ id: string; node_json: string }>`SELECT id, node_json FROM image_nodes`.execute(db)).rows.map((r) => [r.id, r.node_json]));
+    expect(before.size).toBe(2);
+
+    await migrate(db);
+    await repo.commitNodes([newNode(laterId!, root, () => ({ prompt: `${hard} later` }))], []);
+    const after = await stored();
+    expect(after).toHaveLength(3);
+    for (const row of after) {
+      const node = JSON.parse(row.node_json) as Record<string, unknown>;
+      if (before.has(row.id)) expect(node, `node ${row.id}`).toEqual(JSON.parse(before.get(row.id)!));
+      // Compact, the summary's keys first in its order, then the rest.
+      expect(row.node_json).toBe(JSON.stringify(node));
+      expect(Object.keys(node).slice(0, SUMMARY_KEYS.length)).toEqual(SUMMARY_KEYS);
+      expect(row.summary).toBe(JSON.stringify(Object.fromEntries(SUMMARY_KEYS.map((k) => [k, node[k]]))));
+    }
+    expect(JSON.parse(after[1]!.summary)).toMatchObject({ starred: true, trashed_at: '2026-11-29T01:02:03.004Z', seed: Number.MAX_SAFE_INTEGER });
+    expect(JSON.parse(after[0]!.summary)).toMatchObject({ prompt: hard, model: `model ${hard}`, seed: null });
   });
 });
 

@@ -58,43 +58,37 @@ function pastKeyset(depth: number, id: number) {
 /** A JSON field made by the database: its key, the SQL of its value, and whether that is a 0/1 column to write as a boolean. */
 type JsonField = readonly [key: string, sql: string, boolean?: 'boolean'];
 
-/**
- * SQL of a JSON object of these fields, in this order, as compact text (as JSON.stringify writes it):
- * json_object on SQLite; on PostgreSQL row_to_json of a row of them (json_build_object would write
- * `"key" : value`). Both databases escape strings as JSON.stringify does.
- */
-function jsonObjectSql(fields: readonly JsonField[], sqlite: boolean): string {
-  if (sqlite) {
-    const pairs = fields.map(([key, value, bool]) => `'${key}', ${bool ? `json(CASE ${value} WHEN 1 THEN 'true' ELSE 'false' END)` : value}`);
-    return `json_object(${pairs.join(', ')})`;
-  }
-  const columns = fields.map(([key, value, bool]) => `${bool ? `${value} = 1` : value} AS "${key}"`);
-  return `(SELECT row_to_json(j) FROM (SELECT ${columns.join(', ')}) AS j)::text`;
+/** SQLite: SQL of a JSON object of these fields, in this order, as compact text (json_object escapes strings as JSON.stringify does). */
+function jsonObjectSql(fields: readonly JsonField[]): string {
+  const pairs = fields.map(([key, value, bool]) => `'${key}', ${bool ? `json(CASE ${value} WHEN 1 THEN 'true' ELSE 'false' END)` : value}`);
+  return `json_object(${pairs.join(', ')})`;
 }
 
 /**
- * A node's fields as JSON made by the database, so that a page of nodes never becomes one JavaScript
- * object per column: in ImageNode's order (services/presenter.ts), up to the recipe, but for
- * children_count, which is counted as the page is read and which the presenter adds after them with
- * the stored recipe, the request parameters and the file URLs. SQLite makes it as it reads
- * (json_object); PostgreSQL keeps it in the row (`node_json`, migration 014, the same fields), as
- * building it on each read cost its server more than the whole bare read. A field added here needs
- * a migration that redefines node_json. Tested against the object form byte for byte, on both
- * databases (apps/api/test/json-passthrough.test.ts).
+ * A node's NodeSummary (@imageflow/shared) as stored, in its order: every field but children_count and
+ * thumbnail_url, which the presenter adds after them. They open a node's JSON (NODE_JSON), so that on
+ * PostgreSQL a summary is the start of the stored node JSON (migration 015).
  */
-const NODE_JSON: readonly JsonField[] = [
-  ['id', 'n.id'], ['is_root', 'n.is_root', 'boolean'], ['parent_id', 'n.parent_id'], ['root_id', 'n.root_id'], ['depth', 'n.depth'],
-  ['prompt', 'n.prompt'], ['negative_prompt', 'n.negative_prompt'], ['model', 'n.model'], ['provider', 'n.provider'], ['seed', 'n.seed'],
-  ['action_type', 'n.action_type'], ['image_path', 'n.image_path'], ['filename', 'n.filename'], ['width', 'n.width'], ['height', 'n.height'],
-  ['bytes', 'n.bytes'], ['sha256', 'n.sha256'], ['starred', 'n.starred', 'boolean'], ['deleted_at', 'n.deleted_at'],
-  ['trashed_at', 'n.trashed_at'], ['created_at', 'n.created_at'], ['pending_parent_sha256', 'n.pending_parent_sha256'],
-];
-
-/** A node's NodeSummary (@imageflow/shared) but for thumbnail_url, which the presenter adds last. */
 const SUMMARY_JSON: readonly JsonField[] = [
   ['id', 'n.id'], ['parent_id', 'n.parent_id'], ['depth', 'n.depth'], ['prompt', 'n.prompt'], ['model', 'n.model'], ['provider', 'n.provider'],
   ['seed', 'n.seed'], ['action_type', 'n.action_type'], ['width', 'n.width'], ['height', 'n.height'], ['starred', 'n.starred', 'boolean'],
-  ['deleted_at', 'n.deleted_at'], ['trashed_at', 'n.trashed_at'], ['created_at', 'n.created_at'], ['children_count', CHILDREN_COUNT_SQL],
+  ['deleted_at', 'n.deleted_at'], ['trashed_at', 'n.trashed_at'], ['created_at', 'n.created_at'],
+];
+
+/**
+ * A node's fields as JSON made by the database, so that a page of nodes never becomes one JavaScript
+ * object per column: in ImageNode's order (services/presenter.ts), the summary's first, up to the recipe,
+ * but for children_count, which is counted as the page is read and which the presenter adds after them
+ * with the stored recipe, the request parameters and the file URLs. SQLite makes it as it reads
+ * (json_object); PostgreSQL keeps it in the row (`node_json`, migrations 014 and 015, the same fields), as
+ * building it on each read cost its server more than the whole bare read. A field added here needs
+ * a migration that redefines node_json (and summary_chars, for a summary field). Tested against the
+ * object form byte for byte, on both databases (apps/api/test/json-passthrough.test.ts).
+ */
+const NODE_JSON: readonly JsonField[] = [
+  ...SUMMARY_JSON,
+  ['is_root', 'n.is_root', 'boolean'], ['root_id', 'n.root_id'], ['negative_prompt', 'n.negative_prompt'], ['image_path', 'n.image_path'],
+  ['filename', 'n.filename'], ['bytes', 'n.bytes'], ['sha256', 'n.sha256'], ['pending_parent_sha256', 'n.pending_parent_sha256'],
 ];
 
 /** The words of a search, as `\p{L}\p{N}_` runs; anything else in the text only separates them. */
@@ -140,7 +134,7 @@ export class KyselyNodeRepository implements NodeRepository {
     this.sqlite = isSqlite(db);
     const json = [
       'n.id', 'n.parent_id', 'n.depth', 'n.filename', 'n.deleted_at', 'n.spec_json', 'n.request_params', 'n.original_filename', 'n.original_sha256', 'n.original_bytes',
-      sql.raw<string>(this.sqlite ? jsonObjectSql(NODE_JSON, true) : 'n.node_json').as('json'),
+      sql.raw<string>(this.sqlite ? jsonObjectSql(NODE_JSON) : 'n.node_json').as('json'),
       childrenCount,
     ] as const;
     this.jsonSelection = json;
@@ -150,7 +144,9 @@ export class KyselyNodeRepository implements NodeRepository {
       treePage: async (rootId, limit, after) => pageOf(await this.pageRows<JsonRow>('tree json', pageValues(rootId, limit, after), json), limit, toJsonNode),
       descendantsPage: async (id, limit, after) => pageOf(await this.pageRows<JsonRow>('descendants json', pageValues(id, limit, after), json), limit, toJsonNode),
     };
-    const summary = ['n.id', 'n.parent_id', 'n.depth', 'n.filename', 'n.deleted_at', sql.raw<string>(jsonObjectSql(SUMMARY_JSON, this.sqlite)).as('json')] as const;
+    // On PostgreSQL the start of the stored node JSON, closed: no object is built as the page is read.
+    const summaryJson = this.sqlite ? jsonObjectSql(SUMMARY_JSON) : "left(n.node_json, n.summary_chars) || '}'";
+    const summary = ['n.id', 'n.parent_id', 'n.depth', 'n.filename', 'n.deleted_at', sql.raw<string>(summaryJson).as('json'), childrenCount] as const;
     this.summaries = {
       ancestors: async (id) => (await this.ancestorsQuery(id).select(summary).execute()).map(toSummaryNode),
       treePage: async (rootId, limit, after) => pageOf(await this.pageRows<SummaryRow>('tree summary', pageValues(rootId, limit, after), summary), limit, toSummaryNode),
@@ -571,13 +567,20 @@ function toNode(row: NodeRow): NodeWithCounts {
   };
 }
 
-type SummaryRow = Pick<ImageNodesTable, 'id' | 'parent_id' | 'depth' | 'filename' | 'deleted_at'> & { json: string };
-type JsonRow = SummaryRow &
-  Pick<ImageNodesTable, 'spec_json' | 'request_params' | 'original_filename' | 'original_sha256' | 'original_bytes'> & { children_count: number | string };
+type SummaryRow = Pick<ImageNodesTable, 'id' | 'parent_id' | 'depth' | 'filename' | 'deleted_at'> & { json: string; children_count: number | string };
+type JsonRow = SummaryRow & Pick<ImageNodesTable, 'spec_json' | 'request_params' | 'original_filename' | 'original_sha256' | 'original_bytes'>;
 
 function toSummaryNode(row: SummaryRow): SummaryNode {
   // PostgreSQL's driver hands bigints back as strings.
-  return { id: Number(row.id), parent_id: row.parent_id === null ? null : Number(row.parent_id), depth: row.depth, filename: row.filename, live: row.deleted_at === null, json: row.json };
+  return {
+    id: Number(row.id),
+    parent_id: row.parent_id === null ? null : Number(row.parent_id),
+    depth: row.depth,
+    filename: row.filename,
+    live: row.deleted_at === null,
+    json: row.json,
+    children_count: Number(row.children_count),
+  };
 }
 
 /**

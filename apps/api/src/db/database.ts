@@ -21,6 +21,7 @@ import * as m011 from './migrations/011-provenance.ts';
 import * as m012 from './migrations/012-job-queue.ts';
 import * as m013 from './migrations/013-tree-versions.ts';
 import * as m014 from './migrations/014-node-json.ts';
+import * as m015 from './migrations/015-node-summary.ts';
 
 /** Forward-only, numbered migrations, applied in order at start-up, the same on SQLite and PostgreSQL. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '012-job-queue': m012,
   '013-tree-versions': m013,
   '014-node-json': m014,
+  '015-node-summary': m015,
 };
 
 export type Db = Kysely<Database>;
@@ -194,12 +196,14 @@ export function postgresFailure(err: unknown, t: PostgresTarget, timeoutMs = CON
   return `Cannot use ${at}, database "${t.database}": ${detail}. Check that PostgreSQL is running there and that DATABASE_URL is right.`;
 }
 
-export async function migrate(db: Db): Promise<void> {
+/** Applies the migrations not yet applied, up to and with `upTo` if given (tests of an upgrade), else all. */
+export async function migrate(db: Db, upTo?: string): Promise<void> {
+  if (upTo !== undefined && !(upTo in MIGRATIONS)) throw new Error(`No migration ${upTo}.`);
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => MIGRATIONS },
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await (upTo === undefined ? migrator.migrateToLatest() : migrator.migrateTo(upTo));
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
     throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${String((error as Error).message ?? error)}`);

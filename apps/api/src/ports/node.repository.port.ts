@@ -89,8 +89,9 @@ export interface SummaryNode {
   filename: string;
   /** Not deleted: its files are there. */
   live: boolean;
-  /** A JSON object: every NodeSummary field but thumbnail_url. */
+  /** A JSON object: every NodeSummary field but children_count and thumbnail_url, in its order. */
   json: string;
+  children_count: number;
 }
 
 /**
@@ -102,7 +103,6 @@ export interface SummaryNode {
 export interface JsonNode extends Omit<SummaryNode, 'json'> {
   /** A JSON object: the ImageNode's fields in its order up to children_count (presenter.ts), without it and what follows. */
   json: string;
-  children_count: number;
   /** `spec` as stored: JSON text of an object. */
   spec_json: string;
   /** `request_params` as stored: JSON text of an object. */

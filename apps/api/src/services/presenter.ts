@@ -15,27 +15,28 @@ import type { ParentRecipe } from './plan.ts';
 export function toImageNode(row: NodeWithCounts, urls: PublicUrls): ImageNode {
   const live = row.deleted_at === null;
   return {
+    // NodeSummary's fields first, in its order: on PostgreSQL a summary is the start of the stored node JSON.
     id: row.id,
-    is_root: row.is_root,
     parent_id: row.parent_id,
-    root_id: row.root_id,
     depth: row.depth,
     prompt: row.prompt,
-    negative_prompt: row.negative_prompt,
     model: row.model,
     provider: row.provider,
     seed: row.seed,
     action_type: row.action_type,
-    image_path: row.image_path,
-    filename: row.filename,
     width: row.width,
     height: row.height,
-    bytes: row.bytes,
-    sha256: row.sha256,
     starred: row.starred,
     deleted_at: row.deleted_at,
     trashed_at: row.trashed_at,
     created_at: row.created_at,
+    is_root: row.is_root,
+    root_id: row.root_id,
+    negative_prompt: row.negative_prompt,
+    image_path: row.image_path,
+    filename: row.filename,
+    bytes: row.bytes,
+    sha256: row.sha256,
     pending_parent_sha256: row.pending_parent_sha256,
     children_count: row.children_count,
     spec_json: row.spec,
@@ -69,9 +70,9 @@ export function nodeText(row: JsonNode, urls: PublicUrls): string {
   return `${row.json.slice(0, -1)},"children_count":${row.children_count},"spec_json":${row.spec_json},"request_params":${row.request_params_json},"url":${url},"thumbnail_url":${thumbnail},"original":${original}}`;
 }
 
-/** JSON text of the NodeSummary of a node read as one: what the database made, then its thumbnail URL. */
+/** JSON text of the NodeSummary of a node read as one: what the database made, then its children_count and thumbnail URL. */
 export function summaryText(row: SummaryNode, urls: PublicUrls): string {
-  return `${row.json.slice(0, -1)},"thumbnail_url":${thumbnailJson(row, urls)}}`;
+  return `${row.json.slice(0, -1)},"children_count":${row.children_count},"thumbnail_url":${thumbnailJson(row, urls)}}`;
 }
 
 /** A node's thumbnail_url as JSON: null once it is deleted. */

@@ -10,7 +10,7 @@ const JSON_STRING_FUNCTION = `CREATE FUNCTION imageflow_json_string(value text) 
   LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT COALESCE(to_json(value)::text, 'null') $$`;
 
 /** A field of the stored JSON: its key, its column, and how the column becomes JSON. */
-type Field = readonly [key: string, column: string, kind: 'number' | 'nullable number' | 'boolean' | 'string'];
+export type Field = readonly [key: string, column: string, kind: 'number' | 'nullable number' | 'boolean' | 'string'];
 
 /**
  * The fields, in ImageNode's order up to the recipe but for children_count (counted when read):
@@ -26,7 +26,7 @@ const FIELDS: readonly Field[] = [
   ['trashed_at', 'trashed_at', 'string'], ['created_at', 'created_at', 'string'], ['pending_parent_sha256', 'pending_parent_sha256', 'string'],
 ];
 
-function valueSql([, column, kind]: Field): string {
+export function valueSql([, column, kind]: Field): string {
   switch (kind) {
     case 'number':
       return `${column}::text`;

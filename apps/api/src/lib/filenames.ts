@@ -19,7 +19,8 @@ export function imageFilename(model: string, action: ActionType, uuid: string): 
 }
 
 export function thumbnailFilename(imageFilename: string): string {
-  return imageFilename.replace(/\.png$/, '.webp');
+  // Not a regular expression: a page of nodes asks this of every node.
+  return imageFilename.endsWith('.png') ? `${imageFilename.slice(0, -4)}.webp` : imageFilename;
 }
 
 export function imageFilenameOfThumbnail(thumbnailFilename: string): string {

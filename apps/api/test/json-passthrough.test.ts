@@ -14,7 +14,7 @@ import type { GalleryFilter, NewNode, NodeWithCounts } from '../src/ports/node.r
 import { encodeGalleryCursor } from '../src/services/image.service.ts';
 import { encodeTreeCursor, LineageService } from '../src/services/lineage.service.ts';
 import { LOCAL_ACTOR } from '../src/services/access.ts';
-import { answerText, nodeText, toImageNode, UrlsJson } from '../src/services/presenter.ts';
+import { answerText, nodeText, toImageNode } from '../src/services/presenter.ts';
 import { PublicUrls } from '../src/services/public-urls.ts';
 import { newNode } from './support/nodes.ts';
 import { INJECT_ORIGIN } from './support/origin.ts';
@@ -130,10 +130,10 @@ describe('nodes presented from JSON made by the database', () => {
     expect(parsed.some((p) => p.original !== null && p.deleted_at === null)).toBe(true);
     expect(parsed.some((p) => p.trashed_at !== null)).toBe(true);
     for (const urls of [URLS, INJECTED, new PublicUrls('https://cdn.example.com/a "b"/')]) {
-      for (const [i, s] of json.entries()) expect(nodeText(s, new UrlsJson(urls))).toBe(JSON.stringify(toImageNode(parsed[i]!, urls)));
+      for (const [i, s] of json.entries()) expect(nodeText(s, urls)).toBe(JSON.stringify(toImageNode(parsed[i]!, urls)));
     }
     // The recipe came back as written, integer-like keys first, __proto__ key and all, polluting nothing.
-    const first = JSON.parse(nodeText(json[0]!, new UrlsJson(URLS))) as ImageNode;
+    const first = JSON.parse(nodeText(json[0]!, URLS)) as ImageNode;
     expect(first.spec_json).toEqual(parsed[0]!.spec);
     expect(Object.keys(first.spec_json).slice(0, 2)).toEqual(['2', '10']);
     expect(Object.hasOwn(first.spec_json, '__proto__')).toBe(true);
@@ -164,32 +164,7 @@ describe('nodes presented from JSON made by the database', () => {
     expect(parsed.find((p) => p.id === all[1]!.id)!.children_count).toBe(all.filter((n) => n.parent_id === all[1]!.id).length + 1);
     expect(parsed.filter((p) => p.starred).map((p) => p.id)).toEqual([all[1]!.id, all[3]!.id]);
     expect(parsed.find((p) => p.id === all[5]!.id)!.deleted_at).toBe('2026-11-29T04:05:06.007Z');
-    for (const [i, s] of json.entries()) expect(nodeText(s, new UrlsJson(URLS))).toBe(JSON.stringify(toImageNode(parsed[i]!, URLS)));
-  });
-
-  it('UrlsJson writes the file URLs as JSON.stringify of PublicUrls does, for every prefix and name', () => {
-    const prefixes = [URLS, INJECTED, new PublicUrls('https://cdn.example.com/a "b"/\\c/狐\u2028/'), new PublicUrls(null, () => 'http://[::1]:8080')];
-    const names = [
-      'sdxl_1b4e28ba-2fa1-4d2c-883f-0016d3cca427.png',
-      'flux-schnell_img2img_1b4e28ba-2fa1-4d2c-883f-0016d3cca427.png',
-      'upload_x.png',
-      // Not of the store's form (never written by it): written by JSON.stringify all the same.
-      'a "quoted".png',
-      'back\\slash.png',
-      'line\nbreak.png',
-      'ünïcode.png',
-      'no-extension',
-      'upper_CASE.png',
-      'twice.png.png',
-      '.png',
-    ];
-    for (const urls of prefixes) {
-      const json = new UrlsJson(urls);
-      for (const name of names) {
-        expect(json.image(name), name).toBe(JSON.stringify(urls.image(name)));
-        expect(json.thumbnail(name), name).toBe(JSON.stringify(urls.thumbnail(name)));
-      }
-    }
+    for (const [i, s] of json.entries()) expect(nodeText(s, URLS)).toBe(JSON.stringify(toImageNode(parsed[i]!, URLS)));
   });
 
   it('answerText gives JSON.stringify of the answer with its list of nodes', () => {

@@ -19,8 +19,7 @@ export function imageFilename(model: string, action: ActionType, uuid: string): 
 }
 
 export function thumbnailFilename(imageFilename: string): string {
-  // Not a regular expression: a page of nodes asks this of every node.
-  return imageFilename.endsWith('.png') ? `${imageFilename.slice(0, -4)}.webp` : imageFilename;
+  return imageFilename.replace(/\.png$/, '.webp');
 }
 
 export function imageFilenameOfThumbnail(thumbnailFilename: string): string {

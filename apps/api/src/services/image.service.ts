@@ -14,7 +14,7 @@ import { readRecipe } from '../lib/recipes/index.ts';
 import { specFromRecipe } from '../lib/recipes/spec.ts';
 import type { JsonText } from '../lib/json-text.ts';
 import type { NodeDraft, NodeWriter } from './node-writer.ts';
-import { answerText, nodeText, toImageNode, UrlsJson } from './presenter.ts';
+import { answerText, nodeText, toImageNode } from './presenter.ts';
 import type { PublicUrls } from './public-urls.ts';
 import { mayAccess, ownerScope, type Actor } from './access.ts';
 
@@ -195,8 +195,7 @@ export class ImageService {
     const hasMore = rows.length > query.limit;
     if (hasMore) rows.length = query.limit;
     const last = rows.at(-1);
-    const urls = new UrlsJson(this.urls);
-    const items = rows.map((r) => nodeText(r, urls));
+    const items = rows.map((r) => nodeText(r, this.urls));
     return answerText({}, 'items', items, { next_cursor: hasMore && last ? encodeGalleryCursor(last.id) : null });
   }
 

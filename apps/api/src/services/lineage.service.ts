@@ -2,7 +2,7 @@ import type { Lineage, LineageSummary } from '@imageflow/shared';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { JsonText } from '../lib/json-text.ts';
 import type { NodeRepository, TreePage, TreeReads } from '../ports/node.repository.port.ts';
-import { answerText, nodeText, summaryText, UrlsJson } from './presenter.ts';
+import { answerText, nodeText, summaryText } from './presenter.ts';
 import type { PublicUrls } from './public-urls.ts';
 import type { TreeAnswerCache } from './answer-cache.ts';
 import { mayAccess, type Actor } from './access.ts';
@@ -62,9 +62,8 @@ export class LineageService {
         truncated: page.hasMore,
         next_cursor: nextCursor,
       });
-    const urls = new UrlsJson(this.urls);
-    if (fields === 'summary') return answer(await this.page(this.nodes.summaries, request), (r) => summaryText(r, urls));
-    return answer(await this.page(this.nodes.json, request), (r) => nodeText(r, urls));
+    if (fields === 'summary') return answer(await this.page(this.nodes.summaries, request), (r) => summaryText(r, this.urls));
+    return answer(await this.page(this.nodes.json, request), (r) => nodeText(r, this.urls));
   }
 
   private async page<N extends PageNode>(reads: TreeReads<N>, { id, rootId, scope, limit, after }: LineageRequest): Promise<LineagePage<N>> {

@@ -2,7 +2,7 @@ import type { ActionType, ImageNode, Job, JobStatus } from '@imageflow/shared';
 import { NotFoundError } from '../errors.ts';
 import type { JobRepository, JobRecord } from '../ports/job.repository.port.ts';
 import type { JsonNode, NodeRepository, NodeWithCounts, StoredOriginal, SummaryNode } from '../ports/node.repository.port.ts';
-import { contentTypeOf, thumbnailFilename } from '../lib/filenames.ts';
+import { contentTypeOf } from '../lib/filenames.ts';
 import { JsonText } from '../lib/json-text.ts';
 import type { PublicUrls } from './public-urls.ts';
 import type { ParentRecipe } from './plan.ts';
@@ -57,50 +57,27 @@ function presentOriginal(live: boolean, original: StoredOriginal, urls: PublicUr
   };
 }
 
-/** A stored image's name as the store makes it (lib/filenames.ts): nothing in it needs escaping in JSON. */
-const PLAIN_IMAGE_NAME = /^[a-z0-9_-]+\.png$/;
-
-/**
- * JSON text of the file URLs of one answer's nodes, the same text as JSON.stringify(urls.image(name)) and
- * JSON.stringify(urls.thumbnail(name)): the URLs' start is read (the request's origin) and written as JSON once
- * for the answer, and a name of the store's own form is appended as it is; any other is written by
- * JSON.stringify. (Per node, the two URLs made and written anew cost more than half of nodeText.)
- */
-export class UrlsJson {
-  private readonly images: string;
-  private readonly thumbs: string;
-
-  constructor(readonly urls: PublicUrls) {
-    const prefix = urls.prefix();
-    this.images = JSON.stringify(`${prefix}/images/`).slice(0, -1);
-    this.thumbs = JSON.stringify(`${prefix}/thumbs/`).slice(0, -1);
-  }
-
-  image(filename: string): string {
-    return PLAIN_IMAGE_NAME.test(filename) ? `${this.images}${filename}"` : JSON.stringify(this.urls.image(filename));
-  }
-
-  thumbnail(filename: string): string {
-    return PLAIN_IMAGE_NAME.test(filename) ? `${this.thumbs}${thumbnailFilename(filename)}"` : JSON.stringify(this.urls.thumbnail(filename));
-  }
-}
-
 /**
  * JSON text of the ImageNode of a node read as JSON: what the database made, then its child count, the
  * stored recipe and request parameters as they are, then the file URLs as toImageNode gives them. JSON.stringify(toImageNode(…))
  * of the same node, byte for byte (apps/api/test/json-passthrough.test.ts). Written out field by field: a
  * page makes no object per node.
  */
-export function nodeText(row: JsonNode, urls: UrlsJson): string {
-  const url = row.live ? urls.image(row.filename) : 'null';
-  const thumbnail = row.live ? urls.thumbnail(row.filename) : 'null';
-  const original = row.original === null ? 'null' : JSON.stringify(presentOriginal(row.live, row.original, urls.urls));
+export function nodeText(row: JsonNode, urls: PublicUrls): string {
+  const url = row.live ? JSON.stringify(urls.image(row.filename)) : 'null';
+  const thumbnail = thumbnailJson(row, urls);
+  const original = row.original === null ? 'null' : JSON.stringify(presentOriginal(row.live, row.original, urls));
   return `${row.json.slice(0, -1)},"children_count":${row.children_count},"spec_json":${row.spec_json},"request_params":${row.request_params_json},"url":${url},"thumbnail_url":${thumbnail},"original":${original}}`;
 }
 
 /** JSON text of the NodeSummary of a node read as one: what the database made, then its children_count and thumbnail URL. */
-export function summaryText(row: SummaryNode, urls: UrlsJson): string {
-  return `${row.json.slice(0, -1)},"children_count":${row.children_count},"thumbnail_url":${row.live ? urls.thumbnail(row.filename) : 'null'}}`;
+export function summaryText(row: SummaryNode, urls: PublicUrls): string {
+  return `${row.json.slice(0, -1)},"children_count":${row.children_count},"thumbnail_url":${thumbnailJson(row, urls)}}`;
+}
+
+/** A node's thumbnail_url as JSON: null once it is deleted. */
+function thumbnailJson(row: SummaryNode, urls: PublicUrls): string {
+  return row.live ? JSON.stringify(urls.thumbnail(row.filename)) : 'null';
 }
 
 /**

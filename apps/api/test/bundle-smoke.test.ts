@@ -169,4 +169,30 @@ describe('the built API (apps/api/dist)', () => {
     expect(serverOutput).toMatch(/SIGTERM: shutting down/);
     expect(serverOutput).not.toMatch(/ERR_MODULE_NOT_FOUND|ENOENT|Cannot find/);
   }, TIMEOUT_MS);
+
+  // glibc reads it only as a process starts; on Linux it stops a big answer's buffer from costing fresh pages each time (BENCHMARKS.md).
+  it('npm run serve starts node with glibc\'s allocator tuned as package.json says, unless the environment says otherwise', async () => {
+    const configured = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { config: { glibc_tunables: string } }).config.glibc_tunables;
+    expect(configured).toMatch(/^glibc\.malloc\.mmap_threshold=\d+:glibc\.malloc\.trim_threshold=\d+$/);
+    // Loaded by every node (npm's own too): in the server, before it starts, writes down what it was given and stops it.
+    const report = path.join(tmp, 'report-tunables.cjs');
+    fs.writeFileSync(
+      report,
+      "if (process.argv[1]?.endsWith('main.js')) { require('node:fs').writeFileSync(process.env.REPORT_TO, process.env.GLIBC_TUNABLES ?? '(unset)'); process.exit(0); }\n",
+    );
+    for (const [given, expected] of [[undefined, configured], ['glibc.malloc.arena_max=2', 'glibc.malloc.arena_max=2'], ['', '']] as const) {
+      const reportTo = path.join(tmp, `tunables-${String(given)}.txt`);
+      const npm = spawn('npm', ['run', '-s', 'serve'], {
+        cwd: REPO_ROOT,
+        env: env({ NODE_OPTIONS: `--require ${report}`, REPORT_TO: reportTo, ...(given === undefined ? {} : { GLIBC_TUNABLES: given }) }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      npm.stdout.on('data', (d) => (output += d));
+      npm.stderr.on('data', (d) => (output += d));
+      const code = await new Promise((resolve) => npm.once('exit', resolve));
+      expect(code, output).toBe(0);
+      expect(fs.readFileSync(reportTo, 'utf8'), `given ${String(given)}`).toBe(expected);
+    }
+  }, TIMEOUT_MS);
 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { render, screen } from '@testing-library/react';
+import { fireEvent, render, screen } from '@testing-library/react';
 import { ReactFlowProvider } from '@xyflow/react';
 import { makeNode } from '@/test/image-node';
 import { descendantCounts, indexTree, pathTo } from '../tree';
@@ -74,5 +74,31 @@ describe('the lineage graph during a find', () => {
     // Without a find, only the count of what it hides.
     rerender(graph(1, NOTHING, new Set([2])));
     expect(screen.getByRole('button', { name: 'Expand branch #2 (1 hidden)' }).textContent).toBe('+1');
+  });
+});
+
+describe('the keyboard on the lineage graph', () => {
+  it('moves focus to the card an arrow key selects, but not away from where the keyboard went before the frame', () => {
+    const frames: FrameRequestCallback[] = [];
+    vi.stubGlobal('requestAnimationFrame', (callback: FrameRequestCallback) => frames.push(callback));
+    const { container } = render(
+      <>
+        <input aria-label="elsewhere" />
+        {graph(1, NOTHING)}
+      </>,
+    );
+    const cardOf = (id: number) => container.querySelector<HTMLElement>(`.lineage-flow .react-flow__node[data-id="${id}"]`)!;
+    const runFrames = () => frames.splice(0).forEach((callback) => callback(0));
+
+    cardOf(1).focus();
+    fireEvent.keyDown(cardOf(1), { key: 'ArrowDown' });
+    runFrames();
+    expect(document.activeElement).toBe(cardOf(2));
+
+    // Ctrl+F, or a click into a field, between the key and the frame: the keyboard stays there.
+    fireEvent.keyDown(cardOf(2), { key: 'ArrowDown' });
+    screen.getByLabelText('elsewhere').focus();
+    runFrames();
+    expect(document.activeElement).toBe(screen.getByLabelText('elsewhere'));
   });
 });

@@ -247,8 +247,12 @@ export function LineageGraph(props: LineageGraphProps) {
       if (next === null) return;
       onActivate(next, false);
       if (onCard) {
-        // Focus follows on the cards (React Flow pans to a focused card).
-        requestAnimationFrame(() => (document.querySelector(`.lineage-flow .react-flow__node[data-id="${next}"]`) as HTMLElement | null)?.focus());
+        // Focus follows on the cards (React Flow pans to a focused card), unless the keyboard went elsewhere
+        // before the frame (Ctrl+F to the find box, a click into a field): it is not taken back from there.
+        requestAnimationFrame(() => {
+          if (document.activeElement !== target && document.activeElement !== document.body) return;
+          (document.querySelector(`.lineage-flow .react-flow__node[data-id="${next}"]`) as HTMLElement | null)?.focus();
+        });
       } else {
         // On the canvas, the view follows when the selection leaves it.
         const at = positions.get(next);

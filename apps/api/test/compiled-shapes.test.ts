@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { KyselyNodeRepository } from '../src/adapters/kysely-node.repository.ts';
 import { CompiledShapes } from '../src/db/compiled-shapes.ts';
 import type { GalleryFilter, NewNode } from '../src/ports/node.repository.port.ts';
-import { newNode } from './support/nodes.ts';
+import { newNode, plantInterleavedTrees } from './support/nodes.ts';
 import { onPostgres, startClosedAfterEach } from './harness.ts';
 
 const start = startClosedAfterEach();
@@ -85,19 +85,11 @@ describe('gallery statements compiled once per shape', () => {
   it('read tree and descendants pages, a focus and its path as the nodes say, whatever ran before in the same shape', async () => {
     const t = await start({ start: false });
     const repo = new KyselyNodeRepository(t.db);
-    const ids = await repo.reserveIds(45);
-    // Three binary trees of 15, their nodes interleaved (node i is the (i / 3)th of tree i % 3).
-    const nodes: NewNode[] = [];
-    for (const [i, id] of ids.entries()) {
-      const inTree = Math.floor(i / 3);
-      const parent = inTree === 0 ? null : nodes[Math.floor((inTree - 1) / 2) * 3 + (i % 3)]!;
-      nodes.push(newNode(id, parent, () => ({ owner_id: `owner-${i % 3}` })));
-    }
-    await repo.commitNodes(nodes, []);
-    const byId = new Map(nodes.map((n) => [n.id, n]));
+    // Three binary trees of 15, their nodes interleaved, each of its own owner.
+    const { nodes, byId, pathOf } = await plantInterleavedTrees(repo, 3, 15, (tree) => ({ owner_id: `owner-${tree}` }));
+    const ids = nodes.map((n) => n.id);
     const breadthFirst = (list: NewNode[]) => list.sort((a, b) => a.depth - b.depth || a.id - b.id).map((n) => n.id);
     const isBelow = (n: NewNode, id: number): boolean => n.parent_id !== null && (n.parent_id === id || isBelow(byId.get(n.parent_id)!, id));
-    const pathOf = (n: NewNode): number[] => (n.parent_id === null ? [n.id] : [...pathOf(byId.get(n.parent_id)!), n.id]);
 
     type Read = (node: number, limit: number, after?: { depth: number; id: number }) => Promise<{ rows: Array<{ id: number; depth: number }>; hasMore: boolean }>;
     const walk = async (read: Read, node: number, limit: number) => {

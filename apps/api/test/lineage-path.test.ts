@@ -11,7 +11,7 @@ import type { NewNode } from '../src/ports/node.repository.port.ts';
 import { LOCAL_ACTOR } from '../src/services/access.ts';
 import { LineageService, pathWithin } from '../src/services/lineage.service.ts';
 import { PublicUrls } from '../src/services/public-urls.ts';
-import { newNode } from './support/nodes.ts';
+import { plantInterleavedTrees } from './support/nodes.ts';
 import { INJECT_ORIGIN } from './support/origin.ts';
 import { startClosedAfterEach } from './harness.ts';
 
@@ -45,16 +45,8 @@ describe("a lineage answer's path", () => {
   it('is the path from the root for every focus, scope and page, walked by a statement only when the page does not hold it', async () => {
     const t = await start({ start: false });
     const repo = new KyselyNodeRepository(t.db);
-    const ids = await repo.reserveIds(62);
     // Two binary trees of 31 (four generations below the root), their nodes interleaved.
-    const nodes: NewNode[] = [];
-    for (const [i, id] of ids.entries()) {
-      const inTree = Math.floor(i / 2);
-      nodes.push(newNode(id, inTree === 0 ? null : nodes[Math.floor((inTree - 1) / 2) * 2 + (i % 2)]!));
-    }
-    await repo.commitNodes(nodes, []);
-    const byId = new Map(nodes.map((n) => [n.id, n]));
-    const pathOf = (n: NewNode): number[] => (n.parent_id === null ? [n.id] : [...pathOf(byId.get(n.parent_id)!), n.id]);
+    const { nodes, pathOf } = await plantInterleavedTrees(repo, 2, 31);
     const firstPage = (n: NewNode, limit: number) =>
       nodes
         .filter((m) => m.root_id === n.root_id)

@@ -39,3 +39,26 @@ export function newNode(id: number, parent: NewNode | null, fields: (n: number) 
     ...fields(made),
   };
 }
+
+/**
+ * `trees` binary trees of `size` nodes each, their nodes interleaved (node i is the (i / trees)th of tree i % trees,
+ * so each tree's ids are spread among the others'), committed by `repo`; `fields` as for newNode, given the tree.
+ * With `byId`, and `pathOf`: the ids from a node's root down to it, worked out from the nodes themselves.
+ */
+export async function plantInterleavedTrees(
+  repo: { reserveIds(count: number): Promise<number[]>; commitNodes(nodes: NewNode[], jobs: []): Promise<unknown> },
+  trees: number,
+  size: number,
+  fields: (tree: number) => Partial<NewNode> = () => ({}),
+): Promise<{ nodes: NewNode[]; byId: Map<number, NewNode>; pathOf: (n: NewNode) => number[] }> {
+  const nodes: NewNode[] = [];
+  for (const [i, id] of (await repo.reserveIds(trees * size)).entries()) {
+    const inTree = Math.floor(i / trees);
+    const parent = inTree === 0 ? null : nodes[Math.floor((inTree - 1) / 2) * trees + (i % trees)]!;
+    nodes.push(newNode(id, parent, () => fields(i % trees)));
+  }
+  await repo.commitNodes(nodes, []);
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const pathOf = (n: NewNode): number[] => (n.parent_id === null ? [n.id] : [...pathOf(byId.get(n.parent_id)!), n.id]);
+  return { nodes, byId, pathOf };
+}

@@ -22,6 +22,7 @@ import * as m012 from './migrations/012-job-queue.ts';
 import * as m013 from './migrations/013-tree-versions.ts';
 import * as m014 from './migrations/014-node-json.ts';
 import * as m015 from './migrations/015-node-summary.ts';
+import * as m016 from './migrations/016-tree-versions-from-clock.ts';
 
 /** Forward-only, numbered migrations, applied in order at start-up, the same on SQLite and PostgreSQL. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '013-tree-versions': m013,
   '014-node-json': m014,
   '015-node-summary': m015,
+  '016-tree-versions-from-clock': m016,
 };
 
 export type Db = Kysely<Database>;

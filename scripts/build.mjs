@@ -52,7 +52,7 @@ function buildWeb() {
  */
 const ENTRY_POINTS = { main: 'src/main.ts', user: 'src/cli/user.ts' };
 
-async function buildApi() {
+async function buildApi(inputs) {
   const esbuild = createRequire(at('apps/api/package.json'))('esbuild');
   const started = Date.now();
   let result;
@@ -76,6 +76,8 @@ async function buildApi() {
       metafile: true,
       write: false,
       logLevel: 'warning',
+      // What names this build (BUILD in src/version.ts): the fingerprint of its inputs.
+      define: { IMAGEFLOW_BUILD: JSON.stringify(inputs.slice(0, 16)) },
       plugins: [
         {
           name: 'packages-from-node-modules',
@@ -180,7 +182,7 @@ export async function build(names = [], { ifChanged = false, env = process.env }
       const last = readStamp(name);
       if (last && last.inputs === inputs && last.output === outputPrint(target.output)) continue;
     }
-    await target.build();
+    await target.build(inputs);
     writeStamp(name, { inputs, output: outputPrint(target.output) });
   }
 }

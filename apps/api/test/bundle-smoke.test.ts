@@ -85,6 +85,13 @@ describe('the built API (apps/api/dist)', () => {
     expect(missing).toEqual([]);
   });
 
+  it('names its build by the fingerprint of its sources, the same in every process started from it (BUILD in src/version.ts)', () => {
+    const { inputs } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules/.cache/imageflow/build-api.json'), 'utf8')) as { inputs: string };
+    const code = builtFiles().map((file) => fs.readFileSync(path.join(DIST, file), 'utf8'));
+    expect(code.filter((c) => c.includes('IMAGEFLOW_BUILD'))).toEqual([]);
+    expect(code.filter((c) => c.includes(JSON.stringify(inputs.slice(0, 16))))).toHaveLength(1);
+  });
+
   it('every chunk loads, with the packages it imports found from dist/', async () => {
     const chunks = builtFiles().filter((f) => !ENTRY_POINTS.includes(f));
     // The lazily imported adapters and providers, at least: a build that inlined them would not split.

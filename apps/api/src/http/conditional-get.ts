@@ -54,12 +54,22 @@ export function decideConditionalGet(headers: RequestHeaders, file: Representati
 
 /** §13.2.2: If-None-Match, when present, decides alone; If-Modified-Since counts only without it. */
 function isNotModified(headers: RequestHeaders, file: Representation): boolean {
-  const ifNoneMatch = joined(headers['if-none-match']);
-  if (ifNoneMatch !== undefined) return ifNoneMatch.trim() === '*' || entityTags(ifNoneMatch).some((tag) => weakMatch(tag, file.etag));
+  const matched = ifNoneMatchHolds(headers['if-none-match'], file.etag);
+  if (matched !== undefined) return matched;
   const since = single(headers['if-modified-since']);
   if (since === undefined) return false;
   const sinceMs = parseHttpDate(since);
   return sinceMs !== null && wholeSeconds(file.lastModified) <= sinceMs;
+}
+
+/**
+ * §13.1.2: whether If-None-Match names `etag` (weak comparison; `*` names any), so that a GET or HEAD is
+ * answered 304 Not Modified; undefined when the request has no If-None-Match.
+ */
+export function ifNoneMatchHolds(header: string | string[] | undefined, etag: string): boolean | undefined {
+  const list = joined(header);
+  if (list === undefined) return undefined;
+  return list.trim() === '*' || entityTags(list).some((tag) => weakMatch(tag, etag));
 }
 
 /** §13.1.5: a Range counts only if If-Range (when present) names this very file, by a strong match or its exact date. */

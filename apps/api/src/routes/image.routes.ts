@@ -5,6 +5,7 @@ import { BulkImages, BulkImagesResult, DeleteImageQuery, DownloadImages, ErrorBo
 import type { Services } from '../services/container.ts';
 import { clientGoneSignal, readUploadedFile } from '../http/uploads.ts';
 import { sendJson } from '../http/compression.ts';
+import { ifNoneMatchHolds } from '../http/conditional-get.ts';
 
 const IdParams = z.object({ id: NodeId });
 const errors = { 400: ErrorBody, 404: ErrorBody };
@@ -93,11 +94,20 @@ export function imageRoutes(app: FastifyInstance, { images, lineage, config }: S
       summary: 'The tree around an image, its ancestors, or its descendants; fields=summary: each node as a tree view draws it',
       params: IdParams,
       querystring: LineageQuery,
-      response: { 200: z.union([Lineage, LineageSummary]).describe('A Lineage, or with fields=summary a LineageSummary.'), ...errors },
+      response: {
+        200: z.union([Lineage, LineageSummary]).describe('A Lineage, or with fields=summary a LineageSummary; its ETag changes with every change to the tree.'),
+        304: z.null().describe('Not Modified: If-None-Match names the answer as it is now; no body.'),
+        ...errors,
+      },
     },
     handler: async (req, reply) => {
       const { scope, limit, cursor, fields } = req.query;
-      return sendJson(req, reply, await lineage.lineage(req.params.id, scope, limit, req.actor, cursor, fields));
+      const answer = await lineage.find(req.params.id, scope, limit, req.actor, cursor, fields);
+      // Kept by the browser, asked again with If-None-Match each time (private: the answer is its owner's). A 304
+      // carries the Vary a 200 would (RFC 9110 §15.4.5), which sendJson gives large answers.
+      reply.header('etag', answer.etag).header('cache-control', 'private, no-cache').header('vary', 'accept-encoding');
+      if (ifNoneMatchHolds(req.headers['if-none-match'], answer.etag)) return reply.code(304).send(null);
+      return sendJson(req, reply, await answer.text());
     },
   });
 

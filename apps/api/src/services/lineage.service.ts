@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Lineage, LineageSummary } from '@imageflow/shared';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { JsonText } from '../lib/json-text.ts';
@@ -6,6 +7,7 @@ import { answerText, nodeText, summaryText } from './presenter.ts';
 import type { PublicUrls } from './public-urls.ts';
 import type { TreeAnswerCache } from './answer-cache.ts';
 import { mayAccess, type Actor } from './access.ts';
+import { BUILD } from '../version.ts';
 
 export type LineageScope = 'tree' | 'ancestors' | 'descendants';
 export type LineageFields = 'full' | 'summary';
@@ -43,17 +45,31 @@ export class LineageService {
   async lineage(id: number, scope: LineageScope, limit: number, actor: Actor, cursor: string | undefined, fields: 'summary'): Promise<JsonText<LineageSummary>>;
   async lineage(id: number, scope: LineageScope, limit: number, actor: Actor, cursor?: string, fields?: LineageFields): Promise<JsonText<Lineage | LineageSummary>>;
   async lineage(id: number, scope: LineageScope, limit: number, actor: Actor, cursor?: string, fields: LineageFields = 'full'): Promise<JsonText<Lineage | LineageSummary>> {
+    return (await this.find(id, scope, limit, actor, cursor, fields)).text();
+  }
+
+  /**
+   * The lineage answer asked for, once `actor` may see it: its validator at once (a client that holds it
+   * needs nothing more: the focus and its tree's version were read, not the page), its text when asked for.
+   */
+  async find(id: number, scope: LineageScope, limit: number, actor: Actor, cursor?: string, fields: LineageFields = 'full'): Promise<LineageAnswer> {
     // The tree's version is read with the focus, before the answer: what is read after it is at least as
     // new, so an answer kept under a version never holds less than that version had.
     const focus = await this.nodes.findFocus(id);
     if (!focus || !mayAccess(actor, focus.owner_id)) throw new NotFoundError(`No image with id ${id}.`);
     const after = cursor === undefined ? undefined : decodeTreeCursor(cursor);
     const request: LineageRequest = { id, rootId: focus.root_id, scope, limit, after };
-    if (!this.cache) return this.answer(request, fields);
     // The root is part of the key: versions are counted per tree, and a node can move to another tree.
     const key = JSON.stringify([request.rootId, fields, scope, id, limit, cursor ?? null, this.urls.prefix()]);
-    const kept = this.cache.get(key, focus.tree_version) ?? this.cache.set(key, focus.tree_version, (await this.answer(request, fields)).toBuffer());
-    return new JsonText(kept.bytes, kept.encodings);
+    const cache = this.cache;
+    return {
+      etag: answerTag(key, focus.tree_version),
+      text: async () => {
+        if (!cache) return this.answer(request, fields);
+        const kept = cache.get(key, focus.tree_version) ?? cache.set(key, focus.tree_version, (await this.answer(request, fields)).toBuffer());
+        return new JsonText(kept.bytes, kept.encodings);
+      },
+    };
   }
 
   private async answer(request: LineageRequest, fields: LineageFields): Promise<JsonText<Lineage | LineageSummary>> {
@@ -90,6 +106,23 @@ export class LineageService {
     const last = page.rows.at(-1);
     return { path, page, nextCursor: page.hasMore && last ? encodeTreeCursor(last.depth, Number(last.id)) : null };
   }
+}
+
+/** A lineage answer found: its validator, and its text, made (or taken from those kept) when asked for. */
+export interface LineageAnswer {
+  /** A weak entity tag: the same for the same question about the same version of a tree, asked of the same build. */
+  etag: string;
+  text(): Promise<JsonText<Lineage | LineageSummary>>;
+}
+
+/**
+ * The ETag of the answer to `key` (the question, the URLs' prefix among it) at the tree's `version`: the
+ * version (from the clock, never given twice: migration 016) and a digest of the question and the build.
+ * Weak: the same tag names the plain and the compressed bytes.
+ */
+function answerTag(key: string, version: number): string {
+  const digest = createHash('sha1').update(BUILD).update('\0').update(key).digest('base64url').slice(0, 20);
+  return `W/"${version.toString(36)}.${digest}"`;
 }
 
 /** What a page's rows tell of their place in the tree. */

@@ -32,18 +32,22 @@ const ROUNDS = 7;
 const PER_ROUND = 15;
 const WARMUP = 3;
 
-/** The client: WARMUP requests, then "start", PER_ROUND timed requests, then "end" with the bytes of the last answer. */
+/**
+ * The client: WARMUP requests, then "start", PER_ROUND timed requests, then "end" with the bytes of the last answer.
+ * With an entity tag, each request carries it in If-None-Match, as a browser that kept the answer asks, and expects a 304.
+ */
 const CLIENT = `
 const http = require('node:http');
-const [port, path, encoding, warmup, count] = process.argv.slice(1);
+const [port, path, encoding, warmup, count, tag] = process.argv.slice(1);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const headers = encoding === 'none' ? {} : { 'accept-encoding': encoding };
+if (tag) headers['if-none-match'] = tag;
 function get() {
   return new Promise((resolve, reject) => {
     http.get({ host: '127.0.0.1', port: Number(port), path, agent, headers }, (res) => {
       let bytes = 0;
       res.on('data', (chunk) => { bytes += chunk.length; });
-      res.on('end', () => res.statusCode === 200 ? resolve({ bytes, encoding: res.headers['content-encoding'] ?? 'none' }) : reject(new Error('HTTP ' + res.statusCode)));
+      res.on('end', () => res.statusCode === (tag ? 304 : 200) ? resolve({ bytes, encoding: res.headers['content-encoding'] ?? 'none' }) : reject(new Error('HTTP ' + res.statusCode)));
     }).on('error', reject);
   });
 }
@@ -65,9 +69,9 @@ function cpuMs(from: NodeJS.CpuUsage): number {
 }
 
 /** Runs the client once; returns this process's CPU per timed request and what the last answer was. */
-function clientRound(port: number, path: string, encoding: string): Promise<{ cpuPerRequest: number; wallPerRequest: number; bytes: number; encoding: string }> {
+function clientRound(port: number, path: string, encoding: string, tag = ''): Promise<{ cpuPerRequest: number; wallPerRequest: number; bytes: number; encoding: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', CLIENT, String(port), path, encoding, String(WARMUP), String(PER_ROUND)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['-e', CLIENT, String(port), path, encoding, String(WARMUP), String(PER_ROUND), tag], { stdio: ['pipe', 'pipe', 'inherit'] });
     let from: NodeJS.CpuUsage | null = null;
     let started = 0;
     let out = '';
@@ -199,7 +203,21 @@ export async function measureHttp(ctx: BenchContext, setup: HttpSetup, log: (lin
     const summaryGzip = await app.inject({ url: summaryPath, headers: { 'accept-encoding': 'gzip' } });
     const summaryBr = await app.inject({ url: summaryPath, headers: { 'accept-encoding': 'br' } });
 
-    type Variant = { label: string; http?: string; path?: string; cached?: true; run?: () => unknown };
+    // The tags a browser holds after its first request to each app (the URLs in the answer, and so its tag, follow the Host asked).
+    const tagOf = async (on: number, url: string) => {
+      const res = await fetch(`http://127.0.0.1:${on}${url}`);
+      await res.arrayBuffer();
+      const tag = res.headers.get('etag');
+      if (res.status !== 200 || !tag) throw new Error(`HTTP ${res.status}: the tree page came without an ETag`);
+      return tag;
+    };
+    const held = {
+      [`${port} ${summaryPath}`]: await tagOf(port, summaryPath),
+      [`${cachedPort} ${summaryPath}`]: await tagOf(cachedPort, summaryPath),
+      [`${port} ${path}`]: await tagOf(port, path),
+    };
+
+    type Variant = { label: string; http?: string; path?: string; cached?: true; holding?: true; run?: () => unknown };
     const variants: Variant[] = [
       { label: 'GET tree page, no Accept-Encoding (plain JSON)', http: 'none' },
       { label: 'GET tree page, Accept-Encoding: gzip', http: 'gzip' },
@@ -212,6 +230,9 @@ export async function measureHttp(ctx: BenchContext, setup: HttpSetup, log: (lin
       { label: 'GET tree page again, unchanged (answer kept): a browser', http: 'gzip, deflate, br, zstd', cached: true },
       { label: 'GET tree page again, unchanged (answer kept): fields=summary, no Accept-Encoding', http: 'none', path: summaryPath, cached: true },
       { label: 'GET tree page again, unchanged (answer kept): fields=summary, a browser', http: 'gzip, deflate, br, zstd', path: summaryPath, cached: true },
+      { label: 'GET tree page again, a browser holding it (If-None-Match): 304, answer not kept (made anew otherwise)', http: 'gzip, deflate, br, zstd', holding: true },
+      { label: 'GET tree page again, a browser holding it (If-None-Match): 304, fields=summary, answer not kept', http: 'gzip, deflate, br, zstd', path: summaryPath, holding: true },
+      { label: 'GET tree page again, a browser holding it (If-None-Match): 304, fields=summary, answer kept', http: 'gzip, deflate, br, zstd', path: summaryPath, cached: true, holding: true },
       { label: "in process: LineageService.lineage(...), the bytes the route sends", run: async () => (await ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, LOCAL_ACTOR)).toBuffer() },
       { label: "in process: LineageService.lineage(..., 'summary'), the bytes the route sends", run: async () => (await ctx.lineage.lineage(focusId, 'tree', TREE_PAGE, LOCAL_ACTOR, undefined, 'summary')).toBuffer() },
       { label: 'in process: until 2026-11-28, parsed rows, toImageNode, JSON.stringify', run: setup.previousTreePage },
@@ -224,7 +245,10 @@ export async function measureHttp(ctx: BenchContext, setup: HttpSetup, log: (lin
         const index = (round + k) % variants.length;
         const v = variants[index]!;
         if (v.http !== undefined) {
-          const r = await clientRound(v.cached ? cachedPort : port, v.path ?? path, v.http);
+          const on = v.cached ? cachedPort : port;
+          const tag = v.holding ? held[`${on} ${v.path ?? path}`] : '';
+          if (tag === undefined) throw new Error(`no tag held for ${v.label}`);
+          const r = await clientRound(on, v.path ?? path, v.http, tag);
           samples[index]!.cpu.push(r.cpuPerRequest);
           samples[index]!.wall.push(r.wallPerRequest);
           samples[index]!.bytes = r.bytes;

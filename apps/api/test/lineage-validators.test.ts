@@ -6,39 +6,15 @@
  */
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KyselyNodeRepository } from '../src/adapters/kysely-node.repository.ts';
-import { migrate, type Db } from '../src/db/database.ts';
-import type { NewNode, SummaryNode, TreePage } from '../src/ports/node.repository.port.ts';
+import { migrate } from '../src/db/database.ts';
 import { makeDataDir, openTestDatabase, startClosedAfterEach } from './harness.ts';
-import { newNode } from './support/nodes.ts';
+import { CountingRepository } from './support/counting-repository.ts';
+import { plant } from './support/nodes.ts';
 
 const start = startClosedAfterEach();
 const ETAG = /^W\/"[0-9a-z]+\.[\w-]{20}"$/;
-
-/** Nodes under `parent` (a new root when null), committed as a worker commits them. */
-async function plant(repo: KyselyNodeRepository, parent: NewNode | null, count: number, extra: Partial<NewNode> = {}): Promise<NewNode[]> {
-  const ids = await repo.reserveIds(count);
-  const nodes: NewNode[] = [];
-  for (const id of ids) nodes.push(newNode(id, nodes.length === 0 ? parent : (parent ?? nodes[0]!), () => extra));
-  await repo.commitNodes(nodes, []);
-  return nodes;
-}
-
-/** A repository that counts the tree pages it reads. */
-class CountingRepository extends KyselyNodeRepository {
-  pages = 0;
-  constructor(db: Db) {
-    super(db);
-    for (const reads of [this.summaries, this.json]) {
-      const treePage = reads.treePage.bind(reads);
-      reads.treePage = (rootId: number, limit: number, after?: { depth: number; id: number }) => {
-        this.pages++;
-        return treePage(rootId, limit, after) as Promise<TreePage<SummaryNode>>;
-      };
-    }
-  }
-}
 
 async function get(app: FastifyInstance, url: string, headers: Record<string, string> = {}, method: 'GET' | 'HEAD' = 'GET') {
   return app.inject({ method, url, headers });

@@ -7,13 +7,12 @@
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { KyselyNodeRepository } from '../src/adapters/kysely-node.repository.ts';
-import type { Db } from '../src/db/database.ts';
-import type { NewNode, SummaryNode, TreePage } from '../src/ports/node.repository.port.ts';
 import { TreeAnswerCache } from '../src/services/answer-cache.ts';
 import { LOCAL_ACTOR } from '../src/services/access.ts';
 import { LineageService } from '../src/services/lineage.service.ts';
 import { PublicUrls } from '../src/services/public-urls.ts';
-import { newNode } from './support/nodes.ts';
+import { CountingRepository } from './support/counting-repository.ts';
+import { plant } from './support/nodes.ts';
 import { INJECT_ORIGIN } from './support/origin.ts';
 import { startClosedAfterEach } from './harness.ts';
 
@@ -48,28 +47,6 @@ describe('TreeAnswerCache', () => {
     expect(cache.bytes).toBe(100);
   });
 });
-
-/** Nodes under `parent` (a new root when null), committed as a worker of any process commits them. */
-async function plant(repo: KyselyNodeRepository, parent: NewNode | null, count: number, extra: Partial<NewNode> = {}): Promise<NewNode[]> {
-  const ids = await repo.reserveIds(count);
-  const nodes: NewNode[] = [];
-  for (const id of ids) nodes.push(newNode(id, nodes.length === 0 ? parent : (parent ?? nodes[0]!), () => extra));
-  await repo.commitNodes(nodes, []);
-  return nodes;
-}
-
-/** A repository that counts the tree pages it reads as summaries. */
-class CountingRepository extends KyselyNodeRepository {
-  pages = 0;
-  constructor(db: Db) {
-    super(db);
-    const treePage = this.summaries.treePage.bind(this.summaries);
-    this.summaries.treePage = (rootId: number, limit: number, after?: { depth: number; id: number }): Promise<TreePage<SummaryNode>> => {
-      this.pages++;
-      return treePage(rootId, limit, after);
-    };
-  }
-}
 
 describe('lineage answers kept between requests', () => {
   it('one API process sends again what it made while the tree is unchanged, and sees every change another process makes', async () => {

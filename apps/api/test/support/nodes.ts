@@ -40,13 +40,28 @@ export function newNode(id: number, parent: NewNode | null, fields: (n: number) 
   };
 }
 
+/** What commits nodes as a worker of any process commits them (a KyselyNodeRepository). */
+type NodeCommitter = { reserveIds(count: number): Promise<number[]>; commitNodes(nodes: NewNode[], jobs: []): Promise<unknown> };
+
+/**
+ * `count` nodes committed by `repo` in one go: the first under `parent` and the rest under it too, or, for a
+ * new tree (`parent` null), the first its root and the rest its children. `extra` on every node.
+ */
+export async function plant(repo: NodeCommitter, parent: NewNode | null, count: number, extra: Partial<NewNode> = {}): Promise<NewNode[]> {
+  const ids = await repo.reserveIds(count);
+  const nodes: NewNode[] = [];
+  for (const id of ids) nodes.push(newNode(id, nodes.length === 0 ? parent : (parent ?? nodes[0]!), () => extra));
+  await repo.commitNodes(nodes, []);
+  return nodes;
+}
+
 /**
  * `trees` binary trees of `size` nodes each, their nodes interleaved (node i is the (i / trees)th of tree i % trees,
  * so each tree's ids are spread among the others'), committed by `repo`; `fields` as for newNode, given the tree.
  * With `byId`, and `pathOf`: the ids from a node's root down to it, worked out from the nodes themselves.
  */
 export async function plantInterleavedTrees(
-  repo: { reserveIds(count: number): Promise<number[]>; commitNodes(nodes: NewNode[], jobs: []): Promise<unknown> },
+  repo: NodeCommitter,
   trees: number,
   size: number,
   fields: (tree: number) => Partial<NewNode> = () => ({}),

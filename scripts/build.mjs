@@ -52,7 +52,7 @@ function buildWeb() {
  */
 const ENTRY_POINTS = { main: 'src/main.ts', user: 'src/cli/user.ts' };
 
-async function buildApi(inputs) {
+async function buildApi(build) {
   const esbuild = createRequire(at('apps/api/package.json'))('esbuild');
   const started = Date.now();
   let result;
@@ -76,8 +76,8 @@ async function buildApi(inputs) {
       metafile: true,
       write: false,
       logLevel: 'warning',
-      // What names this build (BUILD in src/version.ts): the fingerprint of its inputs.
-      define: { IMAGEFLOW_BUILD: JSON.stringify(inputs.slice(0, 16)) },
+      // What names this build (BUILD in src/version.ts): the fingerprint of its sources' contents.
+      define: { IMAGEFLOW_BUILD: JSON.stringify(build) },
       plugins: [
         {
           name: 'packages-from-node-modules',
@@ -115,8 +115,11 @@ async function buildApi(inputs) {
   console.log(`api: ${modules} modules → apps/api/dist (main.js, user.js and ${js.length - entries.size} chunks; ${(bytes / 1024).toFixed(0)} KB) in ${Date.now() - started} ms`);
 }
 
-/** Path, size and modification time of every file under `entries`, skipping node_modules and build output. */
-function fingerprint(entries, extra = []) {
+/**
+ * Path, size and modification time of every file under `entries`, skipping node_modules and build output;
+ * with `contents`, path and contents instead (the same on every machine for the same sources, and slower).
+ */
+function fingerprint(entries, extra = [], { contents = false } = {}) {
   const hash = createHash('sha256');
   const visit = (rel) => {
     let stat;
@@ -131,6 +134,8 @@ function fingerprint(entries, extra = []) {
         if (name === 'node_modules' || name === 'dist') continue;
         visit(path.posix.join(rel, name));
       }
+    } else if (contents) {
+      hash.update(`${rel}\0${stat.size}\0`).update(fs.readFileSync(at(rel))).update('\n');
     } else {
       hash.update(`${rel}\0${stat.size}\0${stat.mtimeMs}\n`);
     }
@@ -182,8 +187,9 @@ export async function build(names = [], { ifChanged = false, env = process.env }
       const last = readStamp(name);
       if (last && last.inputs === inputs && last.output === outputPrint(target.output)) continue;
     }
-    await target.build(inputs);
-    writeStamp(name, { inputs, output: outputPrint(target.output) });
+    const build = fingerprint(target.inputs, target.env(env), { contents: true }).slice(0, 16);
+    await target.build(build);
+    writeStamp(name, { inputs, build, output: outputPrint(target.output) });
   }
 }
 

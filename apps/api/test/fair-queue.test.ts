@@ -57,7 +57,7 @@ describe('the fair pick', () => {
   });
 
   it('a client that comes late with one image goes next, not after the batch', async () => {
-    const { db, jobs } = await jobsTable();
+    const { jobs } = await jobsTable();
     await insert(jobs, Array.from({ length: 50 }, () => queued('ip:batch')));
     const first = await jobs.claim('w', now(), {});
     expect(first?.client_key).toBe('ip:batch');
@@ -84,7 +84,7 @@ describe('the fair pick', () => {
   });
 
   it('a job handed back keeps its place ahead of its client\'s later jobs', async () => {
-    const { db, jobs } = await jobsTable();
+    const { jobs } = await jobsTable();
     const batch = Array.from({ length: 3 }, () => queued('ip:a'));
     await insert(jobs, batch);
     const taken = await jobs.claim('gone', now(), {});

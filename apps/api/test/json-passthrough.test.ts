@@ -307,7 +307,7 @@ describe('GET /api/images/:id/lineage?fields=summary', () => {
   }
 
   it('holds exactly the summary fields of what the full answer holds, for every scope and page, hard text and all', async () => {
-    const { root, deepest, all } = await plantTree(30);
+    const { deepest, all } = await plantTree(30);
     const whole = await expectSummaryOf(`/api/images/${deepest.id}/lineage?scope=tree`);
     expect(whole.nodes).toHaveLength(all.length);
     // Deleted: no thumbnail; in the trash and starred as stored; text with quotes, controls, U+2028 and emoji intact.

@@ -201,7 +201,7 @@ describe('POST /api/generations/:id/front', () => {
     const t = await start({ provider, env: { IMAGEFLOW_JOB_CONCURRENCY: '1' } });
     await submit(t.app, 'a');
     await provider.waitForStart();
-    const b = await submit(t.app, 'b');
+    await submit(t.app, 'b');
     const c = await submit(t.app, 'c');
     const d = await submit(t.app, 'd');
 

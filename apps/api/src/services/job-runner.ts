@@ -6,7 +6,7 @@ import type { JobEventBus } from '../ports/job-events.port.ts';
 import type { JobContext } from '../ports/job-queue.port.ts';
 import type { JobRepository, JobRecord } from '../ports/job.repository.port.ts';
 import type { NodeRepository } from '../ports/node.repository.port.ts';
-import type { Provider, ProviderImage, ProviderRequest, ProviderRunOptions, RemoteHandle } from '../ports/provider.port.ts';
+import type { Provider, ProviderImage, ProviderRequest, ProviderRunOptions } from '../ports/provider.port.ts';
 import type { Clock } from '../ports/system.port.ts';
 import type { NodeDraft, NodeWriter } from './node-writer.ts';
 import { ACTIONS_USING_PARENT_IMAGE, IMAGE_OP_PROVIDER, type GenerationPlan } from './plan.ts';

@@ -1,4 +1,4 @@
-import type { ActionType, ImageNode, Job, JobStatus } from '@imageflow/shared';
+import type { ImageNode, Job } from '@imageflow/shared';
 import { NotFoundError } from '../errors.ts';
 import type { JobRepository, JobRecord } from '../ports/job.repository.port.ts';
 import type { JsonNode, NodeRepository, NodeWithCounts, StoredOriginal, SummaryNode } from '../ports/node.repository.port.ts';

@@ -5,7 +5,6 @@ import path from 'node:path';
 import type { ModelName, Spec } from '@imageflow/shared';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProviderError } from '../../errors.ts';
 import type { ProviderProgress, ProviderRequest, RemoteHandle } from '../../ports/provider.port.ts';
 import { startFakeComfyUi, type FakeComfyOptions, type FakeComfyUi, type PromptRecord } from '../../../test/fakes/comfyui-server.ts';
 import { ComfyUiProvider, inspectPng, pickFlux, pickSdxl, type ComfyUiHandle, type ComfyUiOptions } from './comfyui.provider.ts';

@@ -1,4 +1,4 @@
-import { queryOptions, useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { queryOptions, useMutation, useQuery, type QueryClient } from '@tanstack/react-query';
 import { api, ApiError, type Me, type Session } from '@/lib/api-client';
 import { loadPage } from '@/lib/navigation';
 import { SIGN_IN_PATH } from './next';

@@ -2,7 +2,7 @@
 import type { ImageNode, ReadRecipe, RecipeHires, RecipeTool } from '@imageflow/shared';
 
 export type { RecipeTool };
-import { MODEL_LABELS, SAMPLER_LABELS, isModelName, isSampler, type Sampler } from '@imageflow/shared/constants';
+import { MODEL_LABELS, SAMPLER_LABELS, isModelName, isSampler } from '@imageflow/shared/constants';
 
 /**
  * The recipe another tool wrote into an uploaded file, as the server read it (`spec_json.imported`):

@@ -4,7 +4,7 @@ import { toast } from 'sonner';
 import { setCsrfToken } from '@/lib/api-client';
 import { loadPage } from '@/lib/navigation';
 import { alice, bob, serveStudio, signedInAs, signedOut, singleUser } from '@/test/accounts';
-import { apiError, fakeHttp, json, noContent, type FakeHttp } from '@/test/fake-http';
+import { apiError, fakeHttp, json, type FakeHttp } from '@/test/fake-http';
 import { renderApp } from '@/test/render-app';
 
 vi.mock('sonner', () => ({ toast: Object.assign(vi.fn(), { success: vi.fn(), error: vi.fn() }), Toaster: () => null }));

@@ -52,7 +52,10 @@ function buildWeb() {
  */
 const ENTRY_POINTS = { main: 'src/main.ts', user: 'src/cli/user.ts' };
 
-async function buildApi(build) {
+async function buildApi() {
+  // What names this build (BUILD in src/version.ts): the fingerprint of its sources' contents, the same for
+  // one commit on every machine. Kept in the build's stamp.
+  const build = fingerprint(TARGETS.api.inputs, [], { contents: true }).slice(0, 16);
   const esbuild = createRequire(at('apps/api/package.json'))('esbuild');
   const started = Date.now();
   let result;
@@ -76,7 +79,6 @@ async function buildApi(build) {
       metafile: true,
       write: false,
       logLevel: 'warning',
-      // What names this build (BUILD in src/version.ts): the fingerprint of its sources' contents.
       define: { IMAGEFLOW_BUILD: JSON.stringify(build) },
       plugins: [
         {
@@ -113,6 +115,7 @@ async function buildApi(build) {
   const bytes = js.reduce((a, f) => a + f.contents.length, 0);
   const modules = Object.keys(result.metafile.inputs).length;
   console.log(`api: ${modules} modules → apps/api/dist (main.js, user.js and ${js.length - entries.size} chunks; ${(bytes / 1024).toFixed(0)} KB) in ${Date.now() - started} ms`);
+  return { build };
 }
 
 /**
@@ -187,9 +190,9 @@ export async function build(names = [], { ifChanged = false, env = process.env }
       const last = readStamp(name);
       if (last && last.inputs === inputs && last.output === outputPrint(target.output)) continue;
     }
-    const build = fingerprint(target.inputs, target.env(env), { contents: true }).slice(0, 16);
-    await target.build(build);
-    writeStamp(name, { inputs, build, output: outputPrint(target.output) });
+    // What the build tells of itself (the API: its name) goes into its stamp.
+    const made = await target.build();
+    writeStamp(name, { inputs, ...made, output: outputPrint(target.output) });
   }
 }
 
